@@ -1,0 +1,238 @@
+/*
+ * sockctl connect: connect to a TCP or Unix stream server and relay stdio
+ * with it, hand the connection to an --exec command, or scan ports (-z).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "log.h"
+#include "relay.h"
+#include "sock.h"
+#include "child.h"
+#include "stream.h"
+
+struct connect_opts {
+	struct stream_opts s;
+	int		 scan;
+	long long	 retry;
+	long long	 retry_delay;
+	const char	*source;
+	int		 source_port;
+};
+
+static const struct opt connect_options[] = {
+	OPT_FLAG_('4', NULL, struct connect_opts, s.ipv4, "use IPv4 only"),
+	OPT_FLAG_('6', NULL, struct connect_opts, s.ipv6, "use IPv6 only"),
+	OPT_FLAG_('z', "scan", struct connect_opts, scan,
+	    "report which of PORTS are open; send nothing"),
+	OPT_INT_(0, "retry", struct connect_opts, retry, "N", 0, 1000000,
+	    "try N more times if the connect fails"),
+	OPT_DUR_(0, "retry-delay", struct connect_opts, retry_delay,
+	    "wait DUR between attempts (default 1s)"),
+	OPT_STR_('e', "exec", struct connect_opts, s.exec, "CMD", OPTC_CMD,
+	    "run sh -c CMD with the socket as stdin/stdout"),
+	OPT_FLAG_(0, "send-only", struct connect_opts, s.send_only,
+	    "only send stdin; discard what the server sends"),
+	OPT_FLAG_(0, "recv-only", struct connect_opts, s.recv_only,
+	    "do not read stdin; end at the server's EOF"),
+	OPT_FLAG_('C', "crlf", struct connect_opts, s.crlf,
+	    "send LF from stdin as CRLF"),
+	OPT_FLAG_(0, "no-shutdown", struct connect_opts, s.no_shutdown,
+	    "do not half-close the connection at stdin EOF"),
+	OPT_FLAG_('U', "unix", struct connect_opts, s.unix_path,
+	    "use a Unix socket PATH (@NAME: abstract)"),
+	OPT_STR_('s', "source", struct connect_opts, source, "ADDR",
+	    OPTC_NONE, "connect from local address ADDR"),
+	OPT_PORT_('p', "source-port", struct connect_opts, source_port,
+	    "connect from local port PORT"),
+	OPT_DUR_('w', "timeout", struct connect_opts, s.timeout,
+	    "give up on each address after DUR"),
+	OPT_DUR_('i', "idle-timeout", struct connect_opts, s.idle,
+	    "close after DUR with no data either way"),
+	OPT_DUR_('q', "quit-after", struct connect_opts, s.quit,
+	    "after stdin EOF, wait at most DUR for the peer"),
+	OPT_COUNT_('v', "verbose", struct connect_opts, s.verbose,
+	    "report progress on stderr (repeatable)"),
+	OPT_END_
+};
+
+static void
+connect_init(void *p)
+{
+	struct connect_opts *o = p;
+
+	stream_opts_init(&o->s);
+	o->retry_delay = 1000;
+	o->source_port = -1;
+}
+
+static void
+sleep_ms(long long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
+{
+	struct sock_connect_args ca;
+	struct port_list pl;
+	struct sk_err	 err;
+	const char	*why;
+	char		 host[NI_MAXHOST];
+	size_t		 i;
+	int		 port, fd, open = 0;
+
+	if ((why = addr_parse_host(hostarg, host, sizeof(host))) != NULL)
+		return (log_usage("invalid host '%s': %s", hostarg, why));
+	if ((why = addr_parse_port_list(ports, &pl)) != NULL)
+		return (log_usage("invalid port list '%s': %s", ports, why));
+	memset(&ca, 0, sizeof(ca));
+	ca.host = host;
+	ca.family = stream_family(&o->s);
+	ca.socktype = SOCK_STREAM;
+	ca.src = o->source;
+	ca.srcport = o->source_port;
+	ca.timeout_ms = o->s.timeout;
+	ca.quiet = 1;
+	for (i = 0; i < pl.nranges; i++) {
+		for (port = pl.ranges[i].lo; port <= pl.ranges[i].hi; port++) {
+			ca.port = port;
+			if ((fd = sock_connect(&ca, NULL, &err)) == -1) {
+				log_verbose(1, "%s", err.msg);
+				continue;
+			}
+			close(fd);
+			open = 1;
+			printf("%s %d open\n", hostarg, port);
+			if (fflush(stdout) == EOF) {
+				addr_free_port_list(&pl);
+				return (errno == EPIPE ? 0 : EXIT_RUNTIME);
+			}
+		}
+	}
+	addr_free_port_list(&pl);
+	return (open ? 0 : EXIT_RUNTIME);
+}
+
+static int
+connect_open(struct connect_opts *o, int argc, char **argv, struct sk_err *err)
+{
+	struct sock_connect_args ca;
+	struct sock_name n;
+	const char	*why;
+	char		 host[NI_MAXHOST];
+	long long	 attempt;
+	int		 fd;
+
+	memset(&ca, 0, sizeof(ca));
+	if (!o->s.unix_path) {
+		if ((why = addr_parse_host(argv[0], host, sizeof(host))) !=
+		    NULL)
+			return (-log_usage("invalid host '%s': %s", argv[0],
+			    why));
+		if ((why = addr_parse_port(argv[1], &ca.port)) != NULL)
+			return (-log_usage("invalid port '%s': %s", argv[1],
+			    why));
+		ca.host = host;
+		ca.family = stream_family(&o->s);
+		ca.socktype = SOCK_STREAM;
+		ca.src = o->source;
+		ca.srcport = o->source_port;
+		ca.timeout_ms = o->s.timeout;
+	}
+	(void)argc;
+	for (attempt = 0; ; attempt++) {
+		if (o->s.unix_path)
+			fd = sock_connect_unix(argv[0], SOCK_STREAM, err);
+		else
+			fd = sock_connect(&ca, &n, err);
+		if (fd != -1)
+			break;
+		if (attempt >= o->retry)
+			return (-EXIT_RUNTIME);
+		log_verbose(1, "%s; retrying in %s", err->msg,
+		    stream_format_ms(o->retry_delay));
+		sleep_ms(o->retry_delay);
+	}
+	if (o->s.unix_path)
+		log_verbose(1, "connected to %s", argv[0]);
+	else
+		log_verbose(1, "connected to %s port %d", n.host, n.port);
+	return (fd);
+}
+
+static int
+connect_exec(void *p, int argc, char **argv)
+{
+	struct connect_opts *o = p;
+	struct relay_conf rc;
+	struct relay_stats st;
+	struct sk_err	 err;
+	int		 fd, status, need = o->s.unix_path ? 1 : 2;
+	pid_t		 pid;
+
+	if (stream_check_opts(&o->s) != 0)
+		return (EXIT_USAGE);
+	if (o->scan && (o->s.unix_path || o->s.exec != NULL))
+		return (log_usage("-z cannot be used with %s",
+		    o->s.unix_path ? "-U" : "--exec"));
+	if (o->s.unix_path && (o->source != NULL || o->source_port >= 0))
+		return (log_usage("-s and -p cannot be used with -U"));
+	if (argc < need)
+		return (log_usage("missing %s", argc == 0 ?
+		    (o->s.unix_path ? "PATH" : "HOST") :
+		    (o->scan ? "PORTS" : "PORT")));
+	if (argc > need)
+		return (log_usage("extra argument '%s'", argv[need]));
+	if (o->scan)
+		return (connect_scan(o, argv[0], argv[1]));
+
+	if ((fd = connect_open(o, argc, argv, &err)) < 0) {
+		if (fd == -EXIT_RUNTIME)
+			log_err("%s", err.msg);
+		return (-fd);
+	}
+	if (o->s.exec != NULL) {
+		pid = child_spawn(o->s.exec, fd, &err);
+		close(fd);
+		if (pid == -1) {
+			log_err("%s", err.msg);
+			return (EXIT_RUNTIME);
+		}
+		status = child_wait(pid);
+		log_verbose(2, "command exited %d", status);
+		return (0);
+	}
+	stream_relay_conf(&o->s, &rc);
+	status = stream_relay(&rc, fd, &st);
+	close(fd);
+	return (status);
+}
+
+const struct cmd_entry cmd_connect_entry = {
+	.name = "connect",
+	.summary = "connect to a TCP or Unix stream server and relay stdio",
+	.usage = "[OPTIONS] HOST PORT\n[OPTIONS] -U PATH\n-z [OPTIONS] HOST "
+	    "PORTS",
+	.description = "Connect to a TCP (or Unix stream) server and relay "
+	    "stdin to it and what it\nsends to stdout, byte for byte. With -z, "
+	    "report which ports are open.",
+	.options = connect_options,
+	.optsize = sizeof(struct connect_opts),
+	.init = connect_init,
+	.exec = connect_exec
+};

@@ -1,0 +1,355 @@
+/*
+ * sockctl listen: wait for a TCP or Unix stream client and relay stdio with
+ * it, or hand each client to an --exec command, several at a time.
+ */
+#include <sys/types.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "log.h"
+#include "relay.h"
+#include "sock.h"
+#include "child.h"
+#include "stream.h"
+
+struct listen_opts {
+	struct stream_opts s;
+	int		 keep_open;
+	long long	 max_conns;
+	long long	 backlog;
+	const char	*port_file;
+};
+
+static const struct opt listen_options[] = {
+	OPT_FLAG_('4', NULL, struct listen_opts, s.ipv4, "use IPv4 only"),
+	OPT_FLAG_('6', NULL, struct listen_opts, s.ipv6, "use IPv6 only"),
+	OPT_FLAG_('k', "keep-open", struct listen_opts, keep_open,
+	    "after a client leaves, accept the next"),
+	OPT_STR_('e', "exec", struct listen_opts, s.exec, "CMD", OPTC_CMD,
+	    "run sh -c CMD per client on the socket"),
+	OPT_INT_('m', "max-conns", struct listen_opts, max_conns, "N", 1,
+	    100000, "at most N --exec clients at once (default 64)"),
+	OPT_INT_(0, "backlog", struct listen_opts, backlog, "N", 1, 65535,
+	    "pending-client queue length (default 128)"),
+	OPT_FLAG_(0, "send-only", struct listen_opts, s.send_only,
+	    "only send stdin; discard what the client sends"),
+	OPT_FLAG_(0, "recv-only", struct listen_opts, s.recv_only,
+	    "do not read stdin; end at the client's EOF"),
+	OPT_FLAG_('C', "crlf", struct listen_opts, s.crlf,
+	    "send LF from stdin as CRLF"),
+	OPT_FLAG_(0, "no-shutdown", struct listen_opts, s.no_shutdown,
+	    "do not half-close the connection at stdin EOF"),
+	OPT_FLAG_('U', "unix", struct listen_opts, s.unix_path,
+	    "use a Unix socket PATH (@NAME: abstract)"),
+	OPT_DUR_('w', "timeout", struct listen_opts, s.timeout,
+	    "exit 1 if no client connects within DUR"),
+	OPT_DUR_('i', "idle-timeout", struct listen_opts, s.idle,
+	    "close after DUR with no data either way"),
+	OPT_DUR_('q', "quit-after", struct listen_opts, s.quit,
+	    "after stdin EOF, wait at most DUR for the peer"),
+	OPT_STR_(0, "port-file", struct listen_opts, port_file, "FILE",
+	    OPTC_FILE, "write the bound port to FILE once listening"),
+	OPT_COUNT_('v', "verbose", struct listen_opts, s.verbose,
+	    "report progress on stderr (repeatable)"),
+	OPT_END_
+};
+
+static void
+listen_init(void *p)
+{
+	struct listen_opts *o = p;
+
+	stream_opts_init(&o->s);
+	o->max_conns = 64;
+	o->backlog = 128;
+}
+
+/* A socket file we created is removed however we exit. */
+static const char *unlink_path;
+
+static void
+unlink_on_signal(int sig)
+{
+	if (unlink_path != NULL)
+		(void)unlink(unlink_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+unlink_at_exit(const char *path)
+{
+	struct sigaction sa;
+
+	unlink_path = path;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = unlink_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Waits for a client, or for a child to exit when sigfd is open.  Returns
+ * the client, -1 on error or timeout (message set), -2 when only a child
+ * exited.
+ */
+static int
+accept_client(int lfd, int sigfd, int accepting, long long timeout_ms,
+    struct sk_err *err)
+{
+	struct pollfd	pfd[2];
+	long long	deadline = -1, left;
+	int		n, rv, fd, timeout;
+
+	if (timeout_ms >= 0)
+		deadline = now_ms() + timeout_ms;
+	for (;;) {
+		n = 0;
+		if (accepting) {
+			pfd[n].fd = lfd;
+			pfd[n++].events = POLLIN;
+		}
+		if (sigfd >= 0) {
+			pfd[n].fd = sigfd;
+			pfd[n++].events = POLLIN;
+		}
+		timeout = -1;
+		if (deadline >= 0) {
+			left = deadline - now_ms();
+			timeout = left < 0 ? 0 : left > INT_MAX ? INT_MAX :
+			    (int)left;
+		}
+		rv = poll(pfd, (nfds_t)n, timeout);
+		if (rv == -1) {
+			if (errno == EINTR)
+				continue;
+			err_set(err, "poll: %s", strerror(errno));
+			return (-1);
+		}
+		if (rv == 0) {
+			err_set(err, "no connection within %s",
+			    stream_format_ms(timeout_ms));
+			return (-1);
+		}
+		if (sigfd >= 0 && pfd[n - 1].revents != 0)
+			return (-2);
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd != -1)
+			return (fd);
+		switch (errno) {
+		case EINTR:
+		case EAGAIN:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		default:
+			err_set(err, "accept: %s", strerror(errno));
+			return (-1);
+		}
+	}
+}
+
+static void
+report_client(int fd)
+{
+	struct sock_name	n;
+
+	if (log_verbosity < 1 || sock_peer_name(fd, &n) == -1)
+		return;
+	if (n.port < 0)
+		log_verbose(1, "connection on %s", n.host);
+	else
+		log_verbose(1, "connection from %s port %d", n.host, n.port);
+}
+
+static int
+reap_children(int sigfd, long long *running)
+{
+	struct signalfd_siginfo	si;
+	int			status;
+	pid_t			pid;
+
+	while (read(sigfd, &si, sizeof(si)) > 0)
+		;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		(*running)--;
+		if (WIFEXITED(status))
+			log_verbose(2, "handler %ld exited %d", (long)pid,
+			    WEXITSTATUS(status));
+		else if (WIFSIGNALED(status))
+			log_verbose(2, "handler %ld killed by signal %d",
+			    (long)pid, WTERMSIG(status));
+	}
+	return (0);
+}
+
+/* --exec: one handler per client, up to --max-conns at once. */
+static int
+serve_exec(struct listen_opts *o, int lfd)
+{
+	struct sk_err	err;
+	sigset_t	mask;
+	long long	running = 0;
+	int		sigfd, fd, status = 0;
+	pid_t		pid;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_err("signalfd: %s", strerror(errno));
+		return (EXIT_RUNTIME);
+	}
+	for (;;) {
+		fd = accept_client(lfd, sigfd, running < o->max_conns,
+		    running == 0 ? o->s.timeout : -1, &err);
+		if (fd == -2) {
+			reap_children(sigfd, &running);
+			continue;
+		}
+		if (fd == -1) {
+			log_err("%s", err.msg);
+			status = EXIT_RUNTIME;
+			break;
+		}
+		report_client(fd);
+		pid = child_spawn(o->s.exec, fd, &err);
+		close(fd);
+		if (pid == -1) {
+			log_err("%s", err.msg);
+			status = EXIT_RUNTIME;
+			break;
+		}
+		running++;
+		if (!o->keep_open) {
+			child_wait(pid);
+			running--;
+			break;
+		}
+	}
+	close(sigfd);
+	return (status);
+}
+
+static int
+serve_stdio(struct listen_opts *o, int lfd)
+{
+	struct relay_conf rc;
+	struct relay_stats st;
+	struct sk_err	err;
+	int		fd, status = 0;
+
+	stream_relay_conf(&o->s, &rc);
+	for (;;) {
+		fd = accept_client(lfd, -1, 1, o->s.timeout, &err);
+		if (fd < 0) {
+			log_err("%s", err.msg);
+			return (EXIT_RUNTIME);
+		}
+		report_client(fd);
+		status = stream_relay(&rc, fd, &st);
+		close(fd);
+		if (!o->keep_open || st.end == RELAY_STDOUT_CLOSED)
+			break;
+	}
+	return (status);
+}
+
+static int
+listen_exec(void *p, int argc, char **argv)
+{
+	struct listen_opts *o = p;
+	struct sock_listen_args la;
+	struct sk_err	 err;
+	const char	*why, *portarg;
+	char		 host[NI_MAXHOST];
+	int		 lfd, created = 0, status;
+
+	if (stream_check_opts(&o->s) != 0)
+		return (EXIT_USAGE);
+	memset(&la, 0, sizeof(la));
+	la.family = stream_family(&o->s);
+	la.socktype = SOCK_STREAM;
+	la.backlog = (int)o->backlog;
+	if (o->s.unix_path) {
+		if (argc != 1)
+			return (argc == 0 ? log_usage("missing PATH") :
+			    log_usage("extra argument '%s'", argv[1]));
+		lfd = sock_listen_unix(argv[0], SOCK_STREAM, la.backlog,
+		    &created, &err);
+	} else {
+		if (argc == 0)
+			return (log_usage("missing PORT"));
+		if (argc > 2)
+			return (log_usage("extra argument '%s'", argv[2]));
+		portarg = argv[argc - 1];
+		if ((why = addr_parse_port(portarg, &la.port)) != NULL)
+			return (log_usage("invalid port '%s': %s", portarg,
+			    why));
+		if (argc == 2) {
+			if ((why = addr_parse_host(argv[0], host,
+			    sizeof(host))) != NULL)
+				return (log_usage("invalid address '%s': %s",
+				    argv[0], why));
+			la.host = host;
+		}
+		lfd = sock_listen(&la, &err);
+	}
+	if (lfd == -1) {
+		log_err("%s", err.msg);
+		return (EXIT_RUNTIME);
+	}
+	if (created)
+		unlink_at_exit(argv[0]);
+	if (o->port_file != NULL &&
+	    sock_write_port_file(o->port_file, lfd, &err) == -1) {
+		log_err("%s", err.msg);
+		status = EXIT_RUNTIME;
+		goto out;
+	}
+	sock_report_listening(lfd);
+	if (o->s.exec != NULL)
+		status = serve_exec(o, lfd);
+	else
+		status = serve_stdio(o, lfd);
+out:
+	close(lfd);
+	if (created)
+		(void)unlink(argv[0]);
+	return (status);
+}
+
+const struct cmd_entry cmd_listen_entry = {
+	.name = "listen",
+	.summary = "wait for a TCP or Unix stream client and relay stdio",
+	.usage = "[OPTIONS] [ADDRESS] PORT\n[OPTIONS] -U PATH",
+	.description = "Wait for a TCP (or Unix stream) client and relay stdin "
+	    "to it and what it\nsends to stdout, byte for byte.",
+	.options = listen_options,
+	.optsize = sizeof(struct listen_opts),
+	.init = listen_init,
+	.exec = listen_exec
+};

@@ -1,0 +1,249 @@
+/*
+ * The command table and dispatch: lookup by exact name or unique prefix,
+ * "did you mean" for a typo, `help`, and the generic run of a command
+ * (defaults, parse, --help, exec) so command files hold only their logic.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_listen_entry,
+	&cmd_connect_entry,
+	&cmd_udp_send_entry,
+	&cmd_udp_recv_entry,
+	&cmd_serve_http_entry,
+	&cmd_chat_entry,
+	NULL
+};
+
+static const struct opt no_options[] = { OPT_END_ };
+
+void
+cmd_print_top_help(FILE *fp)
+{
+	const struct cmd_entry *const *c;
+
+	fputs("Usage: sockctl [-h|--help] [-V|--version] COMMAND [OPTIONS] "
+	    "[ARGS]\n"
+	    "       sockctl help [COMMAND]\n"
+	    "\n"
+	    "A netcat-style tool for TCP, UDP, Unix sockets and HTTP.\n"
+	    "\n"
+	    "Commands:\n", fp);
+	for (c = cmd_table; *c != NULL; c++)
+		fprintf(fp, "  %-12s%s\n", (*c)->name, (*c)->summary);
+	fputs("\n"
+	    "Options:\n"
+	    "  -h, --help  show this help and exit\n"
+	    "  -V, --version\n"
+	    "              print the version and exit\n"
+	    "\n"
+	    "Run 'sockctl COMMAND --help' for a command's options.\n", fp);
+}
+
+static void
+cmd_print_help(FILE *fp, const struct cmd_entry *c)
+{
+	const char	*p, *nl;
+	int		 first = 1;
+
+	for (p = c->usage; *p != '\0'; p = nl + (*nl != '\0')) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		fprintf(fp, "%s sockctl %s %.*s\n", first ? "Usage:" : "      ",
+		    c->name, (int)(nl - p), p);
+		first = 0;
+	}
+	fprintf(fp, "\n%s\n\n", c->description);
+	opt_print_help(fp, c->options != NULL ? c->options : no_options);
+}
+
+/* Exact name first, then a unique prefix; NULL with *ambiguous set. */
+static const struct cmd_entry *
+cmd_find(const char *name, int *ambiguous)
+{
+	const struct cmd_entry *const *c, *found = NULL;
+	size_t	 len = strlen(name);
+
+	*ambiguous = 0;
+	for (c = cmd_table; *c != NULL; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return (*c);
+	if (len == 0)
+		return (NULL);
+	for (c = cmd_table; *c != NULL; c++) {
+		if (strncmp((*c)->name, name, len) != 0)
+			continue;
+		if (found != NULL) {
+			*ambiguous = 1;
+			return (NULL);
+		}
+		found = *c;
+	}
+	return (found);
+}
+
+static int
+cmd_unknown(const char *name)
+{
+	const struct cmd_entry *const *c;
+	const char	*best = NULL;
+	size_t		 d, bestd = 3;
+	int		 first = 1;
+
+	for (c = cmd_table; *c != NULL; c++) {
+		d = opt_distance(name, (*c)->name);
+		if (d < bestd) {
+			bestd = d;
+			best = (*c)->name;
+		}
+	}
+	log_setcmd(NULL);
+	if (best != NULL) {
+		log_err("unknown command '%s' (did you mean '%s'?)", name,
+		    best);
+		return (EXIT_USAGE);
+	}
+	fprintf(stderr, "sockctl: unknown command '%s' (commands:", name);
+	for (c = cmd_table; *c != NULL; c++, first = 0)
+		fprintf(stderr, "%s%s", first ? " " : ", ", (*c)->name);
+	fputs(")\n", stderr);
+	return (EXIT_USAGE);
+}
+
+static int
+cmd_ambiguous(const char *name)
+{
+	const struct cmd_entry *const *c;
+	int	 first = 1;
+
+	fprintf(stderr, "sockctl: ambiguous command '%s' (could be", name);
+	for (c = cmd_table; *c != NULL; c++) {
+		if (strncmp((*c)->name, name, strlen(name)) != 0)
+			continue;
+		fprintf(stderr, "%s'%s'", first ? " " : ", ", (*c)->name);
+		first = 0;
+	}
+	fputs(")\n", stderr);
+	return (EXIT_USAGE);
+}
+
+static const struct cmd_entry *
+cmd_lookup(const char *name, int *status)
+{
+	const struct cmd_entry *c;
+	int	 ambiguous;
+
+	if ((c = cmd_find(name, &ambiguous)) != NULL)
+		return (c);
+	*status = ambiguous ? cmd_ambiguous(name) : cmd_unknown(name);
+	return (NULL);
+}
+
+static int
+cmd_run(const struct cmd_entry *c, int argc, char **argv)
+{
+	char		 err[512];
+	char		**pos = NULL;
+	void		*opts;
+	int		 npos, status;
+	const struct opt *tab = c->options != NULL ? c->options : no_options;
+
+	log_setcmd(c->name);
+	if ((opts = calloc(1, c->optsize > 0 ? c->optsize : 1)) == NULL) {
+		log_err("out of memory");
+		return (EXIT_RUNTIME);
+	}
+	if (c->init != NULL)
+		c->init(opts);
+	switch (opt_parse(tab, opts, argc, argv, &pos, &npos, err,
+	    sizeof(err))) {
+	case OPT_HELP:
+		cmd_print_help(stdout, c);
+		status = fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+		break;
+	case OPT_ERROR:
+		status = log_usage("%s", err);
+		break;
+	default:
+		status = c->exec(opts, npos, pos);
+		break;
+	}
+	opt_free(tab, opts);
+	free(opts);
+	free(pos);
+	return (status);
+}
+
+/* A hidden helper for completion scripts and the docs test. */
+static int
+cmd_complete(int argc, char **argv)
+{
+	const struct cmd_entry *const *c;
+	const struct cmd_entry *e;
+	int	 ambiguous;
+
+	if (argc < 2) {
+		for (c = cmd_table; *c != NULL; c++)
+			printf("%s\n", (*c)->name);
+		return (0);
+	}
+	if ((e = cmd_find(argv[1], &ambiguous)) == NULL)
+		return (EXIT_USAGE);
+	opt_print_words(stdout, e->options != NULL ? e->options : no_options);
+	return (0);
+}
+
+int
+cmd_main(int argc, char **argv)
+{
+	const struct cmd_entry *c;
+	int	 status = EXIT_USAGE;
+
+	if (argc < 2) {
+		log_setcmd(NULL);
+		return (log_usage("missing command"));
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cmd_print_top_help(stdout);
+		return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("sockctl %s\n", PACKAGE_VERSION);
+		return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
+	}
+	if (strcmp(argv[1], "__complete") == 0)
+		return (cmd_complete(argc - 1, argv + 1));
+	if (argv[1][0] == '-' && argv[1][1] != '\0')
+		return (log_usage("unknown option '%s'", argv[1]));
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc == 2) {
+			cmd_print_top_help(stdout);
+			return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
+		}
+		if (argc > 3)
+			return (log_usage("help takes at most one command"));
+		if ((c = cmd_lookup(argv[2], &status)) == NULL)
+			return (status);
+		cmd_print_help(stdout, c);
+		return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
+	}
+	if ((c = cmd_lookup(argv[1], &status)) == NULL)
+		return (status);
+	return (cmd_run(c, argc - 1, argv + 1));
+}
+
+int
+cmd_not_implemented(void *opts, int argc, char **argv)
+{
+	(void)opts;
+	(void)argc;
+	(void)argv;
+	log_err("not implemented yet");
+	return (EXIT_RUNTIME);
+}

@@ -1,0 +1,34 @@
+/*
+ * The command table: each command file exports one struct cmd_entry that
+ * names the command, its usage, its option table and its options struct.
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stddef.h>
+
+#include "opt.h"
+
+struct cmd_entry {
+	const char	*name;
+	const char	*summary;	/* one line for the top-level help */
+	const char	*usage;		/* lines after "sockctl NAME ", '\n' apart */
+	const char	*description;
+	const struct opt *options;
+	size_t		 optsize;	/* size of the options struct */
+	void		(*init)(void *);	/* fill in defaults */
+	int		(*exec)(void *, int, char **);	/* exit status */
+};
+
+extern const struct cmd_entry cmd_listen_entry;
+extern const struct cmd_entry cmd_connect_entry;
+extern const struct cmd_entry cmd_udp_send_entry;
+extern const struct cmd_entry cmd_udp_recv_entry;
+extern const struct cmd_entry cmd_serve_http_entry;
+extern const struct cmd_entry cmd_chat_entry;
+
+int	cmd_main(int, char **);
+void	cmd_print_top_help(FILE *);
+int	cmd_not_implemented(void *, int, char **);
+
+#endif /* CMD_H */

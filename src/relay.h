@@ -1,0 +1,43 @@
+/*
+ * The stream relay shared by listen and connect: stdin to the socket and
+ * the socket to stdout, with the half-close rules of the contract, idle and
+ * quit timeouts, and byte counts.
+ */
+#ifndef RELAY_H
+#define RELAY_H
+
+#include <stdint.h>
+
+#include "log.h"
+
+struct relay_conf {
+	int		 send_only;
+	int		 recv_only;
+	int		 crlf;
+	int		 no_shutdown;
+	long long	 quit_ms;	/* -q; -1: wait for the peer */
+	long long	 idle_ms;	/* -i; -1: none */
+	const char	*peer;		/* "127.0.0.1 port 80", for errors */
+};
+
+enum relay_end {
+	RELAY_DONE,		/* both directions finished */
+	RELAY_PEER_EOF,		/* peer closed and we stop there */
+	RELAY_STDOUT_CLOSED,
+	RELAY_IDLE,
+	RELAY_QUIT,
+	RELAY_ERROR
+};
+
+struct relay_stats {
+	uint64_t	 sent;
+	uint64_t	 received;
+	double		 seconds;
+	enum relay_end	 end;
+};
+
+int	relay_run(const struct relay_conf *, int, int, int,
+	    struct relay_stats *, struct sk_err *);
+void	relay_report(const struct relay_stats *);
+
+#endif /* RELAY_H */

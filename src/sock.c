@@ -1,0 +1,468 @@
+/*
+ * Socket helpers.  Connecting tries every address getaddrinfo(3) returns,
+ * each with its own timeout, the way netcat's remote_connect() does;
+ * listening without an address prefers one IPv6 socket that also accepts
+ * IPv4, falling back to 0.0.0.0 on hosts without IPv6.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "log.h"
+#include "sock.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int
+sock_set_nonblock(int fd, int on)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return (-1);
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return (fcntl(fd, F_SETFL, fl));
+}
+
+/* IPv4-mapped IPv6 peers of a dual-stack socket are shown as IPv4. */
+void
+sock_name_of(const struct sockaddr *sa, socklen_t len, struct sock_name *n)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+	struct sockaddr_in sin;
+	char	serv[NI_MAXSERV];
+	size_t	plen;
+
+	n->port = -1;
+	if (sa->sa_family == AF_UNIX) {
+		plen = len > offsetof(struct sockaddr_un, sun_path) ?
+		    len - offsetof(struct sockaddr_un, sun_path) : 0;
+		if (plen == 0)
+			strlcpy(n->host, "(unnamed)", sizeof(n->host));
+		else if (sun->sun_path[0] == '\0')
+			snprintf(n->host, sizeof(n->host), "@%.*s",
+			    (int)plen - 1, sun->sun_path + 1);
+		else
+			strlcpy(n->host, sun->sun_path, sizeof(n->host));
+		return;
+	}
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = s6->sin6_port;
+		memcpy(&sin.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+		sa = (struct sockaddr *)&sin;
+		len = sizeof(sin);
+	}
+	if (getnameinfo(sa, len, n->host, sizeof(n->host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		strlcpy(n->host, "?", sizeof(n->host));
+		return;
+	}
+	n->port = (int)strtonum(serv, 0, 65535, NULL);
+}
+
+int
+sock_local_name(int fd, struct sock_name *n)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return (-1);
+	sock_name_of((struct sockaddr *)&ss, len, n);
+	return (0);
+}
+
+int
+sock_peer_name(int fd, struct sock_name *n)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		return (-1);
+	sock_name_of((struct sockaddr *)&ss, len, n);
+	return (0);
+}
+
+void
+sock_report_listening(int fd)
+{
+	struct sock_name	n;
+
+	if (log_verbosity < 1 || sock_local_name(fd, &n) == -1)
+		return;
+	if (n.port < 0)
+		log_verbose(1, "listening on %s", n.host);
+	else
+		log_verbose(1, "listening on %s port %d", n.host, n.port);
+}
+
+/* Waits for a non-blocking connect; returns 0 or an errno value. */
+static int
+connect_wait(int fd, long long timeout_ms)
+{
+	struct pollfd	pfd;
+	long long	deadline = 0, left;
+	socklen_t	len;
+	int		r, soerr;
+
+	if (timeout_ms >= 0)
+		deadline = now_ms() + timeout_ms;
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		left = -1;
+		if (timeout_ms >= 0) {
+			left = deadline - now_ms();
+			if (left < 0)
+				left = 0;
+			if (left > INT_MAX)
+				left = INT_MAX;
+		}
+		r = poll(&pfd, 1, (int)left);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return (errno);
+		}
+		if (r == 0) {
+			if (timeout_ms >= 0 && now_ms() >= deadline)
+				return (ETIMEDOUT);
+			continue;
+		}
+		len = sizeof(soerr);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+			return (errno);
+		return (soerr);
+	}
+}
+
+static int
+bind_source(int fd, const struct addrinfo *target, const char *src,
+    int srcport, struct sk_err *err)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 port[16];
+	int		 e, one = 1, saved = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = target->ai_family;
+	hints.ai_socktype = target->ai_socktype;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", srcport < 0 ? 0 : srcport);
+	if ((e = getaddrinfo(src, port, &hints, &res)) != 0) {
+		err_set(err, "source address %s: %s", src ? src : "*",
+		    gai_strerror(e));
+		return (-1);
+	}
+	if (srcport > 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			freeaddrinfo(res);
+			return (0);
+		}
+		saved = errno;
+	}
+	freeaddrinfo(res);
+	if (srcport >= 0)
+		err_set(err, "bind to %s port %d: %s", src ? src : "*",
+		    srcport, strerror(saved));
+	else
+		err_set(err, "bind to %s: %s", src, strerror(saved));
+	return (-1);
+}
+
+int
+sock_connect(const struct sock_connect_args *a, struct sock_name *peer,
+    struct sk_err *err)
+{
+	struct addrinfo	 hints, *res, *ai;
+	struct sock_name n;
+	char		 port[16];
+	int		 fd = -1, e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = a->family;
+	hints.ai_socktype = a->socktype;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	snprintf(port, sizeof(port), "%d", a->port);
+	if ((e = getaddrinfo(a->host, port, &hints, &res)) != 0) {
+		/* AI_ADDRCONFIG hides ::1 on hosts with only loopback v6. */
+		hints.ai_flags &= ~AI_ADDRCONFIG;
+		if ((e = getaddrinfo(a->host, port, &hints, &res)) != 0) {
+			err_set(err, "%s: %s", a->host, e == EAI_SYSTEM ?
+			    strerror(errno) : gai_strerror(e));
+			return (-1);
+		}
+	}
+	err_set(err, "connect to %s port %d: no usable address", a->host,
+	    a->port);
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		sock_name_of(ai->ai_addr, ai->ai_addrlen, &n);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1) {
+			err_set(err, "socket: %s", strerror(errno));
+			continue;
+		}
+		if ((a->src != NULL || a->srcport >= 0) &&
+		    bind_source(fd, ai, a->src, a->srcport, err) == -1) {
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		if (sock_set_nonblock(fd, 1) == -1) {
+			e = errno;
+			goto failed;
+		}
+		e = 0;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+			if (errno == EINPROGRESS || errno == EINTR)
+				e = connect_wait(fd, a->timeout_ms);
+			else
+				e = errno;
+		}
+		if (e == 0 && sock_set_nonblock(fd, 0) == 0) {
+			if (peer != NULL)
+				*peer = n;
+			freeaddrinfo(res);
+			return (fd);
+		}
+		if (e == 0)
+			e = errno;
+failed:
+		err_set(err, "connect to %s port %d: %s", n.host, n.port,
+		    strerror(e));
+		if (!a->quiet && ai->ai_next != NULL)
+			log_verbose(1, "connect to %s port %d: %s", n.host,
+			    n.port, strerror(e));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return (-1);
+}
+
+int
+sock_connect_unix(const char *path, int socktype, struct sk_err *err)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	const char		*why;
+	int			fd;
+
+	if ((why = addr_parse_unix(path, &sun, &len)) != NULL) {
+		err_set(err, "invalid socket path '%s': %s", path, why);
+		return (-1);
+	}
+	if ((fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0)) == -1) {
+		err_set(err, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	while (connect(fd, (struct sockaddr *)&sun, len) == -1) {
+		if (errno == EINTR)
+			continue;
+		err_set(err, "connect to %s: %s", path, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+static int
+listen_on(const struct sockaddr *sa, socklen_t salen, int socktype,
+    int backlog, int v6only, int *saved)
+{
+	int	fd, one = 1;
+
+	if ((fd = socket(sa->sa_family, socktype | SOCK_CLOEXEC, 0)) == -1) {
+		*saved = errno;
+		return (-1);
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+		goto fail;
+	if (sa->sa_family == AF_INET6 && v6only >= 0 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+	    sizeof(v6only)) == -1)
+		goto fail;
+	if (bind(fd, sa, salen) == -1)
+		goto fail;
+	if (socktype == SOCK_STREAM && listen(fd, backlog) == -1)
+		goto fail;
+	return (fd);
+fail:
+	*saved = errno;
+	close(fd);
+	return (-1);
+}
+
+int
+sock_listen(const struct sock_listen_args *a, struct sk_err *err)
+{
+	struct addrinfo		 hints, *res, *ai;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	struct sock_name	 n;
+	char			 port[16];
+	int			 fd = -1, e, saved = 0;
+
+	if (a->host == NULL) {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_addr = in6addr_any;
+		sin6.sin6_port = htons((uint16_t)a->port);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_ANY);
+		sin.sin_port = htons((uint16_t)a->port);
+		if (a->family != AF_INET) {
+			fd = listen_on((struct sockaddr *)&sin6, sizeof(sin6),
+			    a->socktype, a->backlog,
+			    a->family == AF_INET6, &saved);
+			if (fd != -1 || a->family == AF_INET6 ||
+			    (saved != EAFNOSUPPORT && saved != EADDRNOTAVAIL))
+				goto done_any;
+		}
+		fd = listen_on((struct sockaddr *)&sin, sizeof(sin),
+		    a->socktype, a->backlog, -1, &saved);
+done_any:
+		if (fd == -1)
+			err_set(err, "bind to * port %d: %s", a->port,
+			    strerror(saved));
+		return (fd);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = a->family;
+	hints.ai_socktype = a->socktype;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", a->port);
+	if ((e = getaddrinfo(a->host, port, &hints, &res)) != 0) {
+		err_set(err, "%s: %s", a->host, e == EAI_SYSTEM ?
+		    strerror(errno) : gai_strerror(e));
+		return (-1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = listen_on(ai->ai_addr, ai->ai_addrlen, a->socktype,
+		    a->backlog, -1, &saved);
+		if (fd != -1)
+			break;
+		sock_name_of(ai->ai_addr, ai->ai_addrlen, &n);
+		err_set(err, "bind to %s port %d: %s", n.host, a->port,
+		    strerror(saved));
+	}
+	freeaddrinfo(res);
+	return (fd);
+}
+
+/*
+ * A path left behind by a listener that died is replaced; a path some
+ * process still listens on, or that is not a socket, is not.
+ */
+int
+sock_listen_unix(const char *path, int socktype, int backlog, int *created,
+    struct sk_err *err)
+{
+	struct sockaddr_un	sun;
+	struct stat		st;
+	socklen_t		len;
+	const char		*why;
+	int			fd, probe, saved = 0, tries;
+
+	*created = 0;
+	if ((why = addr_parse_unix(path, &sun, &len)) != NULL) {
+		err_set(err, "invalid socket path '%s': %s", path, why);
+		return (-1);
+	}
+	for (tries = 0; tries < 2; tries++) {
+		fd = listen_on((struct sockaddr *)&sun, len, socktype, backlog,
+		    -1, &saved);
+		if (fd != -1) {
+			*created = path[0] != '@';
+			return (fd);
+		}
+		if (saved != EADDRINUSE || path[0] == '@' ||
+		    lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode))
+			break;
+		probe = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0);
+		if (probe == -1)
+			break;
+		if (connect(probe, (struct sockaddr *)&sun, len) == 0 ||
+		    errno != ECONNREFUSED) {
+			close(probe);
+			break;
+		}
+		close(probe);
+		if (unlink(path) == -1)
+			break;
+	}
+	err_set(err, "bind to %s: %s", path, strerror(saved));
+	return (-1);
+}
+
+/* Written to a temporary file and renamed, so readers never see half. */
+int
+sock_write_port_file(const char *file, int fd, struct sk_err *err)
+{
+	struct sock_name	n;
+	char			*tmp = NULL, buf[16];
+	int			tfd, len, saved;
+
+	if (sock_local_name(fd, &n) == -1) {
+		err_set(err, "getsockname: %s", strerror(errno));
+		return (-1);
+	}
+	if (asprintf(&tmp, "%s.XXXXXX", file) == -1) {
+		err_set(err, "out of memory");
+		return (-1);
+	}
+	if ((tfd = mkstemp(tmp)) == -1) {
+		err_set(err, "port file %s: %s", file, strerror(errno));
+		free(tmp);
+		return (-1);
+	}
+	len = snprintf(buf, sizeof(buf), "%d\n", n.port);
+	if (write(tfd, buf, (size_t)len) != len || fchmod(tfd, 0644) == -1) {
+		saved = errno;
+		close(tfd);
+		goto fail;
+	}
+	if (close(tfd) == -1 || rename(tmp, file) == -1) {
+		saved = errno;
+		goto fail;
+	}
+	free(tmp);
+	return (0);
+fail:
+	err_set(err, "port file %s: %s", file, strerror(saved));
+	unlink(tmp);
+	free(tmp);
+	return (-1);
+}

@@ -1,0 +1,53 @@
+/*
+ * Socket helpers shared by every command: resolving and connecting with a
+ * timeout over every address, listening (dual-stack where possible), Unix
+ * sockets, numeric address formatting and the --port-file.
+ */
+#ifndef SOCK_H
+#define SOCK_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netdb.h>
+
+#include "log.h"
+
+struct sock_connect_args {
+	const char	*host;
+	int		 port;
+	int		 family;	/* AF_UNSPEC, AF_INET or AF_INET6 */
+	int		 socktype;
+	const char	*src;		/* -s, or NULL */
+	int		 srcport;	/* -p, or -1 */
+	long long	 timeout_ms;	/* per address; -1 waits forever */
+	int		 quiet;		/* no -v line per failed address */
+};
+
+struct sock_listen_args {
+	const char	*host;		/* NULL: every interface */
+	int		 port;
+	int		 family;
+	int		 socktype;
+	int		 backlog;
+};
+
+/* A numeric address: "127.0.0.1" and 80, or a Unix path and -1. */
+struct sock_name {
+	char	host[NI_MAXHOST];
+	int	port;
+};
+
+int	sock_connect(const struct sock_connect_args *, struct sock_name *,
+	    struct sk_err *);
+int	sock_connect_unix(const char *, int, struct sk_err *);
+int	sock_listen(const struct sock_listen_args *, struct sk_err *);
+int	sock_listen_unix(const char *, int, int, int *, struct sk_err *);
+void	sock_name_of(const struct sockaddr *, socklen_t, struct sock_name *);
+int	sock_local_name(int, struct sock_name *);
+int	sock_peer_name(int, struct sock_name *);
+int	sock_write_port_file(const char *, int, struct sk_err *);
+int	sock_set_nonblock(int, int);
+void	sock_report_listening(int);
+
+#endif /* SOCK_H */

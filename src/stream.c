@@ -1,0 +1,97 @@
+/*
+ * Shared pieces of the two stream commands, so listen and connect check
+ * their common options the same way and report a session identically.
+ */
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "relay.h"
+#include "sock.h"
+#include "stream.h"
+
+void
+stream_opts_init(struct stream_opts *o)
+{
+	o->timeout = -1;
+	o->idle = -1;
+	o->quit = -1;
+}
+
+/* Returns 0, or a usage error already printed. */
+int
+stream_check_opts(struct stream_opts *o)
+{
+	log_verbosity = o->verbose;
+	if (o->ipv4 && o->ipv6)
+		return (log_usage("-4 and -6 cannot be used together"));
+	if (o->unix_path && (o->ipv4 || o->ipv6))
+		return (log_usage("-U cannot be used with -4 or -6"));
+	if (o->send_only && o->recv_only)
+		return (log_usage("--send-only and --recv-only cannot be used "
+		    "together"));
+	return (0);
+}
+
+int
+stream_family(const struct stream_opts *o)
+{
+	if (o->unix_path)
+		return (AF_UNIX);
+	return (o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC);
+}
+
+void
+stream_relay_conf(const struct stream_opts *o, struct relay_conf *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->send_only = o->send_only;
+	rc->recv_only = o->recv_only;
+	rc->crlf = o->crlf;
+	rc->no_shutdown = o->no_shutdown;
+	rc->quit_ms = o->quit;
+	rc->idle_ms = o->idle;
+}
+
+/* One session on stdio; returns the exit status it earns. */
+int
+stream_relay(const struct relay_conf *base, int fd, struct relay_stats *st)
+{
+	struct relay_conf	rc = *base;
+	struct sock_name	n;
+	struct sk_err		err;
+	char			peer[NI_MAXHOST + 16];
+
+	if (sock_peer_name(fd, &n) == -1)
+		strlcpy(peer, "connection", sizeof(peer));
+	else if (n.port < 0)
+		snprintf(peer, sizeof(peer), "%s", n.host);
+	else
+		snprintf(peer, sizeof(peer), "%s port %d", n.host, n.port);
+	rc.peer = peer;
+	if (relay_run(&rc, fd, STDIN_FILENO, STDOUT_FILENO, st, &err) == -1) {
+		relay_report(st);
+		log_err("%s", err.msg);
+		return (EXIT_RUNTIME);
+	}
+	relay_report(st);
+	return (0);
+}
+
+/* "2 s", "1.5 s", "250 ms", for messages about a duration option. */
+const char *
+stream_format_ms(long long ms)
+{
+	static char	buf[32];
+
+	if (ms % 1000 == 0)
+		snprintf(buf, sizeof(buf), "%lld s", ms / 1000);
+	else if (ms < 1000)
+		snprintf(buf, sizeof(buf), "%lld ms", ms);
+	else
+		snprintf(buf, sizeof(buf), "%g s", (double)ms / 1000);
+	return (buf);
+}

@@ -1,0 +1,32 @@
+/*
+ * What listen and connect share on top of the relay: the stream options
+ * both have, their checks, and one relay session with its -v report.
+ */
+#ifndef STREAM_H
+#define STREAM_H
+
+#include "relay.h"
+
+struct stream_opts {
+	int		 ipv4;
+	int		 ipv6;
+	int		 unix_path;
+	int		 verbose;
+	int		 send_only;
+	int		 recv_only;
+	int		 crlf;
+	int		 no_shutdown;
+	long long	 timeout;	/* -w, ms; -1 unset */
+	long long	 idle;		/* -i */
+	long long	 quit;		/* -q */
+	const char	*exec;
+};
+
+void	stream_opts_init(struct stream_opts *);
+int	stream_check_opts(struct stream_opts *);
+int	stream_family(const struct stream_opts *);
+void	stream_relay_conf(const struct stream_opts *, struct relay_conf *);
+int	stream_relay(const struct relay_conf *, int, struct relay_stats *);
+const char *stream_format_ms(long long);
+
+#endif /* STREAM_H */
