@@ -150,16 +150,16 @@ addr_parse_host(const char *s, char *out, size_t outlen)
 		out[len - 2] = '\0';
 		if (strpbrk(out, "[]") != NULL)
 			return ("unbalanced brackets");
-		return (NULL);
+	} else {
+		if (strpbrk(s, "[]") != NULL)
+			return ("unbalanced brackets");
+		if (len >= outlen)
+			return ("too long");
+		memcpy(out, s, len + 1);
 	}
-	if (strpbrk(s, "[]") != NULL)
-		return ("unbalanced brackets");
-	for (p = s; *p != '\0'; p++)
+	for (p = out; *p != '\0'; p++)
 		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
 			return ("contains white space or control characters");
-	if (len >= outlen)
-		return ("too long");
-	memcpy(out, s, len + 1);
 	return (NULL);
 }
 
@@ -199,7 +199,7 @@ addr_parse_duration(const char *s, long long *ms)
 {
 	const char	*p = s, *unit;
 	long long	 whole = 0, mult, frac = 0, fracdiv = 1, total;
-	int		 ndigits = 0;
+	int		 ndigits = 0, rest = 0;
 
 	while (isdigit((unsigned char)*p)) {
 		if (whole > ADDR_DURATION_MAX)
@@ -213,7 +213,8 @@ addr_parse_duration(const char *s, long long *ms)
 			if (fracdiv < 1000000000LL) {
 				frac = frac * 10 + (*p - '0');
 				fracdiv *= 10;
-			}
+			} else if (*p != '0')
+				rest = 1;	/* beyond 1 ns: still not zero */
 			p++;
 			ndigits++;
 		}
@@ -236,6 +237,8 @@ addr_parse_duration(const char *s, long long *ms)
 	if (whole > ADDR_DURATION_MAX / mult)
 		return ("too large");
 	total = whole * mult + (frac * mult + fracdiv - 1) / fracdiv;
+	if (total == 0 && rest)
+		total = 1;
 	if (total > ADDR_DURATION_MAX)
 		return ("too large");
 	*ms = total;

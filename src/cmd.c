@@ -35,12 +35,11 @@ cmd_print_top_help(FILE *fp)
 	    "\n"
 	    "Commands:\n", fp);
 	for (c = cmd_table; *c != NULL; c++)
-		fprintf(fp, "  %-12s%s\n", (*c)->name, (*c)->summary);
+		fprintf(fp, "  %-13s%s\n", (*c)->name, (*c)->summary);
 	fputs("\n"
 	    "Options:\n"
-	    "  -h, --help  show this help and exit\n"
-	    "  -V, --version\n"
-	    "              print the version and exit\n"
+	    "  -h, --help     show this help and exit\n"
+	    "  -V, --version  print the version and exit\n"
 	    "\n"
 	    "Run 'sockctl COMMAND --help' for a command's options.\n", fp);
 }
@@ -228,6 +227,12 @@ cmd_main(int argc, char **argv)
 		}
 		if (argc > 3)
 			return (log_usage("help takes at most one command"));
+		if (strcmp(argv[2], "help") == 0 ||
+		    strcmp(argv[2], "--help") == 0 ||
+		    strcmp(argv[2], "-h") == 0) {
+			cmd_print_top_help(stdout);
+			return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
+		}
 		if ((c = cmd_lookup(argv[2], &status)) == NULL)
 			return (status);
 		cmd_print_help(stdout, c);

@@ -90,7 +90,7 @@ set_value(const struct opt *o, void *dst, const char *val, char *err,
 		if (why != NULL) {
 			seterr(err, errlen, "invalid value '%s' for %s: %s "
 			    "(%lld-%lld)", val, name,
-			    errno == EINVAL ? "not a number" : why,
+			    strcmp(why, "invalid") == 0 ? "not a number" : why,
 			    o->o_min, o->o_max);
 			return (-1);
 		}
@@ -131,8 +131,12 @@ set_value(const struct opt *o, void *dst, const char *val, char *err,
 				*(const char **)base = o->o_choices[i];
 				return (0);
 			}
-		seterr(err, errlen, "invalid value '%s' for %s: expected one "
-		    "of %s", val, name, o->o_arg);
+		n = snprintf(err, errlen, "invalid value '%s' for %s: expected "
+		    "one of", val, name);
+		for (i = 0; o->o_choices[i] != NULL && n >= 0 &&
+		    (size_t)n < errlen; i++)
+			n += snprintf(err + n, errlen - (size_t)n, "%s%s",
+			    i == 0 ? " " : ", ", o->o_choices[i]);
 		return (-1);
 	}
 	return (-1);

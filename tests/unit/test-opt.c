@@ -1,0 +1,633 @@
+/*
+ * Unit tests of the option parser in src/opt.c, over a table of every value
+ * type declared here: long options with "=value" or a separate value,
+ * bundled short flags with attached or separate values, options among the
+ * positionals, "--", --help and -h, and the exact one-line messages for
+ * every kind of bad option or value.  Also opt_distance, which picks the
+ * "did you mean" suggestions, and the help and completion-word output.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "opt.h"
+#include "tap.h"
+
+#define E_DUR	"expected a number with an optional unit (ms, s, m, h)"
+
+struct topts {
+	int		 ipv4;
+	int		 keep;
+	int		 verbose;
+	long long	 max;
+	long long	 backlog;
+	long long	 digit;
+	long long	 timeout;
+	int		 port;
+	const char	*exec;
+	const char	*host;
+	struct opt_list	 headers;
+	const char	*format;
+};
+
+static const char *const formats[] = { "line", "raw", "hex", "json", NULL };
+
+static const struct opt table[] = {
+	OPT_FLAG_('4', NULL, struct topts, ipv4, "use IPv4 only"),
+	OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
+	OPT_COUNT_('v', "verbose", struct topts, verbose, "more output"),
+	OPT_INT_('m', "max-conns", struct topts, max, "N", 1, 100,
+	    "at most N"),
+	OPT_INT_(0, "backlog", struct topts, backlog, "N", 1, 65535,
+	    "queue length"),
+	OPT_INT_('n', NULL, struct topts, digit, "D", 0, 9, "one digit"),
+	OPT_DUR_('w', "timeout", struct topts, timeout, "give up after DUR"),
+	OPT_PORT_('p', "source-port", struct topts, port, "from PORT"),
+	OPT_STR_('e', "exec", struct topts, exec, "CMD", OPTC_CMD, "run CMD"),
+	OPT_LIST_('H', "header", struct topts, headers, "LINE", "add LINE"),
+	OPT_CHOICE_('f', "format", struct topts, format, "line|raw|hex|json",
+	    formats, "output format"),
+	OPT_END_
+};
+
+/* A table that takes -h for itself, as a "--host" option would. */
+static const struct opt htable[] = {
+	OPT_STR_('h', "host", struct topts, host, "HOST", OPTC_NONE,
+	    "the host"),
+	OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
+	OPT_END_
+};
+
+/* One opt_parse call and everything it gave back. */
+struct run {
+	const struct opt *tab;
+	struct topts	 o;
+	enum opt_result	 res;
+	char		**pos;
+	int		 npos;
+	char		 err[256];
+	char		*argv[32];
+	int		 argc;
+	char		 buf[1024];
+};
+
+/* Parses the NULL-terminated words after "cmd" with tab. */
+static struct run *
+run(const struct opt *tab, ...)
+{
+	struct run	*r;
+	va_list		 ap;
+	const char	*w;
+	size_t		 used = 0, len;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		perror("calloc");
+		exit(1);
+	}
+	r->tab = tab;
+	r->o.port = -1;
+	r->o.timeout = -1;
+	r->argv[r->argc++] = strcpy(r->buf, "cmd");
+	used = 4;
+	va_start(ap, tab);
+	while ((w = va_arg(ap, const char *)) != NULL) {
+		len = strlen(w) + 1;
+		if (used + len > sizeof(r->buf) ||
+		    r->argc + 1 >= (int)nitems(r->argv)) {
+			fputs("run: too many words\n", stderr);
+			exit(1);
+		}
+		r->argv[r->argc++] = memcpy(r->buf + used, w, len);
+		used += len;
+	}
+	va_end(ap);
+	r->argv[r->argc] = NULL;
+	strlcpy(r->err, "(no message)", sizeof(r->err));
+	r->res = opt_parse(tab, &r->o, r->argc, r->argv, &r->pos, &r->npos,
+	    r->err, sizeof(r->err));
+	return (r);
+}
+
+static void
+run_free(struct run *r)
+{
+	opt_free(r->tab, &r->o);
+	free(r->pos);
+	free(r);
+}
+
+/* The positionals, joined by '|', for one comparison. */
+static const char *
+joined(const struct run *r, char *buf, size_t len)
+{
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->npos; i++) {
+		if (i > 0)
+			strlcat(buf, "|", len);
+		strlcat(buf, r->pos[i], len);
+	}
+	return (buf);
+}
+
+static void
+is_ok(const struct run *r, const char *what)
+{
+	is_int(r->res, OPT_OK, "%s: parsed", what);
+	if (r->res != OPT_OK)
+		diag("  message: %s", r->err);
+}
+
+static void
+is_error(const struct run *r, const char *want, const char *what)
+{
+	is_int(r->res, OPT_ERROR, "%s: OPT_ERROR", what);
+	is_str(r->err, want, "%s: message", what);
+}
+
+static void
+is_pos(const struct run *r, const char *want, int n, const char *what)
+{
+	char	buf[256];
+
+	is_int(r->npos, n, "%s: %d positionals", what, n);
+	is_str(joined(r, buf, sizeof(buf)), want, "%s: positionals '%s'",
+	    what, want);
+	ok(r->pos != NULL && r->pos[r->npos] == NULL,
+	    "%s: positionals end with NULL", what);
+}
+
+static void
+test_long(void)
+{
+	struct run	*r;
+
+	r = run(table, "--keep-open", "--verbose", "--max-conns", "7",
+	    "--timeout", "1.5", "--source-port", "http", "--exec", "cat",
+	    "--format", "hex", "--backlog", "65535", NULL);
+	is_ok(r, "long options with separate values");
+	is_int(r->o.keep, 1, "--keep-open sets the flag");
+	is_int(r->o.verbose, 1, "--verbose counts 1");
+	is_int(r->o.max, 7, "--max-conns 7");
+	is_int(r->o.timeout, 1500, "--timeout 1.5 is 1500 ms");
+	is_int(r->o.port, 80, "--source-port http is 80");
+	is_str(r->o.exec, "cat", "--exec cat");
+	is_str(r->o.format, "hex", "--format hex");
+	ok(r->o.format == formats[2], "--format points at the table's string");
+	is_int(r->o.backlog, 65535, "--backlog 65535 (the maximum)");
+	is_pos(r, "", 0, "long options with separate values");
+	run_free(r);
+
+	r = run(table, "--max-conns=1", "--timeout=250ms", "--source-port=0",
+	    "--exec=a=b", "--format=json", NULL);
+	is_ok(r, "long options with =value");
+	is_int(r->o.max, 1, "--max-conns=1 (the minimum)");
+	is_int(r->o.timeout, 250, "--timeout=250ms");
+	is_int(r->o.port, 0, "--source-port=0");
+	is_str(r->o.exec, "a=b", "--exec=a=b splits at the first '='");
+	is_str(r->o.format, "json", "--format=json");
+	run_free(r);
+
+	r = run(table, "--exec=", "--timeout", "1", "--timeout", "2m", NULL);
+	is_ok(r, "empty =value and a repeated option");
+	is_str(r->o.exec, "", "--exec= gives an empty string");
+	is_int(r->o.timeout, 120000, "the last --timeout wins");
+	run_free(r);
+
+	r = run(table, "--exec", "-x", "--exec", "--", NULL);
+	is_ok(r, "a separate value may start with '-'");
+	is_str(r->o.exec, "--", "--exec takes the next word whatever it is");
+	is_pos(r, "", 0, "a value that looks like an option");
+	run_free(r);
+}
+
+static void
+test_short(void)
+{
+	struct run	*r;
+
+	r = run(table, "-kv", NULL);
+	is_ok(r, "-kv");
+	is_int(r->o.keep, 1, "-kv sets -k");
+	is_int(r->o.verbose, 1, "-kv counts -v once");
+	run_free(r);
+
+	r = run(table, "-vvv", NULL);
+	is_ok(r, "-vvv");
+	is_int(r->o.verbose, 3, "-vvv counts 3");
+	run_free(r);
+
+	r = run(table, "-v", "--verbose", "-vv", NULL);
+	is_ok(r, "-v --verbose -vv");
+	is_int(r->o.verbose, 4, "-v --verbose -vv counts 4");
+	run_free(r);
+
+	r = run(table, "-w5", NULL);
+	is_ok(r, "-w5");
+	is_int(r->o.timeout, 5000, "-w5 attached value");
+	run_free(r);
+
+	r = run(table, "-w", "5", NULL);
+	is_ok(r, "-w 5");
+	is_int(r->o.timeout, 5000, "-w 5 separate value");
+	is_pos(r, "", 0, "-w 5");
+	run_free(r);
+
+	r = run(table, "-k4vw250ms", NULL);
+	is_ok(r, "-k4vw250ms");
+	ok(r->o.keep == 1 && r->o.ipv4 == 1 && r->o.verbose == 1,
+	    "-k4vw250ms sets the flags before the value");
+	is_int(r->o.timeout, 250, "-k4vw250ms ends with -w's value");
+	run_free(r);
+
+	r = run(table, "-kw", "3s", NULL);
+	is_ok(r, "-kw 3s");
+	is_int(r->o.timeout, 3000, "-kw takes the next word as -w's value");
+	run_free(r);
+
+	r = run(table, "-wk", NULL);
+	is_error(r, "invalid duration 'k' for --timeout: " E_DUR,
+	    "-wk: 'k' is -w's value");
+	run_free(r);
+
+	r = run(table, "-ecat -n", "-p", "ssh", "-fraw", "-n9", NULL);
+	is_ok(r, "short string, port, choice, int");
+	is_str(r->o.exec, "cat -n", "-e's attached value keeps spaces");
+	is_int(r->o.port, 22, "-p ssh is 22");
+	is_str(r->o.format, "raw", "-fraw");
+	is_int(r->o.digit, 9, "-n9");
+	run_free(r);
+}
+
+static void
+test_positionals(void)
+{
+	struct run	*r;
+
+	r = run(table, "host", "-k", "80", "--timeout", "2", "-v", NULL);
+	is_ok(r, "options after positionals");
+	is_pos(r, "host|80", 2, "options after positionals");
+	ok(r->o.keep == 1 && r->o.verbose == 1 && r->o.timeout == 2000,
+	    "options after positionals are all parsed");
+	run_free(r);
+
+	r = run(table, "a", "--", "-k", "--timeout", "-", "--", NULL);
+	is_ok(r, "'--' ends options");
+	is_pos(r, "a|-k|--timeout|-|--", 5, "'--' ends options");
+	ok(r->o.keep == 0 && r->o.timeout == -1,
+	    "nothing after '--' is an option");
+	run_free(r);
+
+	r = run(table, "-", "-k", NULL);
+	is_ok(r, "'-' alone");
+	is_pos(r, "-", 1, "'-' alone is a positional");
+	is_int(r->o.keep, 1, "an option after '-' is still parsed");
+	run_free(r);
+
+	r = run(table, NULL);
+	is_ok(r, "no arguments");
+	is_pos(r, "", 0, "no arguments");
+	run_free(r);
+
+	r = run(table, "--", "--help", NULL);
+	is_ok(r, "'--' then --help");
+	is_pos(r, "--help", 1, "--help after '--' is a positional");
+	run_free(r);
+}
+
+static void
+test_help(void)
+{
+	struct run	*r;
+
+	r = run(table, "--help", NULL);
+	is_int(r->res, OPT_HELP, "--help gives OPT_HELP");
+	run_free(r);
+
+	r = run(table, "-h", NULL);
+	is_int(r->res, OPT_HELP, "-h gives OPT_HELP");
+	run_free(r);
+
+	r = run(table, "-kh", NULL);
+	is_int(r->res, OPT_HELP, "-kh gives OPT_HELP");
+	run_free(r);
+
+	r = run(table, "host", "80", "--help", NULL);
+	is_int(r->res, OPT_HELP, "--help after positionals gives OPT_HELP");
+	run_free(r);
+
+	r = run(table, "--help", "--no-such-option", NULL);
+	is_int(r->res, OPT_HELP, "--help before a bad option wins");
+	run_free(r);
+
+	r = run(table, "--help=1", NULL);
+	is_error(r, "option '--help' takes no value", "--help=1");
+	run_free(r);
+
+	r = run(htable, "-h", "example.com", "-k", NULL);
+	is_ok(r, "a table with its own -h");
+	is_str(r->o.host, "example.com", "-h is the table's option there");
+	is_int(r->o.keep, 1, "-k after the table's -h");
+	run_free(r);
+
+	r = run(htable, "--help", NULL);
+	is_int(r->res, OPT_HELP, "--help still gives OPT_HELP there");
+	run_free(r);
+}
+
+static void
+test_lists(void)
+{
+	struct run	*r;
+
+	r = run(table, "-H", "a: 1", "--header", "b: 2", "-Hc: 3",
+	    "--header=d: 4", NULL);
+	is_ok(r, "--header four times");
+	is_int(r->o.headers.n, 4, "a list accumulates every occurrence");
+	if (r->o.headers.n == 4) {
+		is_str(r->o.headers.v[0], "a: 1", "list item 1");
+		is_str(r->o.headers.v[1], "b: 2", "list item 2");
+		is_str(r->o.headers.v[2], "c: 3", "list item 3");
+		is_str(r->o.headers.v[3], "d: 4", "list item 4");
+		ok(r->o.headers.v[4] == NULL, "the list ends with NULL");
+	}
+	opt_free(table, &r->o);
+	ok(r->o.headers.v == NULL && r->o.headers.n == 0,
+	    "opt_free empties the list");
+	run_free(r);
+
+	r = run(table, "--header", "only", NULL);
+	is_int(r->o.headers.n, 1, "one list item");
+	ok(r->o.headers.v != NULL && r->o.headers.v[1] == NULL,
+	    "one list item ends with NULL");
+	run_free(r);
+
+	r = run(table, NULL);
+	ok(r->o.headers.v == NULL && r->o.headers.n == 0,
+	    "an unused list stays empty");
+	run_free(r);
+}
+
+struct err_case {
+	const char	*args[4];
+	const char	*err;
+};
+
+static const struct err_case err_cases[] = {
+	/* Unknown options, with a suggestion when one is near. */
+	{ { "--verbos" },
+	    "unknown option '--verbos' (did you mean '--verbose'?)" },
+	{ { "--verbos=3" },
+	    "unknown option '--verbos' (did you mean '--verbose'?)" },
+	{ { "--keep-opn" },
+	    "unknown option '--keep-opn' (did you mean '--keep-open'?)" },
+	{ { "--time-out", "5" },
+	    "unknown option '--time-out' (did you mean '--timeout'?)" },
+	{ { "--zzzzzz" }, "unknown option '--zzzzzz'" },
+	{ { "--keep" }, "unknown option '--keep'" },
+	{ { "-x" }, "unknown option '-x'" },
+	{ { "-kx" }, "unknown option '-x'" },
+	{ { "-6" }, "unknown option '-6'" },
+	/* Missing values. */
+	{ { "--timeout" }, "option '--timeout' requires a value" },
+	{ { "-w" }, "option '-w' requires a value" },
+	{ { "-kw" }, "option '-w' requires a value" },
+	{ { "host", "--exec" }, "option '--exec' requires a value" },
+	{ { "-n" }, "option '-n' requires a value" },
+	/* Values given to options that take none. */
+	{ { "--verbose=1" }, "option '--verbose' takes no value" },
+	{ { "--keep-open=" }, "option '--keep-open' takes no value" },
+	/* Integers within their range. */
+	{ { "--max-conns", "0" },
+	    "invalid value '0' for --max-conns: too small (1-100)" },
+	{ { "--max-conns=101" },
+	    "invalid value '101' for --max-conns: too large (1-100)" },
+	{ { "-m", "99999999999999999999" },
+	    "invalid value '99999999999999999999' for --max-conns: "
+	    "too large (1-100)" },
+	{ { "-m-1" }, "invalid value '-1' for --max-conns: too small (1-100)" },
+	{ { "-n", "10" }, "invalid value '10' for -n: too large (0-9)" },
+	{ { "--backlog", "0" },
+	    "invalid value '0' for --backlog: too small (1-65535)" },
+	/* Durations, ports, choices. */
+	{ { "--timeout", "abc" },
+	    "invalid duration 'abc' for --timeout: " E_DUR },
+	{ { "-w5x" }, "invalid duration '5x' for --timeout: " E_DUR },
+	{ { "--timeout=" }, "invalid duration '' for --timeout: " E_DUR },
+	{ { "-w", "-1" }, "invalid duration '-1' for --timeout: " E_DUR },
+	{ { "--timeout", "99999999999h" },
+	    "invalid duration '99999999999h' for --timeout: too large" },
+	{ { "--source-port", "70000" },
+	    "invalid port '70000' for --source-port: too large (0-65535)" },
+	{ { "-p", "-1" },
+	    "invalid port '-1' for --source-port: too small (0-65535)" },
+	{ { "-pnosuchsvc" },
+	    "invalid port 'nosuchsvc' for --source-port: "
+	    "unknown service name" },
+	{ { "--source-port=" },
+	    "invalid port '' for --source-port: empty" },
+	{ { "--format", "xml" },
+	    "invalid value 'xml' for --format: expected one of "
+	    "line, raw, hex, json" },
+	{ { "-fHEX" },
+	    "invalid value 'HEX' for --format: expected one of "
+	    "line, raw, hex, json" },
+};
+
+static void
+test_errors(void)
+{
+	const struct err_case *t;
+	struct run	*r;
+	char		 what[128];
+	size_t		 i;
+
+	for (t = err_cases; t < err_cases + nitems(err_cases); t++) {
+		what[0] = '\0';
+		for (i = 0; i < nitems(t->args) && t->args[i] != NULL; i++) {
+			if (i > 0)
+				strlcat(what, " ", sizeof(what));
+			strlcat(what, t->args[i], sizeof(what));
+		}
+		r = run(table, t->args[0], t->args[1], t->args[2], t->args[3],
+		    NULL);
+		is_error(r, t->err, what);
+		run_free(r);
+	}
+}
+
+/* A name too long to compare gets no suggestion, and no overflow. */
+static void
+test_long_name(void)
+{
+	struct run	*r;
+	char		 arg[160], want[200];
+
+	memset(arg, 'a', sizeof(arg));
+	arg[0] = arg[1] = '-';
+	arg[sizeof(arg) - 1] = '\0';
+	snprintf(want, sizeof(want), "unknown option '%s'", arg);
+	r = run(table, arg, NULL);
+	is_error(r, want, "a 157-letter unknown option");
+	run_free(r);
+}
+
+/*
+ * "not a number" must not depend on what errno held before the call:
+ * strtonum(3) from libbsd does not set errno, so opt.c may not read it.
+ */
+static void
+test_int_messages(void)
+{
+	struct run	*r;
+
+	errno = 0;
+	r = run(table, "--max-conns", "abc", NULL);
+	is_error(r, "invalid value 'abc' for --max-conns: not a number "
+	    "(1-100)", "--max-conns abc (errno 0 before)");
+	run_free(r);
+
+	errno = 0;
+	r = run(table, "--backlog=", NULL);
+	is_error(r, "invalid value '' for --backlog: not a number (1-65535)",
+	    "--backlog= (errno 0 before)");
+	run_free(r);
+
+	errno = 0;
+	r = run(table, "-m", "5x", NULL);
+	is_error(r, "invalid value '5x' for --max-conns: not a number "
+	    "(1-100)", "-m 5x (errno 0 before)");
+	run_free(r);
+
+	errno = EINVAL;
+	r = run(table, "--max-conns", "101", NULL);
+	is_error(r, "invalid value '101' for --max-conns: too large (1-100)",
+	    "--max-conns 101 (errno EINVAL before)");
+	run_free(r);
+}
+
+struct dist_case {
+	const char	*a;
+	const char	*b;
+	size_t		 d;
+};
+
+static const struct dist_case dist_cases[] = {
+	{ "",		"",		0 },
+	{ "abc",	"",		3 },
+	{ "",		"abc",		3 },
+	{ "listen",	"listen",	0 },
+	{ "lisen",	"listen",	1 },
+	{ "listne",	"listen",	2 },	/* no transpositions */
+	{ "conect",	"connect",	1 },
+	{ "connectt",	"connect",	1 },
+	{ "kitten",	"sitting",	3 },
+	{ "flaw",	"lawn",		2 },
+	{ "udp",	"udp-send",	5 },
+	{ "udp-sned",	"udp-send",	2 },
+	{ "verbos",	"verbose",	1 },
+	{ "timeout",	"time-out",	1 },
+	{ "a",		"b",		1 },
+	{ "ab",		"ba",		2 },
+	{ "chat",	"serve-http",	8 },
+};
+
+static void
+test_distance(void)
+{
+	const struct dist_case *t;
+
+	for (t = dist_cases; t < dist_cases + nitems(dist_cases); t++) {
+		is_int(opt_distance(t->a, t->b), t->d,
+		    "opt_distance('%s', '%s') is %zu", t->a, t->b, t->d);
+		is_int(opt_distance(t->b, t->a), t->d,
+		    "opt_distance('%s', '%s') is %zu", t->b, t->a, t->d);
+	}
+}
+
+/* Reads what fn wrote to a memory stream into a string (caller frees). */
+static char *
+capture(void (*fn)(FILE *, const struct opt *), const struct opt *tab)
+{
+	FILE	*fp;
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL) {
+		perror("open_memstream");
+		exit(1);
+	}
+	fn(fp, tab);
+	fclose(fp);
+	return (buf);
+}
+
+static void
+test_output(void)
+{
+	static const struct opt empty[] = { OPT_END_ };
+	static const struct opt small[] = {
+		OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
+		OPT_DUR_('w', "timeout", struct topts, timeout,
+		    "give up after DUR"),
+		OPT_STR_(0, "port-file", struct topts, exec, "FILE",
+		    OPTC_FILE, "write the port to FILE"),
+		OPT_END_
+	};
+	char	*s;
+
+	s = capture(opt_print_help, small);
+	is_str(s,
+	    "Options:\n"
+	    "  -k, --keep-open           keep open\n"
+	    "  -w, --timeout DUR         give up after DUR\n"
+	    "      --port-file FILE      write the port to FILE\n"
+	    "  -h, --help                show this help and exit\n",
+	    "opt_print_help: aligned at column 28, --help last");
+	free(s);
+
+	s = capture(opt_print_help, empty);
+	is_str(s,
+	    "Options:\n"
+	    "  -h, --help                show this help and exit\n",
+	    "opt_print_help: an empty table still lists --help");
+	free(s);
+
+	s = capture(opt_print_help, table);
+	ok(strstr(s, "\n  -4                        use IPv4 only\n") != NULL,
+	    "opt_print_help: a short-only flag");
+	ok(strstr(s, "\n      --backlog N           queue length\n") != NULL,
+	    "opt_print_help: a long-only option is indented past '-x, '");
+	ok(strstr(s, "\n  -f, --format line|raw|hex|json\n"
+	    "                            output format\n") != NULL,
+	    "opt_print_help: a long left column wraps to column 28");
+	free(s);
+
+	s = capture(opt_print_words, table);
+	is_str(s,
+	    "-4\n-k\n--keep-open\n-v\n--verbose\n-m\n--max-conns\n"
+	    "--backlog\n-n\n-w\n--timeout\n-p\n--source-port\n-e\n--exec\n"
+	    "-H\n--header\n-f\n--format\n-h\n--help\n",
+	    "opt_print_words: every name in table order, then -h --help");
+	free(s);
+}
+
+int
+main(void)
+{
+	test_long();
+	test_short();
+	test_positionals();
+	test_help();
+	test_lists();
+	test_errors();
+	test_long_name();
+	test_int_messages();
+	test_distance();
+	test_output();
+	return (done_testing());
+}
