@@ -1,0 +1,160 @@
+# bash completion for sockctl(1)                           -*- shell-script -*-
+#
+# The option lists are static copies of the option tables in src/cmd-*.c;
+# tests/docs.bats checks them against `sockctl __complete CMD`, so a new
+# option that is not added here fails `make check`.  Works with or without
+# the bash-completion package.
+
+_sockctl_commands='listen connect udp-send udp-recv serve-http chat help'
+
+# _sockctl_options CMD: every option word of CMD.
+_sockctl_options()
+{
+	case $1 in
+	listen)
+		echo '-4 -6 -k --keep-open -e --exec -m --max-conns --backlog' \
+		    '--send-only --recv-only -C --crlf --no-shutdown -U --unix' \
+		    '-w --timeout -i --idle-timeout -q --quit-after' \
+		    '--port-file -v --verbose -h --help'
+		;;
+	connect)
+		echo '-4 -6 -z --scan --retry --retry-delay -e --exec' \
+		    '--send-only --recv-only -C --crlf --no-shutdown -U --unix' \
+		    '-s --source -p --source-port -w --timeout' \
+		    '-i --idle-timeout -q --quit-after -v --verbose -h --help'
+		;;
+	udp-send | udp-recv | serve-http | chat)
+		echo '-h --help'
+		;;
+	esac
+}
+
+# _sockctl_value_kind CMD OPTION: sets _sockctl_kind to how OPTION's value
+# completes: "file", "command", "none" (a value with nothing to offer), or
+# "" (OPTION takes no value).
+_sockctl_value_kind()
+{
+	_sockctl_kind=
+	case $1:$2 in
+	listen:--port-file)
+		_sockctl_kind=file ;;
+	listen:-e | listen:--exec | connect:-e | connect:--exec)
+		_sockctl_kind=command ;;
+	listen:-m | listen:--max-conns | listen:--backlog | \
+	listen:-w | listen:--timeout | listen:-i | listen:--idle-timeout | \
+	listen:-q | listen:--quit-after)
+		_sockctl_kind=none ;;
+	connect:--retry | connect:--retry-delay | \
+	connect:-s | connect:--source | connect:-p | connect:--source-port | \
+	connect:-w | connect:--timeout | connect:-i | connect:--idle-timeout | \
+	connect:-q | connect:--quit-after)
+		_sockctl_kind=none ;;
+	esac
+}
+
+# _sockctl_files: file names, marked as such when completion is live.
+_sockctl_files()
+{
+	compopt -o filenames 2>/dev/null
+	local IFS=$'\n'
+	COMPREPLY=($(compgen -f -- "$1"))
+}
+
+_sockctl()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' cmdi=0 i w kind
+	local unix=0 dashdash=0 npos=0 pre='' _sockctl_kind
+
+	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	COMPREPLY=()
+
+	# The command is the first word after the global options.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		-*) ;;
+		*) cmd=$w; cmdi=$i; break ;;
+		esac
+	done
+
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_sockctl_commands" -- "$cur"))
+		fi
+		return 0
+	fi
+
+	if [[ $cmd == help ]]; then
+		((COMP_CWORD == cmdi + 1)) &&
+		    COMPREPLY=($(compgen -W "${_sockctl_commands% help}" -- "$cur"))
+		return 0
+	fi
+
+	# "--opt=value": bash splits it at '=' unless COMP_WORDBREAKS lacks it.
+	if [[ $cur == = ]]; then
+		cur=''
+	elif [[ $prev == = ]] && ((COMP_CWORD >= 2)); then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+	elif [[ $cur == --*=* ]]; then
+		prev=${cur%%=*}
+		pre=$prev=
+		cur=${cur#*=}
+	fi
+
+	_sockctl_value_kind "$cmd" "$prev"
+	kind=$_sockctl_kind
+	case $kind in
+	file)
+		_sockctl_files "$cur" ;;
+	command)
+		COMPREPLY=($(compgen -c -- "$cur" | sort -u)) ;;
+	esac
+	if [[ -n $kind ]]; then
+		[[ -n $pre ]] && COMPREPLY=("${COMPREPLY[@]/#/$pre}")
+		return 0
+	fi
+
+	# What came before: -U, "--", and how many positional arguments.
+	for ((i = cmdi + 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		if ((dashdash)); then
+			((npos++))
+			continue
+		fi
+		case $w in
+		--) dashdash=1 ;;
+		-U | --unix) unix=1 ;;
+		--*=* | =) ;;
+		-?*)
+			# -U bundled with other flags, e.g. -kU.
+			[[ $w =~ ^-[46CkvzU]*U[46CkvzU]*$ ]] && unix=1
+			# A value-taking option consumes the next word.
+			_sockctl_value_kind "$cmd" "$w"
+			[[ -n $_sockctl_kind ]] && ((i++))
+			;;
+		*)
+			[[ ${COMP_WORDS[i - 1]} == = ]] || ((npos++)) ;;
+		esac
+	done
+
+	if [[ $cur == -* && $dashdash == 0 ]]; then
+		COMPREPLY=($(compgen -W "$(_sockctl_options "$cmd")" -- "$cur"))
+		return 0
+	fi
+
+	# Positional arguments: the socket path after -U, a host name first
+	# for connect and udp-send, a directory for serve-http.
+	if ((unix)); then
+		((npos == 0)) && _sockctl_files "$cur"
+	elif [[ $cmd == serve-http ]]; then
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur"))
+	elif [[ ($cmd == connect || $cmd == udp-send) && $npos == 0 ]]; then
+		COMPREPLY=($(compgen -A hostname -- "$cur"))
+	fi
+	return 0
+}
+
+complete -F _sockctl sockctl

@@ -1,0 +1,100 @@
+# fish completion for sockctl(1)
+#
+# The option lists are static copies of the option tables in src/cmd-*.c,
+# with their help texts; tests/docs.bats checks them against
+# `sockctl __complete CMD`, so a new option that is not added here fails
+# `make check`.
+
+set -l __sockctl_commands listen connect udp-send udp-recv serve-http chat help
+
+# __sockctl_opt COMMANDS SPELLINGS KIND DESCRIPTION
+#   COMMANDS   the commands that have the option, space-separated
+#   SPELLINGS  the option as typed, e.g. '-k --keep-open'
+#   KIND       flag, value (any value), file, or command
+function __sockctl_opt
+    set -l args -c sockctl -n "__fish_seen_subcommand_from $argv[1]"
+    for word in (string split ' ' -- $argv[2])
+        switch $word
+            case '--*'
+                set -a args -l (string sub -s 3 -- $word)
+            case '-?'
+                set -a args -s (string sub -s 2 -- $word)
+        end
+    end
+    switch $argv[3]
+        case value
+            set -a args -x
+        case file
+            set -a args -r -F
+        case command
+            set -a args -x -a '(__fish_complete_command)'
+    end
+    complete $args -d $argv[4]
+end
+
+# Nothing but what is listed below: host names and ports are free text.
+complete -c sockctl -f
+
+# Before the command.
+complete -c sockctl -n __fish_use_subcommand -s h -l help -d 'show the help and exit'
+complete -c sockctl -n __fish_use_subcommand -s V -l version -d 'print the version and exit'
+complete -c sockctl -n __fish_use_subcommand -a listen -d 'wait for a TCP or Unix stream client and relay stdio'
+complete -c sockctl -n __fish_use_subcommand -a connect -d 'connect to a TCP or Unix stream server and relay stdio'
+complete -c sockctl -n __fish_use_subcommand -a udp-send -d 'send UDP datagrams'
+complete -c sockctl -n __fish_use_subcommand -a udp-recv -d 'receive and print UDP datagrams'
+complete -c sockctl -n __fish_use_subcommand -a serve-http -d 'serve a directory over HTTP/1.1'
+complete -c sockctl -n __fish_use_subcommand -a chat -d 'run a chat room, or join one'
+complete -c sockctl -n __fish_use_subcommand -a help -d 'show the help of a command'
+
+# sockctl help COMMAND
+complete -c sockctl -n "__fish_seen_subcommand_from help; and not __fish_seen_subcommand_from $__sockctl_commands[1..-2]" \
+    -a "$__sockctl_commands[1..-2]"
+
+# listen
+__sockctl_opt listen '-4' flag 'use IPv4 only'
+__sockctl_opt listen '-6' flag 'use IPv6 only'
+__sockctl_opt listen '-k --keep-open' flag 'after a client leaves, accept the next'
+__sockctl_opt listen '-e --exec' command 'run sh -c CMD per client on the socket'
+__sockctl_opt listen '-m --max-conns' value 'at most N --exec clients at once (default 64)'
+__sockctl_opt listen '--backlog' value 'pending-client queue length (default 128)'
+__sockctl_opt listen '--send-only' flag 'only send stdin; discard what the client sends'
+__sockctl_opt listen '--recv-only' flag "do not read stdin; end at the client's EOF"
+__sockctl_opt listen '-C --crlf' flag 'send LF from stdin as CRLF'
+__sockctl_opt listen '--no-shutdown' flag 'do not half-close the connection at stdin EOF'
+__sockctl_opt listen '-U --unix' flag 'use a Unix socket PATH (@NAME: abstract)'
+__sockctl_opt listen '-w --timeout' value 'exit 1 if no client connects within DUR'
+__sockctl_opt listen '-i --idle-timeout' value 'close after DUR with no data either way'
+__sockctl_opt listen '-q --quit-after' value 'after stdin EOF, wait at most DUR for the peer'
+__sockctl_opt listen '--port-file' file 'write the bound port to FILE once listening'
+__sockctl_opt listen '-v --verbose' flag 'report progress on stderr (repeatable)'
+
+# connect
+__sockctl_opt connect '-4' flag 'use IPv4 only'
+__sockctl_opt connect '-6' flag 'use IPv6 only'
+__sockctl_opt connect '-z --scan' flag 'report which of PORTS are open; send nothing'
+__sockctl_opt connect '--retry' value 'try N more times if the connect fails'
+__sockctl_opt connect '--retry-delay' value 'wait DUR between attempts (default 1s)'
+__sockctl_opt connect '-e --exec' command 'run sh -c CMD with the socket as stdin/stdout'
+__sockctl_opt connect '--send-only' flag 'only send stdin; discard what the server sends'
+__sockctl_opt connect '--recv-only' flag "do not read stdin; end at the server's EOF"
+__sockctl_opt connect '-C --crlf' flag 'send LF from stdin as CRLF'
+__sockctl_opt connect '--no-shutdown' flag 'do not half-close the connection at stdin EOF'
+__sockctl_opt connect '-U --unix' flag 'use a Unix socket PATH (@NAME: abstract)'
+__sockctl_opt connect '-s --source' value 'connect from local address ADDR'
+__sockctl_opt connect '-p --source-port' value 'connect from local port PORT'
+__sockctl_opt connect '-w --timeout' value 'give up on each address after DUR'
+__sockctl_opt connect '-i --idle-timeout' value 'close after DUR with no data either way'
+__sockctl_opt connect '-q --quit-after' value 'after stdin EOF, wait at most DUR for the peer'
+__sockctl_opt connect '-v --verbose' flag 'report progress on stderr (repeatable)'
+
+# Every command
+__sockctl_opt 'listen connect udp-send udp-recv serve-http chat' '-h --help' flag 'show this help and exit'
+
+# Positional arguments: the socket path after -U, host names for connect,
+# a directory for serve-http.
+complete -c sockctl -n '__fish_seen_subcommand_from listen connect; and __fish_contains_opt -s U unix' -F
+complete -c sockctl -n '__fish_seen_subcommand_from connect udp-send; and not __fish_contains_opt -s U unix' \
+    -a '(__fish_print_hostnames)'
+complete -c sockctl -n '__fish_seen_subcommand_from serve-http' -a '(__fish_complete_directories)'
+
+functions -e __sockctl_opt

@@ -85,16 +85,41 @@ sleep_ms(long long ms)
 		;
 }
 
+/* One pass over the list; returns 1 if any port was open, -1 on EPIPE. */
+static int
+scan_once(struct sock_connect_args *ca, const struct port_list *pl,
+    const char *hostarg)
+{
+	struct sk_err	 err;
+	size_t		 i;
+	int		 port, fd, open = 0;
+
+	for (i = 0; i < pl->nranges; i++) {
+		for (port = pl->ranges[i].lo; port <= pl->ranges[i].hi; port++) {
+			ca->port = port;
+			if ((fd = sock_connect(ca, NULL, &err)) == -1) {
+				log_verbose(1, "%s", err.msg);
+				continue;
+			}
+			close(fd);
+			open = 1;
+			printf("%s %d open\n", hostarg, port);
+			if (fflush(stdout) == EOF)
+				return (-1);
+		}
+	}
+	return (open);
+}
+
 static int
 connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
 {
 	struct sock_connect_args ca;
 	struct port_list pl;
-	struct sk_err	 err;
 	const char	*why;
 	char		 host[NI_MAXHOST];
-	size_t		 i;
-	int		 port, fd, open = 0;
+	long long	 attempt;
+	int		 open = 0;
 
 	if ((why = addr_parse_host(hostarg, host, sizeof(host))) != NULL)
 		return (log_usage("invalid host '%s': %s", hostarg, why));
@@ -108,23 +133,18 @@ connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
 	ca.srcport = o->source_port;
 	ca.timeout_ms = o->s.timeout;
 	ca.quiet = 1;
-	for (i = 0; i < pl.nranges; i++) {
-		for (port = pl.ranges[i].lo; port <= pl.ranges[i].hi; port++) {
-			ca.port = port;
-			if ((fd = sock_connect(&ca, NULL, &err)) == -1) {
-				log_verbose(1, "%s", err.msg);
-				continue;
-			}
-			close(fd);
-			open = 1;
-			printf("%s %d open\n", hostarg, port);
-			if (fflush(stdout) == EOF) {
-				addr_free_port_list(&pl);
-				return (errno == EPIPE ? 0 : EXIT_RUNTIME);
-			}
-		}
+	/* With --retry, scan again until a port answers: wait-for-port. */
+	for (attempt = 0; ; attempt++) {
+		if ((open = scan_once(&ca, &pl, hostarg)) != 0 ||
+		    attempt >= o->retry)
+			break;
+		log_verbose(1, "no port open; retrying in %s",
+		    stream_format_ms(o->retry_delay));
+		sleep_ms(o->retry_delay);
 	}
 	addr_free_port_list(&pl);
+	if (open == -1)
+		return (errno == EPIPE ? 0 : EXIT_RUNTIME);
 	return (open ? 0 : EXIT_RUNTIME);
 }
 

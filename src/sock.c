@@ -233,6 +233,11 @@ sock_connect(const struct sock_connect_args *a, struct sock_name *peer,
 			err_set(err, "socket: %s", strerror(errno));
 			continue;
 		}
+		if (a->broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST,
+		    &(int){ 1 }, sizeof(int)) == -1) {
+			e = errno;
+			goto failed;
+		}
 		if ((a->src != NULL || a->srcport >= 0) &&
 		    bind_source(fd, ai, a->src, a->srcport, err) == -1) {
 			close(fd);

@@ -22,6 +22,7 @@ struct sock_connect_args {
 	int		 srcport;	/* -p, or -1 */
 	long long	 timeout_ms;	/* per address; -1 waits forever */
 	int		 quiet;		/* no -v line per failed address */
+	int		 broadcast;	/* SO_BROADCAST before connecting */
 };
 
 struct sock_listen_args {

@@ -1,0 +1,170 @@
+/*
+ * Formatting helpers with no I/O, unit-tested in tests/unit/test-fmt.c.
+ * UTF-8 is validated strictly (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF) so that what we call text really is text.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "fmt.h"
+
+int
+fmt_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t		i = 0, n, k;
+	uint32_t	cp;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1;
+			cp = s[i] & 0x1f;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			cp = s[i] & 0x0f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			cp = s[i] & 0x07;
+		} else
+			return (0);
+		if (len - i - 1 < n)
+			return (0);
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (0);
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (0);
+		i += n + 1;
+	}
+	return (1);
+}
+
+/* A JSON string (RFC 8259) with quotes, for input already valid UTF-8. */
+int
+fmt_json_string(struct buf *b, const unsigned char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	i, start;
+	char	esc[6];
+
+	if (buf_reserve(b, len + 2) == -1 || buf_addc(b, '"') == -1)
+		return (-1);
+	for (i = start = 0; i < len; i++) {
+		if (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+			continue;
+		if (buf_add(b, s + start, i - start) == -1)
+			return (-1);
+		start = i + 1;
+		esc[0] = '\\';
+		switch (s[i]) {
+		case '"':
+		case '\\':
+			esc[1] = (char)s[i];
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[s[i] >> 4];
+			esc[5] = hex[s[i] & 0xf];
+			if (buf_add(b, esc, 6) == -1)
+				return (-1);
+			continue;
+		}
+		if (buf_add(b, esc, 2) == -1)
+			return (-1);
+	}
+	if (buf_add(b, s + start, len - start) == -1)
+		return (-1);
+	return (buf_addc(b, '"'));
+}
+
+int
+fmt_base64(struct buf *b, const unsigned char *s, size_t len)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t		i;
+	uint32_t	v;
+	char		*o;
+
+	if (buf_reserve(b, (len + 2) / 3 * 4) == -1)
+		return (-1);
+	o = b->p + b->len;
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = tab[(v >> 6) & 63];
+		*o++ = tab[v & 63];
+	}
+	if (len - i == 1) {
+		v = (uint32_t)s[i] << 16;
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = '=';
+		*o++ = '=';
+	} else if (len - i == 2) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = tab[(v >> 6) & 63];
+		*o++ = '=';
+	}
+	b->len = (size_t)(o - b->p);
+	return (0);
+}
+
+/* The layout of `hexdump -C`, without its trailing offset line. */
+int
+fmt_hexdump(struct buf *b, const unsigned char *s, size_t len)
+{
+	size_t	off, i;
+	int	c;
+
+	for (off = 0; off < len; off += 16) {
+		if (buf_printf(b, "%08zx ", off) == -1)
+			return (-1);
+		for (i = 0; i < 16; i++) {
+			if (i == 8 && buf_addc(b, ' ') == -1)
+				return (-1);
+			if (off + i < len) {
+				if (buf_printf(b, " %02x", s[off + i]) == -1)
+					return (-1);
+			} else if (buf_add(b, "   ", 3) == -1)
+				return (-1);
+		}
+		if (buf_add(b, "  |", 3) == -1)
+			return (-1);
+		for (i = 0; i < 16 && off + i < len; i++) {
+			c = s[off + i];
+			if (buf_addc(b, c >= 0x20 && c < 0x7f ? c : '.') == -1)
+				return (-1);
+		}
+		if (buf_add(b, "|\n", 2) == -1)
+			return (-1);
+	}
+	return (0);
+}

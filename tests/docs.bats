@@ -1,0 +1,264 @@
+#!/usr/bin/env bats
+# The man page and the shell completions against the command and option
+# tables: `sockctl __complete` lists the commands and `sockctl __complete
+# CMD` a command's option words, so documentation cannot drift from the
+# code.  Also: the man page formats cleanly and the completions load.
+
+load test_helper/common
+
+MAN="$SOCKCTL_SRCDIR/man/sockctl.1"
+BASH_COMP="$SOCKCTL_SRCDIR/completions/sockctl.bash"
+ZSH_COMP="$SOCKCTL_SRCDIR/completions/_sockctl"
+FISH_COMP="$SOCKCTL_SRCDIR/completions/sockctl.fish"
+
+# An option's entry in an mdoc list: "--keep-open" is written
+# "Fl -keep-open", "-k" is "Fl k", on an ".It" line, and the word must end
+# there ("Fl -retry" is not "Fl -retry-delay").  Sets $pat to an extended
+# regular expression for has_match (no subshell: this runs for every word).
+man_pattern() {
+	printf -v pat '(^|\n)\\.It ([^\n]* )?Fl %s([^-[:alnum:]_]|$)' "${1#-}"
+}
+
+# An option word in a shell script: the whole word, not part of a longer
+# one ("-k" inside "--keep-open" does not count).  Sets $pat.
+word_pattern() {
+	printf -v pat '(^|[^-[:alnum:]_])%s([^-[:alnum:]_]|$)' "$1"
+}
+
+# has_match ERE TEXT: whether ERE matches in TEXT (a newline in ERE, as
+# the two characters backslash-n, stands for a newline).
+has_match() {
+	local re=${1//\\n/$'\n'}
+	[[ $2 =~ $re ]]
+}
+
+# man_section CMD: the lines of the man page's ".Ss CMD" entry.
+man_section() {
+	awk -v cmd="$1" '
+		$0 == ".Ss " cmd { on = 1; next }
+		on && /^\.S[hs] / { exit }
+		on { print }
+	' "$MAN"
+}
+
+commands() {
+	"$SOCKCTL" __complete
+}
+
+setup() {
+	[[ -r $MAN ]] || fail "missing $MAN"
+	run commands
+	assert_success
+	[[ -n $output ]] || fail "'sockctl __complete' printed no commands"
+}
+
+@test "docs: sockctl __complete lists every command's option words" {
+	local cmd
+	for cmd in $(commands); do
+		run "$SOCKCTL" __complete "$cmd"
+		assert_success
+		assert_line -- --help
+		assert_line -- -h
+	done
+}
+
+@test "docs: the man page has a COMMANDS entry for every command" {
+	local cmd missing=()
+	for cmd in $(commands); do
+		grep -qx "\.Ss $cmd" "$MAN" || missing+=("$cmd")
+		grep -Eq "^\.Cm $cmd( |$)" "$MAN" ||
+		    missing+=("$cmd (no '.Cm $cmd' synopsis)")
+	done
+	((${#missing[@]} == 0)) ||
+	    fail "$(printf 'command missing from %s: %s\n' "$MAN" "${missing[@]}")"
+}
+
+@test "docs: the man page has an entry for every option under its command" {
+	local cmd word section page pat missing=()
+	page=$(<"$MAN")
+	for cmd in $(commands); do
+		section=$(man_section "$cmd")
+		for word in $("$SOCKCTL" __complete "$cmd"); do
+			case $word in
+			-h | --help)
+				# Documented once, for every command, in DESCRIPTION.
+				man_pattern "$word"
+				has_match "$pat" "$page" ||
+				    missing+=("$word (global)")
+				;;
+			*)
+				man_pattern "$word"
+				has_match "$pat" "$section" ||
+				    missing+=("$word (sockctl $cmd)")
+				;;
+			esac
+		done
+	done
+	((${#missing[@]} == 0)) ||
+	    fail "$(printf "option without an '.It Fl' entry in $MAN: %s\n" \
+	    "${missing[@]}")"
+}
+
+@test "docs: every command and option is in all three completion files" {
+	local file text cmd word pat missing=()
+	for file in "$BASH_COMP" "$ZSH_COMP" "$FISH_COMP"; do
+		[[ -r $file ]] || { missing+=("$file: file missing"); continue; }
+		text=$(<"$file")
+		for cmd in $(commands) help; do
+			word_pattern "$cmd"
+			has_match "$pat" "$text" ||
+			    missing+=("$file: command $cmd")
+		done
+		for cmd in $(commands); do
+			for word in $("$SOCKCTL" __complete "$cmd"); do
+				word_pattern "$word"
+				has_match "$pat" "$text" ||
+				    missing+=("$file: $word (sockctl $cmd)")
+			done
+		done
+	done
+	((${#missing[@]} == 0)) ||
+	    fail "$(printf 'missing from completion file %s\n' "${missing[@]}")"
+}
+
+@test "docs: bash completion offers every option of every command" {
+	local cmd word missing=()
+	for cmd in $(commands); do
+		run bash -c '
+			source "$1"
+			COMP_WORDS=(sockctl "$2" -)
+			COMP_CWORD=2
+			_sockctl
+			printf "%s\n" "${COMPREPLY[@]}"
+		' _ "$BASH_COMP" "$cmd"
+		assert_success
+		for word in $("$SOCKCTL" __complete "$cmd"); do
+			has_match "(^|\\n)$word(\\n|\$)" "$output" ||
+			    missing+=("$word (sockctl $cmd)")
+		done
+	done
+	((${#missing[@]} == 0)) ||
+	    fail "$(printf "$BASH_COMP does not offer %s\n" "${missing[@]}")"
+}
+
+@test "docs: zsh completion has an option spec for every option" {
+	# In _arguments specs an option stands after "{", ",", "'" or ")"
+	# and before "+", "=", ",", "}" or "[": {-k,--keep-open}'[...]',
+	# '--backlog=[...]', '(-6)-4[...]'.
+	local cmd word text missing=()
+	text=$(<"$ZSH_COMP")
+	for cmd in $(commands); do
+		for word in $("$SOCKCTL" __complete "$cmd"); do
+			has_match "[{,')]$word[+=,}[]" "$text" ||
+			    missing+=("$word (sockctl $cmd)")
+		done
+	done
+	((${#missing[@]} == 0)) ||
+	    fail "$(printf "no _arguments spec in $ZSH_COMP for %s\n" \
+	    "${missing[@]}")"
+}
+
+@test "docs: groff -mandoc -ww -z prints nothing" {
+	command -v groff >/dev/null || skip "groff is not installed"
+	run groff -mandoc -ww -z "$MAN"
+	assert_success
+	assert_output ''
+}
+
+@test "docs: mandoc -T lint finds nothing" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	# Cross-reference lookups depend on the host's manual database.
+	run bash -c 'mandoc -T lint -W all "$1" 2>&1 | grep -v "mandoc\.db"' \
+	    _ "$MAN"
+	assert_output ''
+}
+
+@test "docs: the man page says which commands are not implemented yet" {
+	local cmd says
+	for cmd in $(commands); do
+		# An argument every command rejects quickly, if it is built.
+		run timeout 10 "$SOCKCTL" "$cmd" -- /nonexistent/sockctl-docs \
+		    </dev/null
+		says=0
+		man_section "$cmd" | grep -q 'not yet implemented' && says=1
+		if [[ $output == *"not implemented yet"* ]]; then
+			((says)) || fail "sockctl $cmd is not implemented," \
+			    "but its entry in $MAN does not say so"
+		else
+			((!says)) || fail "sockctl $cmd is implemented," \
+			    "but its entry in $MAN says it is not"
+		fi
+	done
+}
+
+@test "docs: bash completion offers commands, options, files and commands" {
+	run bash -c '
+		source "$1"
+		# c LABEL WORD...: completes the last WORD, prints LABEL: reply.
+		c() {
+			local label=$1
+			shift
+			COMP_WORDS=("$@")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			_sockctl
+			((${#COMPREPLY[@]} == 0)) ||
+			    printf "$label: %s\n" "${COMPREPLY[@]}"
+		}
+		cd "$2"
+		c top sockctl ""
+		c global sockctl -
+		c help sockctl help con
+		c keep sockctl listen --k
+		c retry sockctl connect --retry
+		c portfile sockctl listen --port-file man/sockctl.
+		c portfile= sockctl listen --port-file = man/sockctl.
+		c unix sockctl connect -U man/sockctl.
+		c bundle sockctl listen -kU man/sockctl.
+		c exec sockctl listen -e bas
+		c timeout sockctl listen -w ""
+	' _ "$BASH_COMP" "$SOCKCTL_SRCDIR"
+	assert_success
+	local cmd
+	for cmd in $(commands) help; do
+		assert_line "top: $cmd"
+	done
+	assert_line "global: --version"
+	assert_line "help: connect"
+	assert_line "keep: --keep-open"
+	assert_line "retry: --retry"
+	assert_line "retry: --retry-delay"
+	assert_line "portfile: man/sockctl.1"
+	assert_line "portfile=: man/sockctl.1"
+	assert_line "unix: man/sockctl.1"
+	assert_line "bundle: man/sockctl.1"
+	assert_line "exec: bash"
+	refute_line --partial "timeout:"
+}
+
+@test "docs: zsh completion parses" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run zsh -n "$ZSH_COMP"
+	assert_success
+	assert_output ''
+	run head -n 1 "$ZSH_COMP"
+	assert_output '#compdef sockctl'
+}
+
+@test "docs: fish completion parses and offers every option" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	run fish -n "$FISH_COMP"
+	assert_success
+	assert_output ''
+	local cmd word missing=()
+	for cmd in $(commands); do
+		run fish -c 'source $argv[1]; complete -C"sockctl $argv[2] -"' \
+		    "$FISH_COMP" "$cmd"
+		assert_success
+		for word in $("$SOCKCTL" __complete "$cmd"); do
+			has_match "(^|\\n)$word([[:space:]]|\$)" "$output" ||
+			    missing+=("$word (sockctl $cmd)")
+		done
+	done
+	((${#missing[@]} == 0)) ||
+	    fail "$(printf 'fish does not offer %s\n' "${missing[@]}")"
+}
