@@ -1,14 +1,171 @@
 /*
- * sockctl chat: a line-based chat room and its client.  Not built yet; the
- * entry reserves the name so the command table is complete.
+ * sockctl chat: `chat -l` runs a room, `chat HOST PORT` joins one.  The
+ * room speaks plain lines, so nc or `sockctl connect` can join as well.
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "chat.h"
 #include "cmd.h"
+#include "log.h"
+#include "sock.h"
+#include "text.h"
+
+struct chat_opts {
+	int		 ipv4;
+	int		 ipv6;
+	int		 verbose;
+	int		 listen;
+	const char	*nick;
+	long long	 max_conns;
+	long long	 backlog;
+	long long	 timeout;
+	const char	*port_file;
+};
+
+static const struct opt chat_options[] = {
+	OPT_FLAG_('4', NULL, struct chat_opts, ipv4, "use IPv4 only"),
+	OPT_FLAG_('6', NULL, struct chat_opts, ipv6, "use IPv6 only"),
+	OPT_FLAG_('l', "listen", struct chat_opts, listen,
+	    "run a chat room instead of joining one"),
+	OPT_STR_('n', "nick", struct chat_opts, nick, "NAME", OPTC_NONE,
+	    "client: take the name NAME on joining"),
+	OPT_INT_('m', "max-conns", struct chat_opts, max_conns, "N", 1,
+	    100000, "room: at most N clients (default 256)"),
+	OPT_INT_(0, "backlog", struct chat_opts, backlog, "N", 1, 65535,
+	    "room: pending-client queue length (default 128)"),
+	OPT_DUR_('w', "timeout", struct chat_opts, timeout,
+	    "client: give up connecting after DUR"),
+	OPT_STR_(0, "port-file", struct chat_opts, port_file, "FILE",
+	    OPTC_FILE, "room: write the bound port to FILE"),
+	OPT_COUNT_('v', "verbose", struct chat_opts, verbose,
+	    "room: log joins and leaves on stderr"),
+	OPT_END_
+};
+
+static void
+chat_init(void *p)
+{
+	struct chat_opts *o = p;
+
+	o->max_conns = 256;
+	o->backlog = 128;
+	o->timeout = -1;
+}
+
+static int
+chat_serve(struct chat_opts *o, int argc, char **argv)
+{
+	struct sock_listen_args la;
+	struct chat_room_conf rc;
+	struct sk_err	 err;
+	const char	*why;
+	char		 host[NI_MAXHOST];
+	int		 lfd, status;
+
+	if (argc == 0)
+		return (log_usage("missing PORT"));
+	if (argc > 2)
+		return (log_usage("extra argument '%s'", argv[2]));
+	memset(&la, 0, sizeof(la));
+	if ((why = addr_parse_port(argv[argc - 1], &la.port)) != NULL)
+		return (log_usage("invalid port '%s': %s", argv[argc - 1],
+		    why));
+	if (argc == 2) {
+		if ((why = addr_parse_host(argv[0], host, sizeof(host))) !=
+		    NULL)
+			return (log_usage("invalid address '%s': %s", argv[0],
+			    why));
+		la.host = host;
+	}
+	la.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
+	la.socktype = SOCK_STREAM;
+	la.backlog = (int)o->backlog;
+	if ((lfd = sock_listen(&la, &err)) == -1) {
+		log_err("%s", err.msg);
+		return (EXIT_RUNTIME);
+	}
+	if (o->port_file != NULL &&
+	    sock_write_port_file(o->port_file, lfd, &err) == -1) {
+		log_err("%s", err.msg);
+		close(lfd);
+		return (EXIT_RUNTIME);
+	}
+	sock_report_listening(lfd);
+	rc.lfd = lfd;
+	rc.max_conns = o->max_conns;
+	status = chat_room_run(&rc);
+	close(lfd);
+	return (status);
+}
+
+static int
+chat_join(struct chat_opts *o, int argc, char **argv)
+{
+	struct sock_connect_args ca;
+	struct chat_client_conf cc;
+	struct sock_name n;
+	struct sk_err	 err;
+	const char	*why;
+	char		 host[NI_MAXHOST];
+	int		 fd, status;
+
+	if (argc < 2)
+		return (log_usage("missing %s", argc == 0 ? "HOST" : "PORT"));
+	if (argc > 2)
+		return (log_usage("extra argument '%s'", argv[2]));
+	if (o->nick != NULL && !text_valid_nick(o->nick, strlen(o->nick)))
+		return (log_usage("invalid nick '%s': use 1 to %d letters, "
+		    "digits, - or _", o->nick, TEXT_NICK_MAX));
+	memset(&ca, 0, sizeof(ca));
+	if ((why = addr_parse_host(argv[0], host, sizeof(host))) != NULL)
+		return (log_usage("invalid host '%s': %s", argv[0], why));
+	if ((why = addr_parse_port(argv[1], &ca.port)) != NULL)
+		return (log_usage("invalid port '%s': %s", argv[1], why));
+	ca.host = host;
+	ca.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
+	ca.socktype = SOCK_STREAM;
+	ca.srcport = -1;
+	ca.timeout_ms = o->timeout;
+	if ((fd = sock_connect(&ca, &n, &err)) == -1) {
+		log_err("%s", err.msg);
+		return (EXIT_RUNTIME);
+	}
+	log_verbose(1, "connected to %s port %d", n.host, n.port);
+	cc.fd = fd;
+	cc.nick = o->nick;
+	status = chat_client_run(&cc);
+	close(fd);
+	return (status);
+}
+
+static int
+chat_exec(void *p, int argc, char **argv)
+{
+	struct chat_opts *o = p;
+
+	log_verbosity = o->verbose;
+	if (o->ipv4 && o->ipv6)
+		return (log_usage("-4 and -6 cannot be used together"));
+	if (o->listen && o->nick != NULL)
+		return (log_usage("-n is for joining a room, not with -l"));
+	return (o->listen ? chat_serve(o, argc, argv) :
+	    chat_join(o, argc, argv));
+}
 
 const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
 	.summary = "run a chat room, or join one",
 	.usage = "-l [OPTIONS] [ADDRESS] PORT\n[OPTIONS] HOST PORT",
 	.description = "Run a chat room (-l) that speaks plain lines of UTF-8 "
-	    "text, or join one.",
-	.exec = cmd_not_implemented
+	    "text over TCP, or join\none. sockctl connect and nc can join "
+	    "too.",
+	.options = chat_options,
+	.optsize = sizeof(struct chat_opts),
+	.init = chat_init,
+	.exec = chat_exec
 };

@@ -458,14 +458,9 @@ expected_version() {
 }
 
 # Delete this test as each command lands; its own .bats file takes over.
-@test "commands not built yet: serve-http, chat" {
+@test "commands not built yet: serve-http" {
 	sc serve-http
 	assert_equal "$status" 1
 	stdout_empty
 	stderr_is "sockctl serve-http: not implemented yet"
-
-	sc chat 127.0.0.1 9000
-	assert_equal "$status" 1
-	stdout_empty
-	stderr_is "sockctl chat: not implemented yet"
 }

@@ -1,0 +1,350 @@
+/*
+ * The chat client.  On pipes it is a plain line pipe for scripts: stdin
+ * lines go to the room, what arrives goes to stdout.  On a terminal it
+ * edits the input line itself (non-canonical mode), so that a line that
+ * arrives while someone is typing is printed above the prompt and the
+ * partial input is drawn again below it, instead of being garbled.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "chat.h"
+#include "log.h"
+
+#define PROMPT	"> "
+
+/* Terminal state restored on every exit path, signals included. */
+static struct termios	saved_tio;
+static int		tio_saved;
+
+static void
+tty_restore(void)
+{
+	if (tio_saved)
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+}
+
+static void
+tty_on_signal(int sig)
+{
+	tty_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int
+tty_setup(void)
+{
+	struct termios	 t;
+	struct sigaction sa;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tio) == -1)
+		return (-1);
+	t = saved_tio;
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) == -1)
+		return (-1);
+	tio_saved = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	return (0);
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+struct client {
+	int		 fd;
+	int		 tty;
+	int		 stdin_done;	/* EOF or /quit: leaving */
+	int		 quit_sent;
+	struct buf	 in;		/* stdin bytes not yet a whole line */
+	struct buf	 net;		/* received bytes not yet a whole line */
+	struct buf	 screen;
+	int		 esc;		/* inside a terminal escape sequence */
+};
+
+/* Sends one line; notices a typed /quit. */
+static int
+send_line(struct client *c, const char *p, size_t len)
+{
+	if (len == 5 && memcmp(p, "/quit", 5) == 0)
+		c->quit_sent = 1;
+	if (write_all(c->fd, p, len) == -1 || write_all(c->fd, "\n", 1) == -1)
+		return (-1);
+	return (0);
+}
+
+static void
+redraw(struct client *c)
+{
+	struct buf	*s = &c->screen;
+
+	s->len = 0;
+	if (buf_add(s, "\r\033[K" PROMPT, 3 + 1 + sizeof(PROMPT) - 1) == -1 ||
+	    buf_add(s, c->in.p, c->in.len) == -1)
+		return;
+	(void)write_all(STDOUT_FILENO, s->p, s->len);
+}
+
+/* Terminal mode: one key at a time. */
+static int
+tty_key(struct client *c, unsigned char k)
+{
+	size_t	n;
+
+	if (c->esc) {
+		/* Skip CSI sequences such as the arrow keys. */
+		if (c->esc == 1 && k == '[')
+			c->esc = 2;
+		else if (c->esc == 1 || (k >= 0x40 && k <= 0x7e))
+			c->esc = 0;
+		return (0);
+	}
+	switch (k) {
+	case '\r':
+	case '\n':
+		(void)write_all(STDOUT_FILENO, "\r\033[K", 4);
+		if (c->in.len > 0 && send_line(c, c->in.p, c->in.len) == -1)
+			return (-1);
+		if (c->quit_sent) {
+			c->stdin_done = 1;
+			c->in.len = 0;
+			return (0);
+		}
+		c->in.len = 0;
+		break;
+	case 0x7f:
+	case '\b':
+		while (c->in.len > 0 &&
+		    ((unsigned char)c->in.p[--c->in.len] & 0xc0) == 0x80)
+			;
+		break;
+	case 0x15:		/* ^U */
+		c->in.len = 0;
+		break;
+	case 0x17:		/* ^W */
+		n = c->in.len;
+		while (n > 0 && c->in.p[n - 1] == ' ')
+			n--;
+		while (n > 0 && c->in.p[n - 1] != ' ')
+			n--;
+		c->in.len = n;
+		break;
+	case 0x04:		/* ^D */
+		if (c->in.len == 0)
+			c->stdin_done = 1;
+		break;
+	case 0x1b:
+		c->esc = 1;
+		break;
+	default:
+		if (k < 0x20 && k != '\t')
+			break;
+		if (c->in.len >= 4096)
+			break;
+		if (buf_addc(&c->in, k) == -1)
+			return (-1);
+		break;
+	}
+	if (!c->stdin_done)
+		redraw(c);
+	return (0);
+}
+
+/* Reads stdin; -1 on a send failure. */
+static int
+read_stdin(struct client *c)
+{
+	char	 chunk[65536], *p, *nl;
+	ssize_t	 n, i;
+	size_t	 left;
+
+	n = read(STDIN_FILENO, chunk, sizeof(chunk));
+	if (n == -1)
+		return (errno == EINTR || errno == EAGAIN ? 0 : -1);
+	if (n == 0) {
+		if (!c->tty && c->in.len > 0)
+			(void)send_line(c, c->in.p, c->in.len);
+		c->in.len = 0;
+		c->stdin_done = 1;
+		return (0);
+	}
+	if (c->tty) {
+		for (i = 0; i < n && !c->stdin_done; i++)
+			if (tty_key(c, (unsigned char)chunk[i]) == -1)
+				return (-1);
+		return (0);
+	}
+	if (buf_add(&c->in, chunk, (size_t)n) == -1)
+		return (-1);
+	p = c->in.p;
+	left = c->in.len;
+	while (!c->quit_sent && (nl = memchr(p, '\n', left)) != NULL) {
+		if (send_line(c, p, (size_t)(nl - p)) == -1)
+			return (-1);
+		left -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	if (c->quit_sent) {
+		c->stdin_done = 1;
+		left = 0;
+	}
+	memmove(c->in.p, p, left);
+	c->in.len = left;
+	return (0);
+}
+
+/*
+ * Prints what the room sent.  On a terminal, whole lines are printed
+ * above the prompt with control characters removed; on a pipe, bytes pass
+ * through as they are.
+ */
+static int
+show(struct client *c, const char *p, size_t len)
+{
+	struct buf	*s = &c->screen;
+	char		*nl;
+	size_t		 i, left;
+
+	if (!c->tty)
+		return (write_all(STDOUT_FILENO, p, len));
+	if (buf_add(&c->net, p, len) == -1)
+		return (-1);
+	s->len = 0;
+	if (buf_add(s, "\r\033[K", 4) == -1)
+		return (-1);
+	p = c->net.p;
+	left = c->net.len;
+	while ((nl = memchr(p, '\n', left)) != NULL) {
+		for (i = 0; p + i < nl; i++)
+			if ((unsigned char)p[i] >= 0x20 && p[i] != 0x7f)
+				if (buf_addc(s, p[i]) == -1)
+					return (-1);
+		if (buf_add(s, "\r\n", 2) == -1)
+			return (-1);
+		left -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	memmove(c->net.p, p, left);
+	c->net.len = left;
+	if (buf_add(s, PROMPT, sizeof(PROMPT) - 1) == -1 ||
+	    buf_add(s, c->in.p, c->in.len) == -1)
+		return (-1);
+	return (write_all(STDOUT_FILENO, s->p, s->len));
+}
+
+int
+chat_client_run(const struct chat_client_conf *conf)
+{
+	struct client	 c;
+	struct pollfd	 pfd[2];
+	char		 chunk[65536];
+	ssize_t		 n;
+	int		 nfd, status = EXIT_RUNTIME;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = conf->fd;
+	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (c.tty && tty_setup() == -1)
+		c.tty = 0;
+	if (conf->nick != NULL) {
+		struct buf line = { 0 };
+
+		if (buf_printf(&line, "/nick %s", conf->nick) == -1 ||
+		    send_line(&c, line.p, line.len) == -1) {
+			log_err("send: %s", strerror(errno));
+			buf_free(&line);
+			tty_restore();
+			return (EXIT_RUNTIME);
+		}
+		buf_free(&line);
+	}
+	if (c.tty)
+		redraw(&c);
+	for (;;) {
+		nfd = 0;
+		pfd[nfd].fd = c.fd;
+		pfd[nfd++].events = POLLIN;
+		if (!c.stdin_done) {
+			pfd[nfd].fd = STDIN_FILENO;
+			pfd[nfd++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)nfd, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (nfd > 1 && pfd[1].revents != 0) {
+			if (read_stdin(&c) == -1) {
+				log_err("send: %s", strerror(errno));
+				break;
+			}
+			/* Leaving: the room sees our EOF and closes. */
+			if (c.stdin_done)
+				(void)shutdown(c.fd, SHUT_WR);
+		}
+		if (pfd[0].revents == 0)
+			continue;
+		n = read(c.fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			if (show(&c, chunk, (size_t)n) == -1) {
+				if (errno == EPIPE)
+					status = 0;
+				else
+					log_err("write to stdout: %s",
+					    strerror(errno));
+				break;
+			}
+			continue;
+		}
+		if (c.tty)
+			(void)write_all(STDOUT_FILENO, "\r\033[K", 4);
+		if (n == 0 && c.stdin_done) {
+			status = 0;
+			break;
+		}
+		log_err("the room closed the connection%s%s",
+		    n == -1 ? ": " : "", n == -1 ? strerror(errno) : "");
+		break;
+	}
+	tty_restore();
+	buf_free(&c.in);
+	buf_free(&c.net);
+	buf_free(&c.screen);
+	return (status);
+}

@@ -1,0 +1,604 @@
+/*
+ * The chat room: one process, one epoll loop, every client non-blocking
+ * with its own input line buffer and its own bounded output queue.  Input
+ * is framed per line (never per read), so a line sent in pieces arrives as
+ * one message.  Output that a client does not read piles up only in that
+ * client's queue; past CHAT_QUEUE_MAX the client is cut off, so one
+ * stalled reader never holds anybody else up.
+ */
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "chat.h"
+#include "log.h"
+#include "loop.h"
+#include "sock.h"
+#include "text.h"
+
+#define READ_CHUNK	65536
+#define SNDBUF		(64 * 1024)
+
+struct room;
+
+struct client {
+	struct loop_fd	 lfd;
+	struct room	*room;
+	char		 nick[TEXT_NICK_MAX + 1];
+	char		 addr[NI_MAXHOST + 16];
+	struct buf	 in;
+	int		 discarding;	/* dropping the rest of a long line */
+	struct buf	 out;
+	size_t		 out_off;
+	int		 dirty;		/* queued on room->dirty */
+	int		 dead;		/* closed; announced and freed by settle() */
+	const char	*why;		/* for the "left" notice */
+	TAILQ_ENTRY(client) entry;
+	TAILQ_ENTRY(client) dirty_entry;
+};
+
+TAILQ_HEAD(client_list, client);
+
+struct room {
+	struct loop	*loop;
+	struct loop_fd	 listener;
+	struct client_list clients;
+	struct client_list dirty;	/* have output to flush */
+	long long	 ndead;		/* closed, still in clients */
+	long long	 nclients;
+	long long	 max_conns;
+	unsigned long	 next_user;
+	struct buf	 scratch;	/* the cleaned line being handled */
+	struct buf	 who;		/* the /who reply */
+	int		 failed;
+};
+
+static void	client_close(struct client *, const char *);
+
+static size_t
+pending(const struct client *c)
+{
+	return (c->out.len - c->out_off);
+}
+
+static void
+flush_client(struct client *c)
+{
+	ssize_t	n;
+
+	while (pending(c) > 0) {
+		n = write(c->lfd.fd, c->out.p + c->out_off, pending(c));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			client_close(c, NULL);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (pending(c) == 0)
+		c->out.len = c->out_off = 0;
+	else if (c->out_off > CHAT_QUEUE_MAX / 2) {
+		memmove(c->out.p, c->out.p + c->out_off, pending(c));
+		c->out.len -= c->out_off;
+		c->out_off = 0;
+	}
+	(void)loop_mod(c->room->loop, &c->lfd,
+	    EPOLLIN | (pending(c) > 0 ? EPOLLOUT : 0));
+}
+
+static void
+flush_dirty(struct room *r)
+{
+	struct client	*c;
+
+	while ((c = TAILQ_FIRST(&r->dirty)) != NULL) {
+		TAILQ_REMOVE(&r->dirty, c, dirty_entry);
+		c->dirty = 0;
+		if (!c->dead)
+			flush_client(c);
+	}
+}
+
+/* Queues one line (a newline is added) for a client. */
+static void
+send_line(struct client *c, const char *p, size_t len)
+{
+	if (c->dead)
+		return;
+	if (pending(c) + len + 1 > CHAT_QUEUE_MAX) {
+		client_close(c, "too slow");
+		return;
+	}
+	if (buf_add(&c->out, p, len) == -1 || buf_addc(&c->out, '\n') == -1) {
+		client_close(c, "out of memory");
+		return;
+	}
+	if (!c->dirty) {
+		c->dirty = 1;
+		TAILQ_INSERT_TAIL(&c->room->dirty, c, dirty_entry);
+	}
+}
+
+static void
+sendf(struct client *c, const char *fmt, ...)
+	__attribute__((__format__(printf, 2, 3)));
+
+static void
+sendf(struct client *c, const char *fmt, ...)
+{
+	char	 line[TEXT_LINE_MAX + 256];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n >= 0)
+		send_line(c, line, (size_t)n < sizeof(line) ? (size_t)n :
+		    sizeof(line) - 1);
+}
+
+/* To everyone but `except` (which may be NULL). */
+static void
+broadcast(struct room *r, struct client *except, const char *p, size_t len)
+{
+	struct client	*c;
+
+	TAILQ_FOREACH(c, &r->clients, entry)
+		if (c != except && !c->dead)
+			send_line(c, p, len);
+}
+
+static void
+broadcastf(struct room *r, struct client *except, const char *fmt, ...)
+	__attribute__((__format__(printf, 3, 4)));
+
+static void
+broadcastf(struct room *r, struct client *except, const char *fmt, ...)
+{
+	char	 line[TEXT_LINE_MAX + 256];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n >= 0)
+		broadcast(r, except, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+}
+
+static struct client *
+find_nick(struct room *r, const char *nick, size_t len)
+{
+	struct client	*c;
+
+	TAILQ_FOREACH(c, &r->clients, entry)
+		if (!c->dead && strlen(c->nick) == len &&
+		    strncmp(c->nick, nick, len) == 0)
+			return (c);
+	return (NULL);
+}
+
+/*
+ * Closing only marks the client: it stays in the list, skipped by every
+ * loop, until settle() announces its leaving and frees it.  So a client
+ * may be cut off in the middle of a broadcast without disturbing it.
+ */
+static void
+client_close(struct client *c, const char *why)
+{
+	struct room	*r = c->room;
+
+	if (c->dead)
+		return;
+	c->dead = 1;
+	c->why = why;
+	loop_del(r->loop, &c->lfd);
+	close(c->lfd.fd);
+	r->nclients--;
+	r->ndead++;
+}
+
+static void
+client_free(struct room *r, struct client *c)
+{
+	TAILQ_REMOVE(&r->clients, c, entry);
+	if (c->dirty)
+		TAILQ_REMOVE(&r->dirty, c, dirty_entry);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	free(c);
+}
+
+/* Announces and frees the dead, then flushes; repeats while either adds. */
+static void
+settle(struct room *r)
+{
+	struct client	*c, *next;
+
+	do {
+		for (c = TAILQ_FIRST(&r->clients); c != NULL; c = next) {
+			next = TAILQ_NEXT(c, entry);
+			if (!c->dead)
+				continue;
+			r->ndead--;
+			if (c->why != NULL) {
+				broadcastf(r, c, "* %s left (%s)", c->nick,
+				    c->why);
+				log_verbose(1, "%s left (%s)", c->nick,
+				    c->why);
+			} else {
+				broadcastf(r, c, "* %s left", c->nick);
+				log_verbose(1, "%s left", c->nick);
+			}
+			client_free(r, c);
+		}
+		flush_dirty(r);
+	} while (r->ndead > 0);
+}
+
+static void
+cmd_nick(struct client *c, const char *arg, size_t len)
+{
+	struct room	*r = c->room;
+	struct client	*other;
+
+	if (!text_valid_nick(arg, len)) {
+		sendf(c, "* invalid nick: use 1 to %d letters, digits, - "
+		    "or _", TEXT_NICK_MAX);
+		return;
+	}
+	if ((other = find_nick(r, arg, len)) != NULL) {
+		if (other != c)
+			sendf(c, "* nick %.*s is taken", (int)len, arg);
+		return;
+	}
+	broadcastf(r, NULL, "* %s is now known as %.*s", c->nick, (int)len,
+	    arg);
+	log_verbose(1, "%s is now known as %.*s", c->nick, (int)len, arg);
+	memcpy(c->nick, arg, len);
+	c->nick[len] = '\0';
+}
+
+static void
+cmd_who(struct client *c)
+{
+	struct room	*r = c->room;
+	struct buf	*b = &r->who;
+	struct client	*o;
+	int		 first = 1;
+
+	b->len = 0;
+	if (buf_add(b, "* users:", 8) == -1)
+		return;
+	TAILQ_FOREACH(o, &r->clients, entry) {
+		if (o->dead)
+			continue;
+		if (buf_printf(b, "%s%s", first ? " " : ", ", o->nick) == -1)
+			return;
+		first = 0;
+	}
+	send_line(c, b->p, b->len);
+}
+
+static void
+cmd_help(struct client *c)
+{
+	static const char *const lines[] = {
+		"* commands:",
+		"*   /nick NAME   change your name (letters, digits, - and _)",
+		"*   /who         list who is here",
+		"*   /me TEXT     say TEXT as an action",
+		"*   /msg NICK TEXT  send TEXT to NICK only",
+		"*   /quit        leave the room",
+		"*   /help        show this help",
+		NULL
+	};
+	size_t	i;
+
+	for (i = 0; lines[i] != NULL; i++)
+		send_line(c, lines[i], strlen(lines[i]));
+}
+
+/* Splits "WORD REST": returns WORD's length, *rest after the spaces. */
+static size_t
+split_word(const char *p, size_t len, const char **rest, size_t *restlen)
+{
+	size_t	n = 0;
+
+	while (n < len && p[n] != ' ')
+		n++;
+	*rest = p + n;
+	*restlen = len - n;
+	while (*restlen > 0 && **rest == ' ') {
+		(*rest)++;
+		(*restlen)--;
+	}
+	return (n);
+}
+
+static void
+handle_line(struct client *c, const char *p, size_t len)
+{
+	struct room	*r = c->room;
+	struct client	*to;
+	const char	*arg, *text;
+	size_t		 cmdlen, arglen, wordlen, textlen;
+
+	if (len == 0)
+		return;
+	if (p[0] != '/') {
+		broadcastf(r, c, "<%s> %.*s", c->nick, (int)len, p);
+		return;
+	}
+	cmdlen = split_word(p, len, &arg, &arglen);
+	/* Trailing spaces are not part of an argument. */
+	while (arglen > 0 && arg[arglen - 1] == ' ')
+		arglen--;
+#define IS(name) (cmdlen == sizeof(name) - 1 && memcmp(p, name, cmdlen) == 0)
+	if (IS("/nick")) {
+		if (arglen == 0)
+			sendf(c, "* usage: /nick NAME");
+		else
+			cmd_nick(c, arg, arglen);
+	} else if (IS("/who"))
+		cmd_who(c);
+	else if (IS("/me")) {
+		if (arglen == 0)
+			sendf(c, "* usage: /me TEXT");
+		else
+			broadcastf(r, NULL, "* %s %.*s", c->nick, (int)arglen,
+			    arg);
+	} else if (IS("/msg")) {
+		wordlen = split_word(arg, arglen, &text, &textlen);
+		if (wordlen == 0 || textlen == 0)
+			sendf(c, "* usage: /msg NICK TEXT");
+		else if ((to = find_nick(r, arg, wordlen)) == NULL)
+			sendf(c, "* no such user: %.*s", (int)wordlen, arg);
+		else
+			sendf(to, "*%s* %.*s", c->nick, (int)textlen, text);
+	} else if (IS("/quit"))
+		client_close(c, NULL);
+	else if (IS("/help"))
+		cmd_help(c);
+	else
+		sendf(c, "* unknown command %.*s; try /help", (int)cmdlen, p);
+#undef IS
+}
+
+/* Cleans one raw line and acts on it. */
+static void
+take_line(struct client *c, const char *p, size_t len)
+{
+	struct buf	*b = &c->room->scratch;
+	size_t		 cut;
+
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	cut = text_cut(p, len, TEXT_LINE_MAX);
+	b->len = 0;
+	if (text_clean(b, p, cut) == -1) {
+		client_close(c, "out of memory");
+		return;
+	}
+	handle_line(c, b->p != NULL ? b->p : "", b->len);
+}
+
+/* Frames buffered input into lines; keeps an incomplete tail. */
+static void
+process_input(struct client *c, int eof)
+{
+	char	*p = c->in.p, *nl;
+	size_t	 left = c->in.len;
+
+	while (!c->dead && left > 0) {
+		nl = memchr(p, '\n', left);
+		if (nl == NULL) {
+			if (c->discarding) {
+				left = 0;
+				break;
+			}
+			if (left > TEXT_LINE_MAX) {
+				/* Cut here; drop the rest up to the newline. */
+				take_line(c, p, left);
+				c->discarding = 1;
+				left = 0;
+				break;
+			}
+			if (eof) {
+				take_line(c, p, left);
+				left = 0;
+			}
+			break;
+		}
+		if (c->discarding)
+			c->discarding = 0;
+		else
+			take_line(c, p, (size_t)(nl - p));
+		left -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	if (c->dead)
+		return;
+	memmove(c->in.p, p, left);
+	c->in.len = left;
+}
+
+static void
+client_read(struct client *c)
+{
+	ssize_t	n;
+
+	for (;;) {
+		if (buf_reserve(&c->in, READ_CHUNK) == -1) {
+			client_close(c, "out of memory");
+			return;
+		}
+		n = read(c->lfd.fd, c->in.p + c->in.len, READ_CHUNK);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				client_close(c, NULL);
+			return;
+		}
+		if (n == 0) {
+			process_input(c, 1);
+			client_close(c, NULL);
+			return;
+		}
+		c->in.len += (size_t)n;
+		process_input(c, 0);
+		if (c->dead || (size_t)n < READ_CHUNK)
+			return;
+	}
+}
+
+static void
+client_cb(struct loop_fd *f, uint32_t ev)
+{
+	struct client	*c = f->arg;
+	struct room	*r = c->room;
+
+	if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		client_read(c);
+	if (!c->dead && (ev & EPOLLOUT))
+		flush_client(c);
+	settle(r);
+}
+
+static void
+assign_nick(struct room *r, struct client *c)
+{
+	int	n;
+
+	/* userN counts up and is never reused, nor taken from a /nick. */
+	do {
+		n = snprintf(c->nick, sizeof(c->nick), "user%lu",
+		    ++r->next_user);
+	} while (find_nick(r, c->nick, (size_t)n) != NULL);
+}
+
+static void
+accept_one(struct room *r, int fd)
+{
+	struct client	*c;
+	struct sock_name n;
+
+	if (r->nclients >= r->max_conns) {
+		(void)write(fd, "* room is full\n", 15);
+		close(fd);
+		log_verbose(1, "refused a client: room is full");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	/*
+	 * A small kernel send buffer keeps what a client has not read in
+	 * our queue, where the 1 MiB limit can see it; auto-tuning would
+	 * otherwise hide megabytes in the kernel.
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ SNDBUF },
+	    sizeof(int));
+	c->room = r;
+	c->lfd.fd = fd;
+	c->lfd.cb = client_cb;
+	c->lfd.arg = c;
+	if (loop_add(r->loop, &c->lfd, EPOLLIN) == -1) {
+		close(fd);
+		free(c);
+		return;
+	}
+	if (sock_peer_name(fd, &n) == 0)
+		snprintf(c->addr, sizeof(c->addr), "%s port %d", n.host,
+		    n.port);
+	assign_nick(r, c);
+	TAILQ_INSERT_TAIL(&r->clients, c, entry);
+	r->nclients++;
+	sendf(c, "* welcome to the room, %s; /help lists the commands",
+	    c->nick);
+	broadcastf(r, c, "* %s joined", c->nick);
+	log_verbose(1, "%s joined from %s", c->nick, c->addr);
+}
+
+static void
+listener_cb(struct loop_fd *f, uint32_t ev)
+{
+	struct room	*r = f->arg;
+	int		 fd, i;
+
+	(void)ev;
+	for (i = 0; i < 64; i++) {
+		fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE)
+				log_verbose(1, "accept: %s", strerror(errno));
+			else if (errno != EAGAIN) {
+				log_err("accept: %s", strerror(errno));
+				r->failed = 1;
+				loop_stop(r->loop);
+			}
+			break;
+		}
+		accept_one(r, fd);
+	}
+	settle(r);
+}
+
+int
+chat_room_run(const struct chat_room_conf *conf)
+{
+	struct room	 r;
+	struct client	*c;
+	int		 status = 0;
+
+	memset(&r, 0, sizeof(r));
+	TAILQ_INIT(&r.clients);
+	TAILQ_INIT(&r.dirty);
+	r.max_conns = conf->max_conns;
+	if ((r.loop = loop_new()) == NULL) {
+		log_err("epoll: %s", strerror(errno));
+		return (EXIT_RUNTIME);
+	}
+	r.listener.fd = conf->lfd;
+	r.listener.cb = listener_cb;
+	r.listener.arg = &r;
+	if (sock_set_nonblock(conf->lfd, 1) == -1 ||
+	    loop_add(r.loop, &r.listener, EPOLLIN) == -1) {
+		log_err("epoll: %s", strerror(errno));
+		loop_free(r.loop);
+		return (EXIT_RUNTIME);
+	}
+	if (loop_run(r.loop) == -1) {
+		log_err("epoll_wait: %s", strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+	if (r.failed)
+		status = EXIT_RUNTIME;
+	while ((c = TAILQ_FIRST(&r.clients)) != NULL) {
+		if (!c->dead)
+			close(c->lfd.fd);
+		client_free(&r, c);
+	}
+	buf_free(&r.scratch);
+	buf_free(&r.who);
+	loop_free(r.loop);
+	return (status);
+}
