@@ -23,21 +23,32 @@ _sockctl_options()
 		    '-s --source -p --source-port -w --timeout' \
 		    '-i --idle-timeout -q --quit-after -v --verbose -h --help'
 		;;
-	udp-send | udp-recv | serve-http | chat)
+	udp-send)
+		echo '-4 -6 --lines --whole --chunk -c --count --interval' \
+		    '--broadcast --ttl -r --wait-reply -w --timeout' \
+		    '-s --source -p --source-port -v --verbose -h --help'
+		;;
+	udp-recv)
+		echo '-4 -6 -f --format -c --count -w --timeout --echo --reply' \
+		    '-j --join --port-file -v --verbose -h --help'
+		;;
+	serve-http | chat)
 		echo '-h --help'
 		;;
 	esac
 }
 
 # _sockctl_value_kind CMD OPTION: sets _sockctl_kind to how OPTION's value
-# completes: "file", "command", "none" (a value with nothing to offer), or
-# "" (OPTION takes no value).
+# completes: "file", "command", "format" (udp-recv's formats), "none" (a
+# value with nothing to offer), or "" (OPTION takes no value).
 _sockctl_value_kind()
 {
 	_sockctl_kind=
 	case $1:$2 in
-	listen:--port-file)
+	listen:--port-file | udp-recv:--port-file)
 		_sockctl_kind=file ;;
+	udp-recv:-f | udp-recv:--format)
+		_sockctl_kind=format ;;
 	listen:-e | listen:--exec | connect:-e | connect:--exec)
 		_sockctl_kind=command ;;
 	listen:-m | listen:--max-conns | listen:--backlog | \
@@ -48,6 +59,14 @@ _sockctl_value_kind()
 	connect:-s | connect:--source | connect:-p | connect:--source-port | \
 	connect:-w | connect:--timeout | connect:-i | connect:--idle-timeout | \
 	connect:-q | connect:--quit-after)
+		_sockctl_kind=none ;;
+	udp-send:--chunk | udp-send:-c | udp-send:--count | \
+	udp-send:--interval | udp-send:--ttl | \
+	udp-send:-w | udp-send:--timeout | \
+	udp-send:-s | udp-send:--source | udp-send:-p | udp-send:--source-port)
+		_sockctl_kind=none ;;
+	udp-recv:-c | udp-recv:--count | udp-recv:-w | udp-recv:--timeout | \
+	udp-recv:-j | udp-recv:--join)
 		_sockctl_kind=none ;;
 	esac
 }
@@ -110,6 +129,8 @@ _sockctl()
 		_sockctl_files "$cur" ;;
 	command)
 		COMPREPLY=($(compgen -c -- "$cur" | sort -u)) ;;
+	format)
+		COMPREPLY=($(compgen -W 'line raw hex json' -- "$cur")) ;;
 	esac
 	if [[ -n $kind ]]; then
 		[[ -n $pre ]] && COMPREPLY=("${COMPREPLY[@]/#/$pre}")

@@ -10,7 +10,8 @@ set -l __sockctl_commands listen connect udp-send udp-recv serve-http chat help
 # __sockctl_opt COMMANDS SPELLINGS KIND DESCRIPTION
 #   COMMANDS   the commands that have the option, space-separated
 #   SPELLINGS  the option as typed, e.g. '-k --keep-open'
-#   KIND       flag, value (any value), file, or command
+#   KIND       flag, value (any value), file, command, or choice:WORDS
+#              (one of the space-separated WORDS)
 function __sockctl_opt
     set -l args -c sockctl -n "__fish_seen_subcommand_from $argv[1]"
     for word in (string split ' ' -- $argv[2])
@@ -28,6 +29,8 @@ function __sockctl_opt
             set -a args -r -F
         case command
             set -a args -x -a '(__fish_complete_command)'
+        case 'choice:*'
+            set -a args -x -a (string sub -s 8 -- $argv[3])
     end
     complete $args -d $argv[4]
 end
@@ -86,6 +89,34 @@ __sockctl_opt connect '-w --timeout' value 'give up on each address after DUR'
 __sockctl_opt connect '-i --idle-timeout' value 'close after DUR with no data either way'
 __sockctl_opt connect '-q --quit-after' value 'after stdin EOF, wait at most DUR for the peer'
 __sockctl_opt connect '-v --verbose' flag 'report progress on stderr (repeatable)'
+
+# udp-send
+__sockctl_opt udp-send '-4' flag 'use IPv4 only'
+__sockctl_opt udp-send '-6' flag 'use IPv6 only'
+__sockctl_opt udp-send '--lines' flag 'each stdin line is a datagram (default)'
+__sockctl_opt udp-send '--whole' flag 'all of stdin is one datagram'
+__sockctl_opt udp-send '--chunk' value 'split stdin into datagrams of N bytes'
+__sockctl_opt udp-send '-c --count' value 'send the message N times'
+__sockctl_opt udp-send '--interval' value 'wait DUR between datagrams'
+__sockctl_opt udp-send '--broadcast' flag 'allow sending to a broadcast address'
+__sockctl_opt udp-send '--ttl' value 'unicast TTL and multicast hop limit'
+__sockctl_opt udp-send '-r --wait-reply' flag 'print replies until -w passes with none'
+__sockctl_opt udp-send '-w --timeout' value 'with -r, wait DUR for each reply (default 2s)'
+__sockctl_opt udp-send '-s --source' value 'send from local address ADDR'
+__sockctl_opt udp-send '-p --source-port' value 'send from local port PORT'
+__sockctl_opt udp-send '-v --verbose' flag 'report progress on stderr (repeatable)'
+
+# udp-recv
+__sockctl_opt udp-recv '-4' flag 'use IPv4 only'
+__sockctl_opt udp-recv '-6' flag 'use IPv6 only'
+__sockctl_opt udp-recv '-f --format' 'choice:line raw hex json' 'how to print each datagram (default line)'
+__sockctl_opt udp-recv '-c --count' value 'exit 0 after N datagrams'
+__sockctl_opt udp-recv '-w --timeout' value 'exit 1 if DUR passes with no datagram'
+__sockctl_opt udp-recv '--echo' flag 'send every datagram back to its sender'
+__sockctl_opt udp-recv '--reply' flag 'send stdin lines to the most recent sender'
+__sockctl_opt udp-recv '-j --join' value 'join multicast GROUP (GROUP%IFNAME: on IFNAME)'
+__sockctl_opt udp-recv '--port-file' file 'write the bound port to FILE once bound'
+__sockctl_opt udp-recv '-v --verbose' flag 'report each datagram on stderr (repeatable)'
 
 # Every command
 __sockctl_opt 'listen connect udp-send udp-recv serve-http chat' '-h --help' flag 'show this help and exit'

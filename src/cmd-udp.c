@@ -248,8 +248,10 @@ too_large(const struct sender *s, size_t len)
 	if (len <= s->limit)
 		return (0);
 	log_err("datagram of %zu bytes is larger than the UDP limit of %zu "
-	    "bytes for %s; nothing sent", len, s->limit,
-	    s->limit == UDP_MAX4 ? "IPv4" : "IPv6");
+	    "bytes for %s; %s", len, s->limit,
+	    s->limit == UDP_MAX4 ? "IPv4" : "IPv6",
+	    s->ndgrams > 0 ? "it and the rest were not sent" :
+	    "nothing sent");
 	return (1);
 }
 
@@ -311,6 +313,27 @@ split_records(const char *p, size_t len, long long chunk, int whole,
 	return (off);
 }
 
+/* Counts stdin bytes up to the next newline, for an error message. */
+static size_t
+rest_of_line(void)
+{
+	char	 sink[65536], *nl;
+	size_t	 total = 0;
+	ssize_t	 n;
+
+	while ((n = read(STDIN_FILENO, sink, sizeof(sink))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if ((nl = memchr(sink, '\n', (size_t)n)) != NULL)
+			return (total + (size_t)(nl - sink));
+		total += (size_t)n;
+	}
+	return (total);
+}
+
 /* Streams stdin: each block's records are checked before any is sent. */
 static int
 send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
@@ -369,8 +392,9 @@ send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
 				goto out;
 			}
 		if (!eof && nrecs == 0 && in.len > s->limit) {
-			/* A line that cannot fit, still without its end. */
-			(void)too_large(s, in.len);
+			/* A record that cannot fit: measure it to its end. */
+			(void)too_large(s, in.len + (o->chunk > 0 ? 0 :
+			    rest_of_line()));
 			free(recs);
 			goto out;
 		}
@@ -474,9 +498,10 @@ set_send_options(int fd, int family, const struct udp_send_opts *o,
 	int		ttl = (int)o->ttl;
 
 	if (o->ttl >= 0) {
+		/* IPv4 has no unicast TTL 0; for multicast it means "host". */
 		if (family == AF_INET &&
-		    (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl,
-		    sizeof(ttl)) == -1 ||
+		    ((ttl > 0 && setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl,
+		    sizeof(ttl)) == -1) ||
 		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl,
 		    sizeof(ttl)) == -1))
 			return (-1);
@@ -591,6 +616,20 @@ udp_send_exec(void *p, int argc, char **argv)
 			goto out;
 	} else if (send_stdin(s, o, o->count > 1) == -1)
 		goto out;
+	/*
+	 * A refusal for the last batch may already be queued on the socket;
+	 * say so rather than exit 0 for datagrams nobody received.
+	 */
+	if (!s->refused) {
+		int		soerr = 0;
+		socklen_t	sl = sizeof(soerr);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr != 0) {
+			log_err("send to %s: %s", dest, strerror(soerr));
+			s->failed = s->refused = 1;
+		}
+	}
 	log_verbose(1, "sent %llu %s, %llu bytes to %s", s->ndgrams,
 	    s->ndgrams == 1 ? "datagram" : "datagrams", s->nbytes, dest);
 	status = s->failed ? EXIT_RUNTIME : 0;
