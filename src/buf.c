@@ -50,6 +50,12 @@ buf_addc(struct buf *b, int c)
 }
 
 int
+buf_adds(struct buf *b, const char *s)
+{
+	return (buf_add(b, s, strlen(s)));
+}
+
+int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list	ap;

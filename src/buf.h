@@ -16,6 +16,7 @@ struct buf {
 int	buf_reserve(struct buf *, size_t);
 int	buf_add(struct buf *, const void *, size_t);
 int	buf_addc(struct buf *, int);
+int	buf_adds(struct buf *, const char *);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((__format__(printf, 2, 3)));
 void	buf_free(struct buf *);

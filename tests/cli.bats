@@ -458,9 +458,3 @@ expected_version() {
 }
 
 # Delete this test as each command lands; its own .bats file takes over.
-@test "commands not built yet: serve-http" {
-	sc serve-http
-	assert_equal "$status" 1
-	stdout_empty
-	stderr_is "sockctl serve-http: not implemented yet"
-}

@@ -1,0 +1,13 @@
+/*
+ * The HTML directory listing of serve-http.
+ */
+#ifndef LISTING_H
+#define LISTING_H
+
+#include "buf.h"
+
+int	listing_build(struct buf *, int, const char *, int);
+int	listing_html_escape(struct buf *, const char *, size_t);
+int	listing_url_encode(struct buf *, const char *, size_t, int);
+
+#endif /* LISTING_H */
