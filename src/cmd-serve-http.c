@@ -131,6 +131,7 @@ struct conn {
 	off_t		 file_off;
 	off_t		 file_left;
 	int		 keep_alive;
+	int		 minor;		/* HTTP/1.x of the request */
 	int		 broken;	/* out of memory: close after this step */
 	char		 peer[NI_MAXHOST];
 	TAILQ_ENTRY(conn) entry;
@@ -238,6 +239,10 @@ head_start(struct conn *c, int status, const char *ctype, off_t length)
 	if (buf_printf(b, "Content-Length: %lld\r\n", (long long)length) == -1)
 		return (-1);
 	if (!c->keep_alive && buf_add(b, "Connection: close\r\n", 19) == -1)
+		return (-1);
+	/* HTTP/1.0 clients assume close unless told otherwise. */
+	if (c->keep_alive && c->minor == 0 &&
+	    buf_adds(b, "Connection: keep-alive\r\n") == -1)
 		return (-1);
 	return (buf_add(b, s->extra.p, s->extra.len));
 }
@@ -386,7 +391,8 @@ respond_file(struct conn *c, const struct http_request *r, int fd,
 		c->out.len = 0;
 		snprintf(extra, sizeof(extra), "ETag: %s\r\nLast-Modified: "
 		    "%s\r\n\r\n", etag, lm);
-		if (head_start(c, 304, NULL, 0) == -1 ||
+		/* A 304's length is that of the representation it stands for. */
+		if (head_start(c, 304, NULL, st->st_size) == -1 ||
 		    buf_add(&c->out, extra, strlen(extra)) == -1) {
 			close(fd);
 			c->broken = 1;
@@ -591,9 +597,11 @@ conn_process(struct conn *c)
 		}
 	} else if (st != HTTP_PARSE_OK) {
 		c->keep_alive = 0;
+		c->minor = 1;
 		respond_simple(c, NULL, st, NULL);
 	} else {
 		c->keep_alive = r.keep_alive && !c->srv->draining;
+		c->minor = r.minor;
 		/* A chunked body is not parsed: answer, then close. */
 		if (r.chunked)
 			c->keep_alive = 0;
