@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "chat.h"
+#include "io.h"
 #include "log.h"
 
 #define PROMPT	"> "
@@ -67,23 +68,6 @@ tty_setup(void)
 	return (0);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 struct client {
 	int		 fd;
 	int		 tty;
@@ -101,7 +85,7 @@ send_line(struct client *c, const char *p, size_t len)
 {
 	if (len == 5 && memcmp(p, "/quit", 5) == 0)
 		c->quit_sent = 1;
-	if (write_all(c->fd, p, len) == -1 || write_all(c->fd, "\n", 1) == -1)
+	if (io_write_all(c->fd, p, len) == -1 || io_write_all(c->fd, "\n", 1) == -1)
 		return (-1);
 	return (0);
 }
@@ -115,7 +99,7 @@ redraw(struct client *c)
 	if (buf_add(s, "\r\033[K" PROMPT, 3 + 1 + sizeof(PROMPT) - 1) == -1 ||
 	    buf_add(s, c->in.p, c->in.len) == -1)
 		return;
-	(void)write_all(STDOUT_FILENO, s->p, s->len);
+	(void)io_write_all(STDOUT_FILENO, s->p, s->len);
 }
 
 /* Terminal mode: one key at a time. */
@@ -135,7 +119,7 @@ tty_key(struct client *c, unsigned char k)
 	switch (k) {
 	case '\r':
 	case '\n':
-		(void)write_all(STDOUT_FILENO, "\r\033[K", 4);
+		(void)io_write_all(STDOUT_FILENO, "\r\033[K", 4);
 		if (c->in.len > 0 && send_line(c, c->in.p, c->in.len) == -1)
 			return (-1);
 		if (c->quit_sent) {
@@ -239,7 +223,7 @@ show(struct client *c, const char *p, size_t len)
 	size_t		 i, left;
 
 	if (!c->tty)
-		return (write_all(STDOUT_FILENO, p, len));
+		return (io_write_all(STDOUT_FILENO, p, len));
 	if (buf_add(&c->net, p, len) == -1)
 		return (-1);
 	s->len = 0;
@@ -262,7 +246,7 @@ show(struct client *c, const char *p, size_t len)
 	if (buf_add(s, PROMPT, sizeof(PROMPT) - 1) == -1 ||
 	    buf_add(s, c->in.p, c->in.len) == -1)
 		return (-1);
-	return (write_all(STDOUT_FILENO, s->p, s->len));
+	return (io_write_all(STDOUT_FILENO, s->p, s->len));
 }
 
 int
@@ -333,7 +317,7 @@ chat_client_run(const struct chat_client_conf *conf)
 			continue;
 		}
 		if (c.tty)
-			(void)write_all(STDOUT_FILENO, "\r\033[K", 4);
+			(void)io_write_all(STDOUT_FILENO, "\r\033[K", 4);
 		if (n == 0 && c.stdin_done) {
 			status = 0;
 			break;

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "log.h"
 #include "sock.h"
-#include "child.h"
 
 extern char **environ;
 

@@ -63,25 +63,13 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	struct sock_listen_args la;
 	struct chat_room_conf rc;
 	struct sk_err	 err;
-	const char	*why;
 	char		 host[NI_MAXHOST];
 	int		 lfd, status;
 
-	if (argc == 0)
-		return (log_usage("missing PORT"));
-	if (argc > 2)
-		return (log_usage("extra argument '%s'", argv[2]));
 	memset(&la, 0, sizeof(la));
-	if ((why = addr_parse_port(argv[argc - 1], &la.port)) != NULL)
-		return (log_usage("invalid port '%s': %s", argv[argc - 1],
-		    why));
-	if (argc == 2) {
-		if ((why = addr_parse_host(argv[0], host, sizeof(host))) !=
-		    NULL)
-			return (log_usage("invalid address '%s': %s", argv[0],
-			    why));
-		la.host = host;
-	}
+	if ((status = cmd_parse_bind(argc, argv, host, sizeof(host), &la.host,
+	    &la.port)) != 0)
+		return (status);
 	la.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
 	la.socktype = SOCK_STREAM;
 	la.backlog = (int)o->backlog;
@@ -110,22 +98,16 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	struct chat_client_conf cc;
 	struct sock_name n;
 	struct sk_err	 err;
-	const char	*why;
 	char		 host[NI_MAXHOST];
 	int		 fd, status;
 
-	if (argc < 2)
-		return (log_usage("missing %s", argc == 0 ? "HOST" : "PORT"));
-	if (argc > 2)
-		return (log_usage("extra argument '%s'", argv[2]));
+	memset(&ca, 0, sizeof(ca));
+	if ((status = cmd_parse_target(argc, argv, 0, host, sizeof(host),
+	    &ca.port)) != 0)
+		return (status);
 	if (o->nick != NULL && !text_valid_nick(o->nick, strlen(o->nick)))
 		return (log_usage("invalid nick '%s': use 1 to %d letters, "
 		    "digits, - or _", o->nick, TEXT_NICK_MAX));
-	memset(&ca, 0, sizeof(ca));
-	if ((why = addr_parse_host(argv[0], host, sizeof(host))) != NULL)
-		return (log_usage("invalid host '%s': %s", argv[0], why));
-	if ((why = addr_parse_port(argv[1], &ca.port)) != NULL)
-		return (log_usage("invalid port '%s': %s", argv[1], why));
 	ca.host = host;
 	ca.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
 	ca.socktype = SOCK_STREAM;

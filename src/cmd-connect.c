@@ -12,11 +12,12 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "child.h"
+#include "clock.h"
 #include "cmd.h"
 #include "log.h"
 #include "relay.h"
 #include "sock.h"
-#include "child.h"
 #include "stream.h"
 
 struct connect_opts {
@@ -74,17 +75,6 @@ connect_init(void *p)
 	o->source_port = -1;
 }
 
-static void
-sleep_ms(long long ms)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* One pass over the list; returns 1 if any port was open, -1 on EPIPE. */
 static int
 scan_once(struct sock_connect_args *ca, const struct port_list *pl,
@@ -140,7 +130,7 @@ connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
 			break;
 		log_verbose(1, "no port open; retrying in %s",
 		    stream_format_ms(o->retry_delay));
-		sleep_ms(o->retry_delay);
+		clock_sleep_ms(o->retry_delay);
 	}
 	addr_free_port_list(&pl);
 	if (open == -1)
@@ -153,20 +143,15 @@ connect_open(struct connect_opts *o, int argc, char **argv, struct sk_err *err)
 {
 	struct sock_connect_args ca;
 	struct sock_name n;
-	const char	*why;
 	char		 host[NI_MAXHOST];
 	long long	 attempt;
-	int		 fd;
+	int		 fd, st;
 
 	memset(&ca, 0, sizeof(ca));
 	if (!o->s.unix_path) {
-		if ((why = addr_parse_host(argv[0], host, sizeof(host))) !=
-		    NULL)
-			return (-log_usage("invalid host '%s': %s", argv[0],
-			    why));
-		if ((why = addr_parse_port(argv[1], &ca.port)) != NULL)
-			return (-log_usage("invalid port '%s': %s", argv[1],
-			    why));
+		if ((st = cmd_parse_target(argc, argv, 0, host, sizeof(host),
+		    &ca.port)) != 0)
+			return (-st);
 		ca.host = host;
 		ca.family = stream_family(&o->s);
 		ca.socktype = SOCK_STREAM;
@@ -174,7 +159,6 @@ connect_open(struct connect_opts *o, int argc, char **argv, struct sk_err *err)
 		ca.srcport = o->source_port;
 		ca.timeout_ms = o->s.timeout;
 	}
-	(void)argc;
 	for (attempt = 0; ; attempt++) {
 		if (o->s.unix_path)
 			fd = sock_connect_unix(argv[0], SOCK_STREAM, err);
@@ -186,7 +170,7 @@ connect_open(struct connect_opts *o, int argc, char **argv, struct sk_err *err)
 			return (-EXIT_RUNTIME);
 		log_verbose(1, "%s; retrying in %s", err->msg,
 		    stream_format_ms(o->retry_delay));
-		sleep_ms(o->retry_delay);
+		clock_sleep_ms(o->retry_delay);
 	}
 	if (o->s.unix_path)
 		log_verbose(1, "connected to %s", argv[0]);

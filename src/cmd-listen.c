@@ -17,11 +17,12 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "child.h"
+#include "clock.h"
 #include "cmd.h"
 #include "log.h"
 #include "relay.h"
 #include "sock.h"
-#include "child.h"
 #include "stream.h"
 
 struct listen_opts {
@@ -102,15 +103,6 @@ unlink_at_exit(const char *path)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /*
  * Waits for a client, or for a child to exit when sigfd is open.  Returns
  * the client, -1 on error or timeout (message set), -2 when only a child
@@ -125,7 +117,7 @@ accept_client(int lfd, int sigfd, int accepting, long long timeout_ms,
 	int		n, rv, fd, timeout;
 
 	if (timeout_ms >= 0)
-		deadline = now_ms() + timeout_ms;
+		deadline = clock_ms() + timeout_ms;
 	for (;;) {
 		n = 0;
 		if (accepting) {
@@ -138,7 +130,7 @@ accept_client(int lfd, int sigfd, int accepting, long long timeout_ms,
 		}
 		timeout = -1;
 		if (deadline >= 0) {
-			left = deadline - now_ms();
+			left = deadline - clock_ms();
 			timeout = left < 0 ? 0 : left > INT_MAX ? INT_MAX :
 			    (int)left;
 		}
@@ -284,7 +276,6 @@ listen_exec(void *p, int argc, char **argv)
 	struct listen_opts *o = p;
 	struct sock_listen_args la;
 	struct sk_err	 err;
-	const char	*why, *portarg;
 	char		 host[NI_MAXHOST];
 	int		 lfd, created = 0, status;
 
@@ -301,21 +292,9 @@ listen_exec(void *p, int argc, char **argv)
 		lfd = sock_listen_unix(argv[0], SOCK_STREAM, la.backlog,
 		    &created, &err);
 	} else {
-		if (argc == 0)
-			return (log_usage("missing PORT"));
-		if (argc > 2)
-			return (log_usage("extra argument '%s'", argv[2]));
-		portarg = argv[argc - 1];
-		if ((why = addr_parse_port(portarg, &la.port)) != NULL)
-			return (log_usage("invalid port '%s': %s", portarg,
-			    why));
-		if (argc == 2) {
-			if ((why = addr_parse_host(argv[0], host,
-			    sizeof(host))) != NULL)
-				return (log_usage("invalid address '%s': %s",
-				    argv[0], why));
-			la.host = host;
-		}
+		if ((status = cmd_parse_bind(argc, argv, host, sizeof(host),
+		    &la.host, &la.port)) != 0)
+			return (status);
 		lfd = sock_listen(&la, &err);
 	}
 	if (lfd == -1) {

@@ -23,8 +23,10 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "clock.h"
 #include "cmd.h"
 #include "fmt.h"
+#include "io.h"
 #include "log.h"
 #include "sock.h"
 
@@ -35,62 +37,6 @@
 #define STDIN_BLOCK	(1024 * 1024)
 #define OUT_FLUSH	(256 * 1024)
 #define RCVBUF		(4 * 1024 * 1024)
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-static void
-sleep_ms(long long ms)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-static int
-poll_timeout(long long deadline)
-{
-	long long	left;
-
-	if (deadline < 0)
-		return (-1);
-	left = deadline - now_ms();
-	return (left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left);
-}
-
-/* Writes all of a buffer to stdout; -1 with errno on failure. */
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pfd = { fd, POLLOUT, 0 };
-
-				(void)poll(&pfd, 1, -1);
-				continue;
-			}
-			return (-1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
 
 /* ---- udp-send ---- */
 
@@ -223,7 +169,7 @@ sender_add(struct sender *s, const char *p, size_t len)
 
 	if (s->interval >= 0) {
 		if (s->sent_any)
-			sleep_ms(s->interval);
+			clock_sleep_ms(s->interval);
 		s->sent_any = 1;
 	}
 	m = &s->msgs[s->n];
@@ -455,7 +401,7 @@ wait_replies(int fd, long long timeout_ms)
 			log_err("no reply: %s", strerror(errno));
 			goto fail;
 		}
-		if (write_all(STDOUT_FILENO, out.p, out.len) == -1) {
+		if (io_write_all(STDOUT_FILENO, out.p, out.len) == -1) {
 			if (errno == EPIPE)
 				break;
 			log_err("write to stdout: %s", strerror(errno));
@@ -529,7 +475,6 @@ udp_send_exec(void *p, int argc, char **argv)
 	struct sender	*s = NULL;
 	struct buf	 msg = { 0 };
 	struct sk_err	 err;
-	const char	*why;
 	char		 host[NI_MAXHOST], dest[NI_MAXHOST + 16];
 	long long	 i;
 	int		 fd = -1, status = EXIT_RUNTIME, mcast, modes;
@@ -541,16 +486,14 @@ udp_send_exec(void *p, int argc, char **argv)
 	if (modes > 1)
 		return (log_usage("--lines, --whole and --chunk cannot be "
 		    "used together"));
-	if (argc < 2)
-		return (log_usage("missing %s", argc == 0 ? "HOST" : "PORT"));
+	memset(&ca, 0, sizeof(ca));
+	if ((status = cmd_parse_target(argc, argv, 1, host, sizeof(host),
+	    &ca.port)) != 0)
+		return (status);
+	status = EXIT_RUNTIME;
 	if (argc > 2 && modes > 0)
 		return (log_usage("--lines, --whole and --chunk read stdin; "
 		    "they cannot be used with MESSAGE arguments"));
-	memset(&ca, 0, sizeof(ca));
-	if ((why = addr_parse_host(argv[0], host, sizeof(host))) != NULL)
-		return (log_usage("invalid host '%s': %s", argv[0], why));
-	if ((why = addr_parse_port(argv[1], &ca.port)) != NULL)
-		return (log_usage("invalid port '%s': %s", argv[1], why));
 	ca.host = host;
 	ca.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
 	ca.socktype = SOCK_DGRAM;
@@ -807,7 +750,7 @@ flush_out(struct receiver *r)
 {
 	if (r->out.len == 0)
 		return (0);
-	if (write_all(STDOUT_FILENO, r->out.p, r->out.len) == -1) {
+	if (io_write_all(STDOUT_FILENO, r->out.p, r->out.len) == -1) {
 		if (errno == EPIPE)
 			return (1);
 		log_err("write to stdout: %s", strerror(errno));
@@ -978,21 +921,10 @@ udp_recv_exec(void *p, int argc, char **argv)
 	if (o->echo && o->reply)
 		return (log_usage("--echo and --reply cannot be used "
 		    "together"));
-	if (argc == 0)
-		return (log_usage("missing PORT"));
-	if (argc > 2)
-		return (log_usage("extra argument '%s'", argv[2]));
 	memset(&la, 0, sizeof(la));
-	if ((why = addr_parse_port(argv[argc - 1], &la.port)) != NULL)
-		return (log_usage("invalid port '%s': %s", argv[argc - 1],
-		    why));
-	if (argc == 2) {
-		if ((why = addr_parse_host(argv[0], host, sizeof(host))) !=
-		    NULL)
-			return (log_usage("invalid address '%s': %s", argv[0],
-			    why));
-		la.host = host;
-	}
+	if ((rv = cmd_parse_bind(argc, argv, host, sizeof(host), &la.host,
+	    &la.port)) != 0)
+		return (rv);
 	if (o->join.n > 0 &&
 	    (groups = calloc(o->join.n, sizeof(*groups))) == NULL) {
 		log_err("out of memory");
@@ -1045,7 +977,7 @@ udp_recv_exec(void *p, int argc, char **argv)
 		goto out;
 	}
 	stdin_eof = !o->reply;
-	deadline = o->timeout >= 0 ? now_ms() + o->timeout : -1;
+	deadline = o->timeout >= 0 ? clock_ms() + o->timeout : -1;
 	for (;;) {
 		nfd = 0;
 		pfd[nfd].fd = fd;
@@ -1054,7 +986,7 @@ udp_recv_exec(void *p, int argc, char **argv)
 			pfd[nfd].fd = STDIN_FILENO;
 			pfd[nfd++].events = POLLIN;
 		}
-		rv = poll(pfd, (nfds_t)nfd, poll_timeout(deadline));
+		rv = poll(pfd, (nfds_t)nfd, clock_poll_timeout(deadline));
 		if (rv == -1) {
 			if (errno == EINTR)
 				continue;
@@ -1076,7 +1008,7 @@ udp_recv_exec(void *p, int argc, char **argv)
 		if (rv == -1)
 			goto out;
 		if (o->timeout >= 0)
-			deadline = now_ms() + o->timeout;
+			deadline = clock_ms() + o->timeout;
 		switch (flush_out(&r)) {
 		case -1:
 			goto out;

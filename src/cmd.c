@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -251,4 +252,49 @@ cmd_not_implemented(void *opts, int argc, char **argv)
 	(void)argv;
 	log_err("not implemented yet");
 	return (EXIT_RUNTIME);
+}
+
+/*
+ * "[ADDRESS] PORT", as the server commands take it.  *host is NULL when no
+ * address was given.  Returns 0 or the usage exit status (message said).
+ */
+int
+cmd_parse_bind(int argc, char **argv, char *buf, size_t buflen,
+    const char **host, int *port)
+{
+	const char	*why;
+
+	*host = NULL;
+	if (argc == 0)
+		return (log_usage("missing PORT"));
+	if (argc > 2)
+		return (log_usage("extra argument '%s'", argv[2]));
+	if ((why = addr_parse_port(argv[argc - 1], port)) != NULL)
+		return (log_usage("invalid port '%s': %s", argv[argc - 1],
+		    why));
+	if (argc == 2) {
+		if ((why = addr_parse_host(argv[0], buf, buflen)) != NULL)
+			return (log_usage("invalid address '%s': %s", argv[0],
+			    why));
+		*host = buf;
+	}
+	return (0);
+}
+
+/* "HOST PORT" (and nothing after, unless extra is set). */
+int
+cmd_parse_target(int argc, char **argv, int extra, char *buf, size_t buflen,
+    int *port)
+{
+	const char	*why;
+
+	if (argc < 2)
+		return (log_usage("missing %s", argc == 0 ? "HOST" : "PORT"));
+	if (argc > 2 && !extra)
+		return (log_usage("extra argument '%s'", argv[2]));
+	if ((why = addr_parse_host(argv[0], buf, buflen)) != NULL)
+		return (log_usage("invalid host '%s': %s", argv[0], why));
+	if ((why = addr_parse_port(argv[1], port)) != NULL)
+		return (log_usage("invalid port '%s': %s", argv[1], why));
+	return (0);
 }

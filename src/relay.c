@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "relay.h"
 #include "sock.h"
@@ -77,15 +78,6 @@ enum move {
 	MV_SRC_ERR,
 	MV_DST_ERR
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 static int
 is_fifo(int fd)
@@ -483,7 +475,7 @@ dir_step(struct relay *r, struct dir *d, int src_ready, int dst_ready,
 		}
 		if (mv != MV_PROGRESS)
 			break;
-		r->last_io = now_ms();
+		r->last_io = clock_ms();
 		/* A blocking stdin may only be read once per poll. */
 		again = d->src_nonblock;
 		src_ready = 0;
@@ -512,7 +504,7 @@ relay_loop(struct relay *r)
 
 	for (;;) {
 		if (r->up.done && r->stdin_done_at < 0) {
-			r->stdin_done_at = now_ms();
+			r->stdin_done_at = clock_ms();
 			shut_wr(r);
 		}
 		/* Rules 3 and 4: when the session is over. */
@@ -547,7 +539,7 @@ relay_loop(struct relay *r)
 			out_i = n++;
 		}
 
-		now = now_ms();
+		now = clock_ms();
 		deadline = -1;
 		if (c->idle_ms >= 0)
 			deadline = r->last_io + c->idle_ms;
@@ -569,7 +561,7 @@ relay_loop(struct relay *r)
 			return (RELAY_ERROR);
 		}
 		if (rv == 0) {
-			now = now_ms();
+			now = clock_ms();
 			if (c->quit_ms > 0 && r->stdin_done_at >= 0 &&
 			    !c->recv_only &&
 			    now >= r->stdin_done_at + c->quit_ms)
@@ -660,7 +652,7 @@ relay_run(const struct relay_conf *c, int net, int in, int out,
 	r.st = st;
 	r.err = err;
 	r.stdin_done_at = -1;
-	r.last_io = now_ms();
+	r.last_io = clock_ms();
 	r.stdin_tty = isatty(in);
 
 	r.up.src = in;

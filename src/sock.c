@@ -23,17 +23,9 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "log.h"
 #include "sock.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 int
 sock_set_nonblock(int fd, int on)
@@ -133,13 +125,13 @@ connect_wait(int fd, long long timeout_ms)
 	int		r, soerr;
 
 	if (timeout_ms >= 0)
-		deadline = now_ms() + timeout_ms;
+		deadline = clock_ms() + timeout_ms;
 	for (;;) {
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
 		left = -1;
 		if (timeout_ms >= 0) {
-			left = deadline - now_ms();
+			left = deadline - clock_ms();
 			if (left < 0)
 				left = 0;
 			if (left > INT_MAX)
@@ -152,7 +144,7 @@ connect_wait(int fd, long long timeout_ms)
 			return (errno);
 		}
 		if (r == 0) {
-			if (timeout_ms >= 0 && now_ms() >= deadline)
+			if (timeout_ms >= 0 && clock_ms() >= deadline)
 				return (ETIMEDOUT);
 			continue;
 		}
