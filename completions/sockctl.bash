@@ -32,15 +32,22 @@ _sockctl_options()
 		echo '-4 -6 -f --format -c --count -w --timeout --echo --reply' \
 		    '-j --join --port-file -v --verbose -h --help'
 		;;
-	serve-http | chat)
-		echo '-h --help'
+	serve-http)
+		echo '-p --port -b --bind --port-file --no-listing --index' \
+		    '--hidden --follow-symlinks --access-log -H --header --cors' \
+		    '-m --max-conns -i --idle-timeout -v --verbose -h --help'
+		;;
+	chat)
+		echo '-4 -6 -l --listen -n --nick -m --max-conns --backlog' \
+		    '-w --timeout --port-file -v --verbose -h --help'
 		;;
 	esac
 }
 
 # _sockctl_value_kind CMD OPTION: sets _sockctl_kind to how OPTION's value
-# completes: "file", "command", "format" (udp-recv's formats), "none" (a
-# value with nothing to offer), or "" (OPTION takes no value).
+# completes: "file", "command", "format" (udp-recv's formats), "address"
+# (serve-http's -b), "none" (a value with nothing to offer), or ""
+# (OPTION takes no value).
 _sockctl_value_kind()
 {
 	_sockctl_kind=
@@ -67,6 +74,19 @@ _sockctl_value_kind()
 		_sockctl_kind=none ;;
 	udp-recv:-c | udp-recv:--count | udp-recv:-w | udp-recv:--timeout | \
 	udp-recv:-j | udp-recv:--join)
+		_sockctl_kind=none ;;
+	chat:--port-file)
+		_sockctl_kind=file ;;
+	chat:-n | chat:--nick | chat:-m | chat:--max-conns | chat:--backlog | \
+	chat:-w | chat:--timeout)
+		_sockctl_kind=none ;;
+	serve-http:--port-file | serve-http:--access-log)
+		_sockctl_kind=file ;;
+	serve-http:-b | serve-http:--bind)
+		_sockctl_kind=address ;;
+	serve-http:-p | serve-http:--port | serve-http:--index | \
+	serve-http:-H | serve-http:--header | serve-http:-m | \
+	serve-http:--max-conns | serve-http:-i | serve-http:--idle-timeout)
 		_sockctl_kind=none ;;
 	esac
 }
@@ -131,6 +151,10 @@ _sockctl()
 		COMPREPLY=($(compgen -c -- "$cur" | sort -u)) ;;
 	format)
 		COMPREPLY=($(compgen -W 'line raw hex json' -- "$cur")) ;;
+	address)
+		# Literals with a colon would be split at it by bash: none here.
+		COMPREPLY=($({ compgen -W '127.0.0.1 0.0.0.0 localhost' -- "$cur"
+		    compgen -A hostname -- "$cur"; } | sort -u)) ;;
 	esac
 	if [[ -n $kind ]]; then
 		[[ -n $pre ]] && COMPREPLY=("${COMPREPLY[@]/#/$pre}")
@@ -173,6 +197,11 @@ _sockctl()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -d -- "$cur"))
 	elif [[ ($cmd == connect || $cmd == udp-send) && $npos == 0 ]]; then
+		COMPREPLY=($(compgen -A hostname -- "$cur"))
+	elif [[ $cmd == chat && $npos == 0 ]] &&
+	    ! printf '%s\n' "${COMP_WORDS[@]:cmdi+1:COMP_CWORD-cmdi-1}" |
+	    grep -Eqx -- '--listen|-[46v]*l[46v]*'; then
+		# A host to join; with -l the first argument is an address.
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 	fi
 	return 0

@@ -118,6 +118,32 @@ __sockctl_opt udp-recv '-j --join' value 'join multicast GROUP (GROUP%IFNAME: on
 __sockctl_opt udp-recv '--port-file' file 'write the bound port to FILE once bound'
 __sockctl_opt udp-recv '-v --verbose' flag 'report each datagram on stderr (repeatable)'
 
+# serve-http
+__sockctl_opt serve-http '-p --port' value 'listen on PORT (default 8000)'
+__sockctl_opt serve-http '-b --bind' 'choice:127.0.0.1 ::1 0.0.0.0 :: localhost' 'listen on ADDRESS (default 127.0.0.1)'
+__sockctl_opt serve-http '--port-file' file 'write the bound port to FILE once listening'
+__sockctl_opt serve-http '--no-listing' flag 'answer 403 for directories without an index'
+__sockctl_opt serve-http '--index' value 'index file name (default index.html)'
+__sockctl_opt serve-http '--hidden' flag 'serve dotfiles (by default they are 404)'
+__sockctl_opt serve-http '--follow-symlinks' flag 'follow symlinks that lead outside DIR'
+__sockctl_opt serve-http '--access-log' file 'log requests to FILE (- for stdout)'
+__sockctl_opt serve-http '-H --header' value 'add a header to every response (repeatable)'
+__sockctl_opt serve-http '--cors' flag 'add Access-Control-Allow-Origin: *'
+__sockctl_opt serve-http '-m --max-conns' value 'at most N connections (default 1024)'
+__sockctl_opt serve-http '-i --idle-timeout' value 'keep-alive and request timeout (default 15s)'
+__sockctl_opt serve-http '-v --verbose' flag 'report progress on stderr (repeatable)'
+
+# chat
+__sockctl_opt chat '-4' flag 'use IPv4 only'
+__sockctl_opt chat '-6' flag 'use IPv6 only'
+__sockctl_opt chat '-l --listen' flag 'run a chat room instead of joining one'
+__sockctl_opt chat '-n --nick' value 'client: take the name NAME on joining'
+__sockctl_opt chat '-m --max-conns' value 'room: at most N clients (default 256)'
+__sockctl_opt chat '--backlog' value 'room: pending-client queue length (default 128)'
+__sockctl_opt chat '-w --timeout' value 'client: give up connecting after DUR'
+__sockctl_opt chat '--port-file' file 'room: write the bound port to FILE'
+__sockctl_opt chat '-v --verbose' flag 'room: log joins and leaves on stderr'
+
 # Every command
 __sockctl_opt 'listen connect udp-send udp-recv serve-http chat' '-h --help' flag 'show this help and exit'
 
@@ -127,5 +153,7 @@ complete -c sockctl -n '__fish_seen_subcommand_from listen connect; and __fish_c
 complete -c sockctl -n '__fish_seen_subcommand_from connect udp-send; and not __fish_contains_opt -s U unix' \
     -a '(__fish_print_hostnames)'
 complete -c sockctl -n '__fish_seen_subcommand_from serve-http' -a '(__fish_complete_directories)'
+complete -c sockctl -n '__fish_seen_subcommand_from chat; and not __fish_contains_opt -s l listen' \
+    -a '(__fish_print_hostnames)'
 
 functions -e __sockctl_opt

@@ -77,13 +77,17 @@ struct client {
 	struct buf	 net;		/* received bytes not yet a whole line */
 	struct buf	 screen;
 	int		 esc;		/* inside a terminal escape sequence */
+	int		 got_any;	/* the room has said something */
+	int		 full;		/* ...and it was "* room is full" */
 };
 
 /* Sends one line; notices a typed /quit. */
 static int
 send_line(struct client *c, const char *p, size_t len)
 {
-	if (len == 5 && memcmp(p, "/quit", 5) == 0)
+	/* The room takes "/quit" with any text after it as well. */
+	if (len >= 5 && memcmp(p, "/quit", 5) == 0 &&
+	    (len == 5 || p[5] == ' '))
 		c->quit_sent = 1;
 	if (io_write_all(c->fd, p, len) == -1 || io_write_all(c->fd, "\n", 1) == -1)
 		return (-1);
@@ -222,6 +226,10 @@ show(struct client *c, const char *p, size_t len)
 	char		*nl;
 	size_t		 i, left;
 
+	if (!c->got_any) {
+		c->got_any = 1;
+		c->full = len >= 15 && memcmp(p, "* room is full\n", 15) == 0;
+	}
 	if (!c->tty)
 		return (io_write_all(STDOUT_FILENO, p, len));
 	if (buf_add(&c->net, p, len) == -1)
@@ -318,6 +326,10 @@ chat_client_run(const struct chat_client_conf *conf)
 		}
 		if (c.tty)
 			(void)io_write_all(STDOUT_FILENO, "\r\033[K", 4);
+		if (c.full) {
+			log_err("the room is full");
+			break;
+		}
 		if (n == 0 && c.stdin_done) {
 			status = 0;
 			break;

@@ -11,6 +11,9 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +44,7 @@ struct client {
 	size_t		 out_off;
 	int		 dirty;		/* queued on room->dirty */
 	int		 dead;		/* closed; announced and freed by settle() */
+	int		 eof;		/* sent EOF: close once its queue is sent */
 	const char	*why;		/* for the "left" notice */
 	TAILQ_ENTRY(client) entry;
 	TAILQ_ENTRY(client) dirty_entry;
@@ -59,6 +63,7 @@ struct room {
 	unsigned long	 next_user;
 	struct buf	 scratch;	/* the cleaned line being handled */
 	struct buf	 who;		/* the /who reply */
+	struct loop_timer settle_timer;
 	int		 failed;
 };
 
@@ -87,15 +92,20 @@ flush_client(struct client *c)
 		}
 		c->out_off += (size_t)n;
 	}
-	if (pending(c) == 0)
+	if (pending(c) == 0) {
 		c->out.len = c->out_off = 0;
+		if (c->eof) {
+			client_close(c, NULL);
+			return;
+		}
+	}
 	else if (c->out_off > CHAT_QUEUE_MAX / 2) {
 		memmove(c->out.p, c->out.p + c->out_off, pending(c));
 		c->out.len -= c->out_off;
 		c->out_off = 0;
 	}
-	(void)loop_mod(c->room->loop, &c->lfd,
-	    EPOLLIN | (pending(c) > 0 ? EPOLLOUT : 0));
+	(void)loop_mod(c->room->loop, &c->lfd, (c->eof ? 0 : EPOLLIN) |
+	    (pending(c) > 0 ? EPOLLOUT : 0));
 }
 
 static void
@@ -115,7 +125,7 @@ flush_dirty(struct room *r)
 static void
 send_line(struct client *c, const char *p, size_t len)
 {
-	if (c->dead)
+	if (c->dead || c->eof)
 		return;
 	if (pending(c) + len + 1 > CHAT_QUEUE_MAX) {
 		client_close(c, "too slow");
@@ -248,6 +258,24 @@ settle(struct room *r)
 		}
 		flush_dirty(r);
 	} while (r->ndead > 0);
+}
+
+static void
+settle_cb(struct loop_timer *t)
+{
+	settle(t->arg);
+}
+
+/*
+ * Settling (and so flushing) once after each batch of events, rather than
+ * after each event, turns k lines from k clients into one write per
+ * reader instead of k.
+ */
+static void
+settle_later(struct room *r)
+{
+	if (!r->settle_timer.armed)
+		loop_timer_set(r->loop, &r->settle_timer, 0);
 }
 
 static void
@@ -388,13 +416,14 @@ take_line(struct client *c, const char *p, size_t len)
 
 	if (len > 0 && p[len - 1] == '\r')
 		len--;
-	cut = text_cut(p, len, TEXT_LINE_MAX);
 	b->len = 0;
-	if (text_clean(b, p, cut) == -1) {
+	if (text_clean(b, p, len) == -1) {
 		client_close(c, "out of memory");
 		return;
 	}
-	handle_line(c, b->p != NULL ? b->p : "", b->len);
+	/* Cut what is relayed: U+FFFD makes a cleaned line longer. */
+	cut = text_cut(b->p, b->len, TEXT_LINE_MAX);
+	handle_line(c, b->p != NULL ? b->p : "", cut);
 }
 
 /* Frames buffered input into lines; keeps an incomplete tail. */
@@ -456,8 +485,16 @@ client_read(struct client *c)
 			return;
 		}
 		if (n == 0) {
+			/* A half-close still gets what is queued for it. */
 			process_input(c, 1);
-			client_close(c, NULL);
+			if (!c->dead) {
+				c->eof = 1;
+				if (!c->dirty) {
+					c->dirty = 1;
+					TAILQ_INSERT_TAIL(&c->room->dirty, c,
+					    dirty_entry);
+				}
+			}
 			return;
 		}
 		c->in.len += (size_t)n;
@@ -477,7 +514,7 @@ client_cb(struct loop_fd *f, uint32_t ev)
 		client_read(c);
 	if (!c->dead && (ev & EPOLLOUT))
 		flush_client(c);
-	settle(r);
+	settle_later(r);
 }
 
 static void
@@ -514,6 +551,9 @@ accept_one(struct room *r, int fd)
 	 * otherwise hide megabytes in the kernel.
 	 */
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ SNDBUF },
+	    sizeof(int));
+	/* Chat lines are small and latency is the point: no Nagle. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
 	    sizeof(int));
 	c->room = r;
 	c->lfd.fd = fd;
@@ -559,7 +599,7 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 		}
 		accept_one(r, fd);
 	}
-	settle(r);
+	settle_later(r);
 }
 
 int
@@ -577,6 +617,8 @@ chat_room_run(const struct chat_room_conf *conf)
 		log_err("epoll: %s", strerror(errno));
 		return (EXIT_RUNTIME);
 	}
+	r.settle_timer.cb = settle_cb;
+	r.settle_timer.arg = &r;
 	r.listener.fd = conf->lfd;
 	r.listener.cb = listener_cb;
 	r.listener.arg = &r;

@@ -576,7 +576,8 @@ udp_send_exec(void *p, int argc, char **argv)
 	log_verbose(1, "sent %llu %s, %llu bytes to %s", s->ndgrams,
 	    s->ndgrams == 1 ? "datagram" : "datagrams", s->nbytes, dest);
 	status = s->failed ? EXIT_RUNTIME : 0;
-	if (o->wait_reply) {
+	/* A refused destination will not reply: do not wait for it. */
+	if (o->wait_reply && !s->refused) {
 		int r = wait_replies(fd, o->timeout);
 
 		if (r != 0)
@@ -949,6 +950,7 @@ udp_recv_exec(void *p, int argc, char **argv)
 	if (la.family == AF_UNSPEC && fam4 && !fam6)
 		la.family = AF_INET;
 	la.socktype = SOCK_DGRAM;
+	la.udp_reuse = o->join.n > 0;
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;

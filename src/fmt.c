@@ -110,6 +110,8 @@ fmt_base64(struct buf *b, const unsigned char *s, size_t len)
 	uint32_t	v;
 	char		*o;
 
+	if (len == 0)
+		return (0);
 	if (buf_reserve(b, (len + 2) / 3 * 4) == -1)
 		return (-1);
 	o = b->p + b->len;

@@ -294,9 +294,15 @@ sock_connect_unix(const char *path, int socktype, struct sk_err *err)
 	return (fd);
 }
 
+/*
+ * Stream listeners get SO_REUSEADDR so a restart does not wait out
+ * TIME_WAIT.  On a datagram socket it would let a second receiver share
+ * (and steal from) a port in use, so it is set only when asked: several
+ * receivers of one multicast group need it.
+ */
 static int
 listen_on(const struct sockaddr *sa, socklen_t salen, int socktype,
-    int backlog, int v6only, int *saved)
+    int backlog, int v6only, int reuse, int *saved)
 {
 	int	fd, one = 1;
 
@@ -304,7 +310,8 @@ listen_on(const struct sockaddr *sa, socklen_t salen, int socktype,
 		*saved = errno;
 		return (-1);
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+	if ((socktype == SOCK_STREAM || reuse) &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		goto fail;
 	if (sa->sa_family == AF_INET6 && v6only >= 0 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
@@ -343,13 +350,13 @@ sock_listen(const struct sock_listen_args *a, struct sk_err *err)
 		if (a->family != AF_INET) {
 			fd = listen_on((struct sockaddr *)&sin6, sizeof(sin6),
 			    a->socktype, a->backlog,
-			    a->family == AF_INET6, &saved);
+			    a->family == AF_INET6, a->udp_reuse, &saved);
 			if (fd != -1 || a->family == AF_INET6 ||
 			    (saved != EAFNOSUPPORT && saved != EADDRNOTAVAIL))
 				goto done_any;
 		}
 		fd = listen_on((struct sockaddr *)&sin, sizeof(sin),
-		    a->socktype, a->backlog, -1, &saved);
+		    a->socktype, a->backlog, -1, a->udp_reuse, &saved);
 done_any:
 		if (fd == -1)
 			err_set(err, "bind to * port %d: %s", a->port,
@@ -368,7 +375,7 @@ done_any:
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = listen_on(ai->ai_addr, ai->ai_addrlen, a->socktype,
-		    a->backlog, -1, &saved);
+		    a->backlog, -1, a->udp_reuse, &saved);
 		if (fd != -1)
 			break;
 		sock_name_of(ai->ai_addr, ai->ai_addrlen, &n);
@@ -400,7 +407,7 @@ sock_listen_unix(const char *path, int socktype, int backlog, int *created,
 	}
 	for (tries = 0; tries < 2; tries++) {
 		fd = listen_on((struct sockaddr *)&sun, len, socktype, backlog,
-		    -1, &saved);
+		    -1, 0, &saved);
 		if (fd != -1) {
 			*created = path[0] != '@';
 			return (fd);

@@ -31,6 +31,7 @@ struct sock_listen_args {
 	int		 family;
 	int		 socktype;
 	int		 backlog;
+	int		 udp_reuse;	/* SO_REUSEADDR on a datagram socket */
 };
 
 /* A numeric address: "127.0.0.1" and 80, or a Unix path and -1. */

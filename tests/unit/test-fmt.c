@@ -1,0 +1,437 @@
+/*
+ * Unit tests of the pure formatters in src/fmt.h, which udp-recv uses for
+ * its json and hex formats: strict UTF-8 validation (RFC 3629), JSON
+ * string escaping (RFC 8259), base64 (RFC 4648) and the hexdump -C layout.
+ * Each is driven by a table of inputs and the exact bytes they must give.
+ * The hexdump goldens are the output of `hexdump -C` (util-linux) on the
+ * same bytes, without its final offset line.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "fmt.h"
+#include "tap.h"
+
+/* A string literal and its length, NUL bytes included. */
+#define S(s)	(const unsigned char *)(s), sizeof(s) - 1
+
+/*
+ * The buffer as a C string, for is_str(): a NUL is appended (and not
+ * counted in len).  NULL if the bytes themselves hold a NUL, which none
+ * of these formatters may produce.
+ */
+static const char *
+buf_str(struct buf *b)
+{
+	if (buf_reserve(b, 1) == -1)
+		return (NULL);
+	b->p[b->len] = '\0';
+	if (strlen(b->p) != b->len)
+		return (NULL);
+	return (b->p);
+}
+
+struct utf8_case {
+	const char		*what;
+	const unsigned char	*in;
+	size_t			 len;
+	int			 valid;
+};
+
+static const struct utf8_case utf8_cases[] = {
+	{ "empty",			S(""),			1 },
+	{ "ASCII",			S("hello, world"),	1 },
+	{ "NUL",			S("\0"),		1 },
+	{ "NUL inside text",		S("a\0b"),		1 },
+	{ "DEL",			S("\x7f"),		1 },
+	{ "ASCII controls",		S("\x01\t\n\r\x1b\x1f"), 1 },
+
+	/* Two bytes: U+0080 to U+07FF. */
+	{ "U+0080",			S("\xc2\x80"),		1 },
+	{ "U+00E9 in text",		S("caf\xc3\xa9"),	1 },
+	{ "U+07FF",			S("\xdf\xbf"),		1 },
+
+	/* Three bytes: U+0800 to U+FFFF, less the surrogates. */
+	{ "U+0800",			S("\xe0\xa0\x80"),	1 },
+	{ "U+2615 hot beverage",	S("\xe2\x98\x95"),	1 },
+	{ "U+D7FF below surrogates",	S("\xed\x9f\xbf"),	1 },
+	{ "U+E000 above surrogates",	S("\xee\x80\x80"),	1 },
+	{ "U+FFFD",			S("\xef\xbf\xbd"),	1 },
+	{ "U+FFFF",			S("\xef\xbf\xbf"),	1 },
+	{ "cafe and coffee",	S("caf\xc3\xa9 \xe2\x98\x95"),	1 },
+
+	/* Four bytes: U+10000 to U+10FFFF. */
+	{ "U+10000",			S("\xf0\x90\x80\x80"),	1 },
+	{ "U+1F600",			S("\xf0\x9f\x98\x80"),	1 },
+	{ "U+10FFFF",			S("\xf4\x8f\xbf\xbf"),	1 },
+	{ "every length in a row",
+	    S("a\xc3\xa9\xe2\x98\x95\xf0\x9f\x98\x80z"),	1 },
+
+	/* Overlong forms. */
+	{ "overlong NUL C0 80",		S("\xc0\x80"),		0 },
+	{ "overlong C1 BF",		S("\xc1\xbf"),		0 },
+	{ "overlong NUL E0 80 80",	S("\xe0\x80\x80"),	0 },
+	{ "overlong U+07FF E0 9F BF",	S("\xe0\x9f\xbf"),	0 },
+	{ "overlong NUL F0 80 80 80",	S("\xf0\x80\x80\x80"),	0 },
+	{ "overlong U+FFFF F0 8F BF BF", S("\xf0\x8f\xbf\xbf"),	0 },
+
+	/* UTF-16 surrogates. */
+	{ "surrogate U+D800",		S("\xed\xa0\x80"),	0 },
+	{ "surrogate U+DBFF",		S("\xed\xaf\xbf"),	0 },
+	{ "surrogate U+DC00",		S("\xed\xb0\x80"),	0 },
+	{ "surrogate U+DFFF",		S("\xed\xbf\xbf"),	0 },
+	{ "surrogate pair (CESU-8)",
+	    S("\xed\xa0\xbd\xed\xb8\x80"),			0 },
+
+	/* Above U+10FFFF. */
+	{ "U+110000 F4 90 80 80",	S("\xf4\x90\x80\x80"),	0 },
+	{ "U+1FFFFF F7 BF BF BF",	S("\xf7\xbf\xbf\xbf"),	0 },
+
+	/* Truncated sequences. */
+	{ "2-byte lead alone",		S("\xc3"),		0 },
+	{ "2-byte lead at end",		S("caf\xc3"),		0 },
+	{ "3-byte lead, 1 of 2",	S("\xe2\x98"),		0 },
+	{ "4-byte lead, 2 of 3",	S("\xf0\x9f\x98"),	0 },
+	{ "3-byte lead then ASCII",	S("\xe2\x98" "a"),	0 },
+	{ "2-byte lead then space",	S("\xc3 "),		0 },
+	{ "2-byte lead then lead",	S("\xc3\xc3\xa9"),	0 },
+	{ "4-byte lead then NUL",	S("\xf0\x9f\x98\0"),	0 },
+
+	/* Continuation bytes with no lead. */
+	{ "lone 80",			S("\x80"),		0 },
+	{ "lone BF",			S("\xbf"),		0 },
+	{ "lone continuation in text",	S("a\x80" "b"),		0 },
+	{ "one continuation too many",	S("\xc3\xa9\xa9"),	0 },
+
+	/* Bytes that never appear in UTF-8. */
+	{ "F5 80 80 80",		S("\xf5\x80\x80\x80"),	0 },
+	{ "F8 (5-byte form)",		S("\xf8\x88\x80\x80\x80"), 0 },
+	{ "FC (6-byte form)",	S("\xfc\x84\x80\x80\x80\x80"),	0 },
+	{ "FE",				S("\xfe"),		0 },
+	{ "FF",				S("\xff"),		0 },
+	{ "valid text then FF",		S("caf\xc3\xa9\xff"),	0 },
+};
+
+static void
+test_utf8(void)
+{
+	const struct utf8_case *t;
+	unsigned char	 c;
+	int		 i, bad;
+
+	for (t = utf8_cases; t < utf8_cases + nitems(utf8_cases); t++)
+		is_int(fmt_utf8_valid(t->in, t->len) != 0, t->valid,
+		    "utf8: %s is %s", t->what, t->valid ? "valid" : "invalid");
+
+	/* Every single byte: ASCII alone is a whole character. */
+	for (i = 0, bad = 0; i < 256; i++) {
+		c = (unsigned char)i;
+		if ((fmt_utf8_valid(&c, 1) != 0) != (i < 0x80)) {
+			diag("byte %02x alone judged wrongly", i);
+			bad++;
+		}
+	}
+	is_int(bad, 0, "utf8: of the single bytes only 00-7f are valid");
+
+	/* The length is respected: a character cut by len is invalid. */
+	is_int(fmt_utf8_valid(S("\xc3\xa9")) != 0, 1, "utf8: C3 A9 valid");
+	is_int(fmt_utf8_valid((const unsigned char *)"\xc3\xa9", 1) != 0, 0,
+	    "utf8: C3 A9 with len 1 is invalid");
+	is_int(fmt_utf8_valid((const unsigned char *)"\xf0\x9f\x98\x80",
+	    3) != 0, 0, "utf8: F0 9F 98 80 with len 3 is invalid");
+	is_int(fmt_utf8_valid((const unsigned char *)"ab\xff", 2) != 0, 1,
+	    "utf8: bytes past len are not looked at");
+	is_int(fmt_utf8_valid(NULL, 0) != 0, 1, "utf8: NULL with len 0");
+}
+
+struct json_case {
+	const char		*what;
+	const unsigned char	*in;
+	size_t			 len;
+	const char		*out;
+};
+
+static const struct json_case json_cases[] = {
+	{ "empty",		S(""),		"\"\"" },
+	{ "plain",		S("abc"),	"\"abc\"" },
+	{ "quote",		S("\""),	"\"\\\"\"" },
+	{ "backslash",		S("\\"),	"\"\\\\\"" },
+	{ "quotes around",	S("\"hi\""),	"\"\\\"hi\\\"\"" },
+	{ "backslash n is two characters", S("a\\nb"), "\"a\\\\nb\"" },
+	{ "slash unescaped",	S("a/b"),	"\"a/b\"" },
+	{ "backspace",		S("\b"),	"\"\\b\"" },
+	{ "form feed",		S("\f"),	"\"\\f\"" },
+	{ "newline",		S("\n"),	"\"\\n\"" },
+	{ "carriage return",	S("\r"),	"\"\\r\"" },
+	{ "tab",		S("\t"),	"\"\\t\"" },
+	{ "short escapes in text", S("a\tb\r\nc"), "\"a\\tb\\r\\nc\"" },
+	{ "NUL",		S("\0"),	"\"\\u0000\"" },
+	{ "NUL inside text",	S("a\0b"),	"\"a\\u0000b\"" },
+	{ "01",			S("\x01"),	"\"\\u0001\"" },
+	{ "vertical tab",	S("\v"),	"\"\\u000b\"" },
+	{ "escape, lowercase hex", S("\x1b[0m"), "\"\\u001b[0m\"" },
+	{ "1a lowercase",	S("\x1a"),	"\"\\u001a\"" },
+	{ "1f",			S("\x1f"),	"\"\\u001f\"" },
+	{ "space",		S(" "),		"\" \"" },
+	{ "DEL unescaped",	S("\x7f"),	"\"\x7f\"" },
+	{ "tilde and DEL",	S("~\x7f~"),	"\"~\x7f~\"" },
+	{ "UTF-8 passes",	S("caf\xc3\xa9 \xe2\x98\x95"),
+	    "\"caf\xc3\xa9 \xe2\x98\x95\"" },
+	{ "4-byte UTF-8 passes", S("\xf0\x9f\x98\x80"),
+	    "\"\xf0\x9f\x98\x80\"" },
+	{ "U+2028 passes",	S("\xe2\x80\xa8"), "\"\xe2\x80\xa8\"" },
+	{ "everything at once",	S("\"caf\xc3\xa9\"\\\n\x01\x7f"),
+	    "\"\\\"caf\xc3\xa9\\\"\\\\\\n\\u0001\x7f\"" },
+};
+
+static void
+test_json(void)
+{
+	static const char *const shortesc[32] = {
+		['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n",
+		['\r'] = "\\r", ['\t'] = "\\t",
+	};
+	const struct json_case *t;
+	struct buf	 b = { 0 };
+	char		 want[16];
+	unsigned char	 c;
+	int		 i, bad;
+
+	for (t = json_cases; t < json_cases + nitems(json_cases); t++) {
+		b.len = 0;
+		is_int(fmt_json_string(&b, t->in, t->len), 0,
+		    "json: %s returns 0", t->what);
+		is_str(buf_str(&b), t->out, "json: %s", t->what);
+	}
+
+	/* Every control character, and every other ASCII byte. */
+	for (i = 0, bad = 0; i < 0x80; i++) {
+		c = (unsigned char)i;
+		if (i < 0x20 && shortesc[i] != NULL)
+			snprintf(want, sizeof(want), "\"%s\"", shortesc[i]);
+		else if (i < 0x20)
+			snprintf(want, sizeof(want), "\"\\u%04x\"", i);
+		else if (i == '"' || i == '\\')
+			snprintf(want, sizeof(want), "\"\\%c\"", i);
+		else
+			snprintf(want, sizeof(want), "\"%c\"", i);
+		b.len = 0;
+		if (fmt_json_string(&b, &c, 1) != 0 ||
+		    buf_str(&b) == NULL || strcmp(b.p, want) != 0) {
+			diag("byte %02x: got '%s', want '%s'", i,
+			    b.p != NULL ? b.p : "(nothing)", want);
+			bad++;
+		}
+	}
+	is_int(bad, 0, "json: each ASCII byte alone escaped as RFC 8259 says");
+
+	/* Output is appended to what the buffer holds. */
+	b.len = 0;
+	buf_add(&b, "{\"data\":", 8);
+	fmt_json_string(&b, S("x\ny"));
+	is_str(buf_str(&b), "{\"data\":\"x\\ny\"", "json: appends");
+	buf_free(&b);
+}
+
+struct b64_case {
+	const char		*what;
+	const unsigned char	*in;
+	size_t			 len;
+	const char		*out;
+};
+
+static const struct b64_case b64_cases[] = {
+	/* RFC 4648, section 10. */
+	{ "\"\"",		S(""),		"" },
+	{ "\"f\"",		S("f"),		"Zg==" },
+	{ "\"fo\"",		S("fo"),	"Zm8=" },
+	{ "\"foo\"",		S("foo"),	"Zm9v" },
+	{ "\"foob\"",		S("foob"),	"Zm9vYg==" },
+	{ "\"fooba\"",		S("fooba"),	"Zm9vYmE=" },
+	{ "\"foobar\"",		S("foobar"),	"Zm9vYmFy" },
+	/* RFC 4648, section 9. */
+	{ "14 fb 9c 03 d9 7e",	S("\x14\xfb\x9c\x03\xd9\x7e"), "FPucA9l+" },
+	{ "14 fb 9c 03 d9",	S("\x14\xfb\x9c\x03\xd9"), "FPucA9k=" },
+	{ "14 fb 9c 03",	S("\x14\xfb\x9c\x03"),	"FPucAw==" },
+	/* Binary. */
+	{ "00",			S("\0"),	"AA==" },
+	{ "00 00",		S("\0\0"),	"AAA=" },
+	{ "00 00 00",		S("\0\0\0"),	"AAAA" },
+	{ "ff",			S("\xff"),	"/w==" },
+	{ "ff ff ff",		S("\xff\xff\xff"), "////" },
+	{ "fb ff (+ and /)",	S("\xfb\xff"),	"+/8=" },
+	{ "not UTF-8",		S("caf\xe9\x00\x80"), "Y2Fm6QCA" },
+};
+
+static const char b64_all_bytes[] =
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEy"
+    "MzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2Rl"
+    "ZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+AgYKDhIWGh4iJiouMjY6PkJGSk5SVlpeY"
+    "mZqbnJ2en6ChoqOkpaanqKmqq6ytrq+wsbKztLW2t7i5uru8vb6/wMHCw8TFxsfIycrL"
+    "zM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+"
+    "/w==";
+
+/*
+ * An empty input into a buffer that has never held anything (p is NULL)
+ * adds nothing.  Run in a child: undefined behaviour there (NULL + 0,
+ * which UBSan reports and -fno-sanitize-recover makes fatal) fails this
+ * test alone instead of ending the program.
+ */
+static int
+base64_empty_child(void)
+{
+	struct buf	 b = { 0 };
+	pid_t		 pid;
+	int		 st;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return (0);
+	if (pid == 0) {
+		if (fmt_base64(&b, S("")) != 0 || b.len != 0)
+			_exit(1);
+		buf_free(&b);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) == -1)
+		return (0);
+	return (WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void
+test_base64(void)
+{
+	const struct b64_case *t;
+	struct buf	 b = { 0 };
+	unsigned char	 all[256];
+	int		 i;
+
+	/* The empty case on a buffer never used is base64_empty_child(). */
+	if (buf_reserve(&b, 64) == -1) {
+		diag("out of memory");
+		exit(1);
+	}
+	for (t = b64_cases; t < b64_cases + nitems(b64_cases); t++) {
+		b.len = 0;
+		is_int(fmt_base64(&b, t->in, t->len), 0,
+		    "base64: %s returns 0", t->what);
+		is_str(buf_str(&b), t->out, "base64: %s is '%s'", t->what,
+		    t->out);
+	}
+
+	for (i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	b.len = 0;
+	is_int(fmt_base64(&b, all, sizeof(all)), 0,
+	    "base64: bytes 00-ff returns 0");
+	is_str(buf_str(&b), b64_all_bytes, "base64: bytes 00-ff");
+
+	/* Appends to what the buffer holds. */
+	b.len = 0;
+	buf_add(&b, "x:", 2);
+	fmt_base64(&b, S("foo"));
+	is_str(buf_str(&b), "x:Zm9v", "base64: appends");
+	buf_free(&b);
+
+	ok(base64_empty_child(), "base64: empty input into an empty buffer "
+	    "adds nothing, cleanly under UBSan");
+}
+
+/*
+ * The source of the hexdump cases: printable ASCII, controls, space, tilde,
+ * DEL, 80 and ff, so that the character column shows what is replaced.
+ */
+static const unsigned char hex_src[] =
+    "Hi there!\0\x01\x1f \x7e\x7f\x80\xff" "ABCDEFG~\n\r\txyz012\"\\";
+
+struct hex_case {
+	size_t		 len;
+	const char	*out;
+};
+
+/* `head -c LEN | hexdump -C`, the final offset line removed. */
+static const struct hex_case hex_cases[] = {
+	{ 0, "" },
+	{ 1,
+"00000000  48                                                |H|\n" },
+	{ 15,
+"00000000  48 69 20 74 68 65 72 65  21 00 01 1f 20 7e 7f     |Hi there!... ~.|\n" },
+	{ 16,
+"00000000  48 69 20 74 68 65 72 65  21 00 01 1f 20 7e 7f 80  |Hi there!... ~..|\n" },
+	{ 17,
+"00000000  48 69 20 74 68 65 72 65  21 00 01 1f 20 7e 7f 80  |Hi there!... ~..|\n"
+"00000010  ff                                                |.|\n" },
+	{ 31,
+"00000000  48 69 20 74 68 65 72 65  21 00 01 1f 20 7e 7f 80  |Hi there!... ~..|\n"
+"00000010  ff 41 42 43 44 45 46 47  7e 0a 0d 09 78 79 7a     |.ABCDEFG~...xyz|\n" },
+	{ 33,
+"00000000  48 69 20 74 68 65 72 65  21 00 01 1f 20 7e 7f 80  |Hi there!... ~..|\n"
+"00000010  ff 41 42 43 44 45 46 47  7e 0a 0d 09 78 79 7a 30  |.ABCDEFG~...xyz0|\n"
+"00000020  31                                                |1|\n" },
+	{ 36,
+"00000000  48 69 20 74 68 65 72 65  21 00 01 1f 20 7e 7f 80  |Hi there!... ~..|\n"
+"00000010  ff 41 42 43 44 45 46 47  7e 0a 0d 09 78 79 7a 30  |.ABCDEFG~...xyz0|\n"
+"00000020  31 32 22 5c                                       |12\"\\|\n" },
+};
+
+static void
+test_hexdump(void)
+{
+	const struct hex_case *t;
+	struct buf	 b = { 0 };
+	unsigned char	*big;
+	size_t		 i;
+	const char	*s;
+
+	is_int(sizeof(hex_src) - 1, 36, "hexdump: the source is 36 bytes");
+	for (t = hex_cases; t < hex_cases + nitems(hex_cases); t++) {
+		b.len = 0;
+		is_int(fmt_hexdump(&b, hex_src, t->len), 0,
+		    "hexdump: %zu bytes returns 0", t->len);
+		is_str(buf_str(&b), t->out, "hexdump: %zu bytes", t->len);
+	}
+
+	/*
+	 * A dump of 65536 bytes: 4096 lines of 79 bytes, the last with
+	 * offset 0000fff0 (eight digits, like hexdump -C).
+	 */
+	if ((big = malloc(65536)) == NULL) {
+		diag("out of memory");
+		exit(1);
+	}
+	for (i = 0; i < 65536; i++)
+		big[i] = (unsigned char)(i * 7 + i / 256);
+	b.len = 0;
+	is_int(fmt_hexdump(&b, big, 65536), 0, "hexdump: 64 KiB returns 0");
+	is_int(b.len, 4096 * 79, "hexdump: 64 KiB is 4096 lines of 79 bytes");
+	s = buf_str(&b);
+	ok(s != NULL && strncmp(s + 4095 * 79, "0000fff0  ", 10) == 0,
+	    "hexdump: the last line of 64 KiB starts '0000fff0  '");
+	free(big);
+
+	/* Appends to what the buffer holds. */
+	b.len = 0;
+	buf_add(&b, "head\n", 5);
+	fmt_hexdump(&b, hex_src, 1);
+	is_str(buf_str(&b), "head\n" "00000000  48" "                  "
+	    "                              |H|\n", "hexdump: appends");
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	test_utf8();
+	test_json();
+	test_base64();
+	test_hexdump();
+	return (done_testing());
+}
