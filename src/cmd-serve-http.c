@@ -22,11 +22,14 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <net/if.h>
+#include <arpa/inet.h>
 #include <linux/openat2.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <libutil.h>
 #include <signal.h>
 #include <stdio.h>
@@ -133,7 +136,7 @@ struct conn {
 	int		 keep_alive;
 	int		 minor;		/* HTTP/1.x of the request */
 	int		 broken;	/* out of memory: close after this step */
-	char		 peer[NI_MAXHOST];
+	char		 peer[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
 	TAILQ_ENTRY(conn) entry;
 };
 
@@ -321,7 +324,8 @@ respond_listing(struct conn *c, const struct http_request *r, int dirfd,
 {
 	struct buf	 body = { 0 };
 
-	if (listing_build(&body, dirfd, path, c->srv->o->hidden) == -1) {
+	if (listing_build(&body, dirfd, c->srv->root, path,
+	    c->srv->o->hidden, c->srv->o->follow_symlinks) == -1) {
 		buf_free(&body);
 		respond_simple(c, r, 500, NULL);
 		return;
@@ -544,11 +548,11 @@ await_request(struct conn *c)
 	struct server	*s = c->srv;
 
 	c->state = C_READ;
+	/* Idle connections hold no buffers: they are a struct each. */
 	if (c->in.len == 0)
 		buf_free(&c->in);
-	if (c->out.cap > SMALL_BODY * 4)
-		buf_free(&c->out);
-	c->out.len = c->out_off = 0;
+	buf_free(&c->out);
+	c->out_off = 0;
 	if (s->draining && c->in.len == 0) {
 		conn_close(c);
 		return (-1);
@@ -640,8 +644,11 @@ conn_read(struct conn *c)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				if (c->in.len == 0)
+					buf_free(&c->in);
 				return (0);
+			}
 			conn_close(c);
 			return (-1);
 		}
@@ -967,6 +974,21 @@ serve_exec(void *p, int argc, char **argv)
 		}
 	}
 	raise_fd_limit();
+	/*
+	 * Listings and responses allocate and free the same sizes over and
+	 * over; keep that memory rather than return it to the kernel each
+	 * time (measured: a third of the CPU of a 1000-entry listing).
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+	/* Blocked before the port file exists, so a quick TERM is graceful. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
+		log_err("sigprocmask: %s", strerror(errno));
+		goto out;
+	}
 	memset(&la, 0, sizeof(la));
 	la.host = host;
 	la.port = o->port;
@@ -989,11 +1011,7 @@ serve_exec(void *p, int argc, char **argv)
 		log_err("epoll: %s", strerror(errno));
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
-	    (s.sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) ==
+	if ((s.sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) ==
 	    -1) {
 		log_err("signalfd: %s", strerror(errno));
 		goto out;

@@ -165,8 +165,9 @@ http_parse_request(const char *buf, size_t len, struct http_request *r)
 			return (400);
 		p++;
 	}
+	/* The same verdict however TCP splits it: a CR may still follow. */
 	if (line_end(p, end, &llen, &next) == NULL)
-		return ((size_t)(end - p) > HTTP_LINE_MAX ? 414 :
+		return ((size_t)(end - p) > HTTP_LINE_MAX + 1 ? 414 :
 		    HTTP_PARSE_MORE);
 	if (llen > HTTP_LINE_MAX)
 		return (414);

@@ -6,11 +6,15 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/openat2.h>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <libutil.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,8 +106,42 @@ free_entries(struct entry *e, size_t n)
 	free(e);
 }
 
+/*
+ * Without --follow-symlinks a link is listed only if it resolves inside
+ * the root, and with what it points to: a link out of the tree must not
+ * reveal even the size and date of its target.
+ */
 static int
-read_entries(int dirfd, int hidden, struct entry **out, size_t *nout)
+stat_entry(int dirfd, int root, const char *dirpath, const char *name,
+    int follow, struct stat *st)
+{
+	struct open_how	 how;
+	char		*rel;
+	int		 fd, r;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == -1)
+		return (-1);
+	if (!S_ISLNK(st->st_mode))
+		return (0);
+	if (follow)
+		return (fstatat(dirfd, name, st, 0));
+	if (asprintf(&rel, "%s%s", dirpath + 1, name) == -1)
+		return (-1);
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+	free(rel);
+	if (fd == -1)
+		return (-1);
+	r = fstat(fd, st);
+	close(fd);
+	return (r);
+}
+
+static int
+read_entries(int dirfd, int root, const char *dirpath, int hidden,
+    int follow, struct entry **out, size_t *nout)
 {
 	struct entry	*e = NULL, *ne;
 	struct dirent	*d;
@@ -124,8 +162,8 @@ read_entries(int dirfd, int hidden, struct entry **out, size_t *nout)
 			continue;
 		if (!hidden && d->d_name[0] == '.')
 			continue;
-		if (fstatat(dirfd, d->d_name, &st, 0) == -1 &&
-		    fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		if (stat_entry(dirfd, root, dirpath, d->d_name, follow,
+		    &st) == -1)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -151,8 +189,10 @@ fail:
 	return (-1);
 }
 
+/* path is the directory's URL path, "/" or "/a/b/", relative to root. */
 int
-listing_build(struct buf *b, int dirfd, const char *path, int hidden)
+listing_build(struct buf *b, int dirfd, int root, const char *path,
+    int hidden, int follow)
 {
 	struct entry	*e;
 	struct tm	 tm;
@@ -160,7 +200,7 @@ listing_build(struct buf *b, int dirfd, const char *path, int hidden)
 	char		 when[32], size[16];
 	int		 r = 0;
 
-	if (read_entries(dirfd, hidden, &e, &n) == -1)
+	if (read_entries(dirfd, root, path, hidden, follow, &e, &n) == -1)
 		return (-1);
 	r |= buf_adds(b, "<!DOCTYPE html>\n<html>\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<title>Index of ");

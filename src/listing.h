@@ -6,7 +6,7 @@
 
 #include "buf.h"
 
-int	listing_build(struct buf *, int, const char *, int);
+int	listing_build(struct buf *, int, int, const char *, int, int);
 int	listing_html_escape(struct buf *, const char *, size_t);
 int	listing_url_encode(struct buf *, const char *, size_t, int);
 
