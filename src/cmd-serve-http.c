@@ -149,6 +149,7 @@ struct server {
 	struct loop_fd	 sig;
 	struct loop_timer drain_timer;
 	int		 root;
+	char		*rootreal;	/* realpath of DIR */
 	int		 logfd;
 	struct buf	 extra;		/* -H and --cors lines */
 	struct conn_list conns;
@@ -283,20 +284,49 @@ respond_simple(struct conn *c, const struct http_request *r, int status,
 	start_write(c);
 }
 
+/*
+ * RESOLVE_BENEATH also refuses absolute symlinks, even ones that land
+ * inside DIR; those (and kernels without openat2) get a realpath check.
+ */
 static int
-open_beneath(struct server *s, int dirfd, const char *path)
+inside_root(struct server *s, const char *rel)
+{
+	char	*full, *real;
+	size_t	 n = strlen(s->rootreal);
+	int	 ok;
+
+	if (asprintf(&full, "%s/%s", s->rootreal, rel) == -1)
+		return (0);
+	real = realpath(full, NULL);
+	free(full);
+	if (real == NULL)
+		return (0);
+	ok = strncmp(real, s->rootreal, n) == 0 &&
+	    (real[n] == '/' || real[n] == '\0' || n == 1);
+	free(real);
+	return (ok);
+}
+
+/* Opens a path relative to DIR, never leaving it without --follow. */
+static int
+open_in_root(struct server *s, const char *rel)
 {
 	struct open_how	how;
-	int		fd;
+	int		fd, flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
+	if (s->o->follow_symlinks)
+		return (openat(s->root, rel, flags));
 	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	how.resolve = s->o->follow_symlinks ? RESOLVE_NO_MAGICLINKS :
-	    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd == -1 && errno == ENOSYS)
-		fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-		    O_NONBLOCK);
+	how.flags = (unsigned long long)flags;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, s->root, rel, &how, sizeof(how));
+	if (fd == -1 && (errno == EXDEV || errno == ENOSYS)) {
+		if (!inside_root(s, rel)) {
+			errno = ENOENT;
+			return (-1);
+		}
+		fd = openat(s->root, rel, flags);
+	}
 	return (fd);
 }
 
@@ -462,6 +492,7 @@ handle_request(struct conn *c, const struct http_request *r)
 	struct server	*s = c->srv;
 	struct stat	 st;
 	char		 path[HTTP_LINE_MAX + 2];
+	char		*irel;
 	const char	*rel, *p;
 	int		 isdir, st_code, fd, ifd;
 
@@ -484,7 +515,7 @@ handle_request(struct conn *c, const struct http_request *r)
 				return;
 			}
 	rel = path[1] == '\0' ? "." : path + 1;
-	if ((fd = open_beneath(s, s->root, rel)) == -1) {
+	if ((fd = open_in_root(s, rel)) == -1) {
 		respond_simple(c, r, errno == EACCES ? 403 : 404, NULL);
 		return;
 	}
@@ -499,7 +530,14 @@ handle_request(struct conn *c, const struct http_request *r)
 			redirect_slash(c, r, path);
 			return;
 		}
-		ifd = open_beneath(s, fd, s->o->index);
+		/* The index may be a link to elsewhere in DIR: open from root. */
+		if (asprintf(&irel, "%s%s", path + 1, s->o->index) == -1) {
+			close(fd);
+			c->broken = 1;
+			return;
+		}
+		ifd = open_in_root(s, irel);
+		free(irel);
 		if (ifd != -1 && fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
 			close(fd);
 			respond_file(c, r, ifd, &st, s->o->index);
@@ -960,7 +998,8 @@ serve_exec(void *p, int argc, char **argv)
 		buf_free(&s.extra);
 		return (r == -1 ? EXIT_RUNTIME : r);
 	}
-	if ((s.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((s.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (s.rootreal = realpath(dir, NULL)) == NULL) {
 		log_err("%s: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -1043,6 +1082,7 @@ out:
 		close(s.sig.fd);
 	if (s.root != -1)
 		close(s.root);
+	free(s.rootreal);
 	if (s.logfd > STDOUT_FILENO)
 		close(s.logfd);
 	buf_free(&s.extra);

@@ -165,10 +165,13 @@ http_parse_request(const char *buf, size_t len, struct http_request *r)
 			return (400);
 		p++;
 	}
-	/* The same verdict however TCP splits it: a CR may still follow. */
-	if (line_end(p, end, &llen, &next) == NULL)
-		return ((size_t)(end - p) > HTTP_LINE_MAX + 1 ? 414 :
-		    HTTP_PARSE_MORE);
+	if (line_end(p, end, &llen, &next) == NULL) {
+		/* The same verdict however TCP splits it: LF may follow CR. */
+		llen = (size_t)(end - p);
+		if (llen > 0 && end[-1] == '\r')
+			llen--;
+		return (llen > HTTP_LINE_MAX ? 414 : HTTP_PARSE_MORE);
+	}
 	if (llen > HTTP_LINE_MAX)
 		return (414);
 	if ((st = parse_request_line(p, llen, r)) != 0)
@@ -271,9 +274,9 @@ http_normalize_path(const char *t, size_t len, char *out, size_t outlen,
     int *isdir)
 {
 	const char	*end;
-	size_t		 o = 0, seg, i, slen, depth = 0;
+	size_t		 o = 0, seg, i, slen, depth = 0, nulat;
 	size_t		 starts[HTTP_LINE_MAX / 2 + 1];
-	int		 escape = 0, nul = 0, hi, lo, last_dotdir = 0;
+	int		 escape = 0, nul = 0, hi, lo, last_dotdir = 0, trail = 0;
 	char		 c;
 
 	*isdir = 0;
@@ -311,6 +314,8 @@ http_normalize_path(const char *t, size_t len, char *out, size_t outlen,
 		if (i >= len)
 			break;
 		seg = o;
+		nulat = (size_t)-1;
+		trail = 0;
 		while (i < len && t[i] != '/') {
 			c = t[i];
 			if (c == '%') {
@@ -324,22 +329,33 @@ http_normalize_path(const char *t, size_t len, char *out, size_t outlen,
 				i += 3;
 			} else
 				i++;
-			if (c == '\0')
+			if (c == '\0') {
 				nul = 1;
+				if (nulat == (size_t)-1)
+					nulat = o - seg;
+			}
 			if (o + 2 >= outlen)
 				return (414);
 			/* An encoded slash splits segments like a real one. */
 			if (c == '/') {
+				trail = 1;
 				if (o > seg)
 					break;
 				continue;
 			}
+			trail = 0;
 			out[o++] = c;
 		}
 		slen = o - seg;
 		last_dotdir = 0;
+		if (i < len && t[i] == '/')
+			trail = 1;
 		if (slen == 0)
 			continue;
+		/* "..%00": what a C string would see must not climb out. */
+		if (nulat == 2 && out[seg] == '.' && out[seg + 1] == '.' &&
+		    depth == 0)
+			escape = 1;
 		if (slen == 1 && out[seg] == '.') {
 			o = seg;
 			last_dotdir = 1;
@@ -362,7 +378,7 @@ http_normalize_path(const char *t, size_t len, char *out, size_t outlen,
 		return (404);
 	if (nul)
 		return (400);
-	if (o > 1 && (t[len - 1] == '/' || last_dotdir))
+	if (o > 1 && (trail || t[len - 1] == '/' || last_dotdir))
 		*isdir = 1;
 	else if (o > 1)
 		o--;			/* the '/' after the last segment */

@@ -40,6 +40,7 @@
 #define PIPE_BUFSZ	(1024 * 1024)
 #define SPLICE_CHUNK	(1024 * 1024)
 #define BURST		16	/* moves per wakeup before polling again */
+#define LINGER_MS	200	/* --send-only: quiet that ends the drain */
 
 enum dir_mode {
 	MODE_SPLICE,
@@ -394,6 +395,7 @@ struct relay {
 	int		 stdin_tty;
 	int		 shut;		/* SHUT_WR done */
 	int		 up_broken;	/* the peer stopped reading */
+	int		 reset_early;	/* ...and had not sent its EOF */
 	long long	 last_io;
 	long long	 stdin_done_at;
 	struct relay_stats *st;
@@ -509,12 +511,24 @@ relay_loop(struct relay *r)
 		}
 		/* Rules 3 and 4: when the session is over. */
 		if (r->down.done) {
+			if (r->reset_early) {
+				err_set(r->err, "%s: %s", c->peer,
+				    strerror(ECONNRESET));
+				return (RELAY_ERROR);
+			}
 			if (r->up.done)
 				return (RELAY_DONE);
 			if (r->stdin_tty || c->recv_only)
 				return (RELAY_PEER_EOF);
 		}
-		if (c->send_only && r->up.done)
+		/*
+		 * --send-only ends once stdin is sent, but first drains what
+		 * the peer sends (until its EOF or a short quiet): closing
+		 * with unread data would make the kernel reset the
+		 * connection and destroy what we sent.
+		 */
+		if (c->send_only && r->up.done &&
+		    clock_ms() >= r->last_io + LINGER_MS)
 			return (RELAY_DONE);
 		if (r->up.done && c->quit_ms == 0 && !c->recv_only)
 			return (RELAY_QUIT);
@@ -545,6 +559,11 @@ relay_loop(struct relay *r)
 			deadline = r->last_io + c->idle_ms;
 		if (c->quit_ms > 0 && r->stdin_done_at >= 0 && !c->recv_only) {
 			t = r->stdin_done_at + c->quit_ms;
+			if (deadline < 0 || t < deadline)
+				deadline = t;
+		}
+		if (c->send_only && r->up.done) {
+			t = r->last_io + LINGER_MS;
 			if (deadline < 0 || t < deadline)
 				deadline = t;
 		}
@@ -581,6 +600,31 @@ relay_loop(struct relay *r)
 		    !(pfd[net_i].events & POLLOUT))
 			return (RELAY_DONE);
 
+		/*
+		 * The peer's side first: a FIN that came with this poll is
+		 * then seen before a write fails, so rule 3 and rule 6 tell
+		 * a closed peer from a reset one.
+		 */
+		/* net -> stdout */
+		if (!r->down.done) {
+			e = dir_step(r, &r->down, pfd[net_i].revents &
+			    (POLLIN | POLLERR | POLLHUP),
+			    out_i >= 0 && pfd[out_i].revents, &r->st->received);
+			if (e == -1)
+				return (RELAY_ERROR);
+			if (e == -2) {
+				err_set(r->err, "%s: %s", c->peer,
+				    strerror(r->down.err));
+				return (RELAY_ERROR);
+			}
+			if (e == -3) {
+				if (r->down.err == EPIPE)
+					return (RELAY_STDOUT_CLOSED);
+				err_set(r->err, "write to stdout: %s",
+				    strerror(r->down.err));
+				return (RELAY_ERROR);
+			}
+		}
 		/* stdin -> net */
 		if (!r->up.done) {
 			e = dir_step(r, &r->up, in_i >= 0 && pfd[in_i].revents,
@@ -604,28 +648,11 @@ relay_loop(struct relay *r)
 				r->up_broken = r->up.err;
 				r->up.done = 1;
 				r->up.pending = 0;
+				/* Rule 6, once what the peer sent is out. */
+				if (!r->down.eof)
+					r->reset_early = 1;
 				if (!r->down.eof && !r->down.done)
 					r->shut = 1;
-			}
-		}
-		/* net -> stdout */
-		if (!r->down.done) {
-			e = dir_step(r, &r->down, pfd[net_i].revents &
-			    (POLLIN | POLLERR | POLLHUP),
-			    out_i >= 0 && pfd[out_i].revents, &r->st->received);
-			if (e == -1)
-				return (RELAY_ERROR);
-			if (e == -2) {
-				err_set(r->err, "%s: %s", c->peer,
-				    strerror(r->down.err));
-				return (RELAY_ERROR);
-			}
-			if (e == -3) {
-				if (r->down.err == EPIPE)
-					return (RELAY_STDOUT_CLOSED);
-				err_set(r->err, "write to stdout: %s",
-				    strerror(r->down.err));
-				return (RELAY_ERROR);
 			}
 		}
 	}
@@ -666,7 +693,12 @@ relay_run(const struct relay_conf *c, int net, int in, int out,
 		return (-1);
 	}
 	if (c->recv_only) {
+		/*
+		 * stdin is never read, so it never ends: no half-close
+		 * (rule 2), which would also stop senders such as nc -l.
+		 */
 		r.up.eof = r.up.done = 1;
+		r.shut = 1;
 		r.up.pipe[0] = r.up.pipe[1] = -1;
 	} else if (dir_setup(&r.up) == -1) {
 		err_set(err, "out of memory");

@@ -7,9 +7,15 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -386,6 +392,74 @@ done_any:
 	return (fd);
 }
 
+#define UNIX_LISTEN_STATE	10	/* TCP_LISTEN, as unix_diag reports it */
+
+/*
+ * Is a listening socket bound to this file?  Asked of the kernel through
+ * sock_diag, because connecting to find out would be accepted by a live
+ * listener as a client.  Returns 1, 0, or -1 when it cannot tell.
+ */
+static int
+unix_path_listening(const struct stat *st)
+{
+	struct {
+		struct nlmsghdr		nlh;
+		struct unix_diag_req	req;
+	} q;
+	struct nlmsghdr		*h;
+	struct unix_diag_msg	*m;
+	struct rtattr		*a;
+	struct unix_diag_vfs	 vfs;
+	char			 buf[16384];
+	ssize_t			 n;
+	int			 fd, found = -1, alen;
+
+	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG)) == -1)
+		return (-1);
+	memset(&q, 0, sizeof(q));
+	q.nlh.nlmsg_len = sizeof(q);
+	q.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	q.req.sdiag_family = AF_UNIX;
+	q.req.udiag_states = 1U << UNIX_LISTEN_STATE;
+	q.req.udiag_show = UDIAG_SHOW_VFS;
+	if (send(fd, &q, sizeof(q), 0) != (ssize_t)sizeof(q))
+		goto out;
+	found = 0;
+	while (found == 0 && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		    h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				found = -1;
+				goto out;
+			}
+			m = NLMSG_DATA(h);
+			alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+			for (a = (struct rtattr *)(m + 1); RTA_OK(a, alen);
+			    a = RTA_NEXT(a, alen)) {
+				if (a->rta_type != UNIX_DIAG_VFS ||
+				    RTA_PAYLOAD(a) < sizeof(vfs))
+					continue;
+				memcpy(&vfs, RTA_DATA(a), sizeof(vfs));
+				/* The kernel's dev_t: major << 20 | minor. */
+				if (vfs.udiag_vfs_ino == (uint32_t)st->st_ino &&
+				    vfs.udiag_vfs_dev >> 20 == major(st->st_dev) &&
+				    (vfs.udiag_vfs_dev & 0xfffff) ==
+				    minor(st->st_dev))
+					found = 1;
+			}
+		}
+	}
+	if (n == -1)
+		found = -1;
+out:
+	close(fd);
+	return (found);
+}
+
 /*
  * A path left behind by a listener that died is replaced; a path some
  * process still listens on, or that is not a socket, is not.
@@ -398,7 +472,7 @@ sock_listen_unix(const char *path, int socktype, int backlog, int *created,
 	struct stat		st;
 	socklen_t		len;
 	const char		*why;
-	int			fd, probe, saved = 0, tries;
+	int			fd, saved = 0, tries;
 
 	*created = 0;
 	if ((why = addr_parse_unix(path, &sun, &len)) != NULL) {
@@ -413,18 +487,8 @@ sock_listen_unix(const char *path, int socktype, int backlog, int *created,
 			return (fd);
 		}
 		if (saved != EADDRINUSE || path[0] == '@' ||
-		    lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode))
-			break;
-		probe = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0);
-		if (probe == -1)
-			break;
-		if (connect(probe, (struct sockaddr *)&sun, len) == 0 ||
-		    errno != ECONNREFUSED) {
-			close(probe);
-			break;
-		}
-		close(probe);
-		if (unlink(path) == -1)
+		    lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+		    unix_path_listening(&st) != 0 || unlink(path) == -1)
 			break;
 	}
 	err_set(err, "bind to %s: %s", path, strerror(saved));
