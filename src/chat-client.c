@@ -123,7 +123,8 @@ tty_key(struct client *c, unsigned char k)
 	switch (k) {
 	case '\r':
 	case '\n':
-		(void)io_write_all(STDOUT_FILENO, "\r\033[K", 4);
+		/* What you sent stays on screen; the room does not echo it. */
+		(void)io_write_all(STDOUT_FILENO, "\r\n", 2);
 		if (c->in.len > 0 && send_line(c, c->in.p, c->in.len) == -1)
 			return (-1);
 		if (c->quit_sent) {

@@ -30,6 +30,7 @@
 
 #define READ_CHUNK	65536
 #define SNDBUF		(64 * 1024)
+#define DRAIN_MS	5000	/* a half-closed client's queue, at most */
 
 struct room;
 
@@ -45,6 +46,8 @@ struct client {
 	int		 dirty;		/* queued on room->dirty */
 	int		 dead;		/* closed; announced and freed by settle() */
 	int		 eof;		/* sent EOF: close once its queue is sent */
+	int		 gone;		/* its leaving was announced already */
+	struct loop_timer drain;	/* bounds the wait for the queue */
 	const char	*why;		/* for the "left" notice */
 	TAILQ_ENTRY(client) entry;
 	TAILQ_ENTRY(client) dirty_entry;
@@ -68,6 +71,7 @@ struct room {
 };
 
 static void	client_close(struct client *, const char *);
+static void	settle(struct room *);
 
 static size_t
 pending(const struct client *c)
@@ -196,7 +200,7 @@ find_nick(struct room *r, const char *nick, size_t len)
 	struct client	*c;
 
 	TAILQ_FOREACH(c, &r->clients, entry)
-		if (!c->dead && strlen(c->nick) == len &&
+		if (!c->dead && !c->gone && strlen(c->nick) == len &&
 		    strncmp(c->nick, nick, len) == 0)
 			return (c);
 	return (NULL);
@@ -217,9 +221,44 @@ client_close(struct client *c, const char *why)
 	c->dead = 1;
 	c->why = why;
 	loop_del(r->loop, &c->lfd);
+	loop_timer_cancel(r->loop, &c->drain);
 	close(c->lfd.fd);
-	r->nclients--;
+	if (!c->gone)
+		r->nclients--;
 	r->ndead++;
+}
+
+static void
+drain_timeout(struct loop_timer *t)
+{
+	struct client	*c = t->arg;
+	struct room	*r = c->room;
+
+	client_close(c, NULL);
+	settle(r);
+}
+
+/*
+ * A client that sent EOF has left the room: it is announced now, its name
+ * and slot are free, and it gets a bounded time to take what is queued.
+ */
+static void
+client_leaving(struct client *c)
+{
+	struct room	*r = c->room;
+
+	c->eof = 1;
+	c->gone = 1;
+	r->nclients--;
+	broadcastf(r, c, "* %s left", c->nick);
+	log_verbose(1, "%s left", c->nick);
+	c->drain.cb = drain_timeout;
+	c->drain.arg = c;
+	loop_timer_set(r->loop, &c->drain, DRAIN_MS);
+	if (!c->dirty) {
+		c->dirty = 1;
+		TAILQ_INSERT_TAIL(&r->dirty, c, dirty_entry);
+	}
 }
 
 static void
@@ -245,7 +284,9 @@ settle(struct room *r)
 			if (!c->dead)
 				continue;
 			r->ndead--;
-			if (c->why != NULL) {
+			if (c->gone)
+				;	/* announced when it half-closed */
+			else if (c->why != NULL) {
 				broadcastf(r, c, "* %s left (%s)", c->nick,
 				    c->why);
 				log_verbose(1, "%s left (%s)", c->nick,
@@ -313,7 +354,7 @@ cmd_who(struct client *c)
 	if (buf_add(b, "* users:", 8) == -1)
 		return;
 	TAILQ_FOREACH(o, &r->clients, entry) {
-		if (o->dead)
+		if (o->dead || o->gone)
 			continue;
 		if (buf_printf(b, "%s%s", first ? " " : ", ", o->nick) == -1)
 			return;
@@ -487,14 +528,8 @@ client_read(struct client *c)
 		if (n == 0) {
 			/* A half-close still gets what is queued for it. */
 			process_input(c, 1);
-			if (!c->dead) {
-				c->eof = 1;
-				if (!c->dirty) {
-					c->dirty = 1;
-					TAILQ_INSERT_TAIL(&c->room->dirty, c,
-					    dirty_entry);
-				}
-			}
+			if (!c->dead)
+				client_leaving(c);
 			return;
 		}
 		c->in.len += (size_t)n;

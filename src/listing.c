@@ -179,7 +179,8 @@ read_entries(int dirfd, int root, const char *dirpath, int hidden,
 		n++;
 	}
 	closedir(dir);
-	qsort(e, n, sizeof(*e), entry_cmp);
+	if (n > 1)
+		qsort(e, n, sizeof(*e), entry_cmp);
 	*out = e;
 	*nout = n;
 	return (0);

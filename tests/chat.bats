@@ -1215,7 +1215,8 @@ tm() {
 	tmux -S "$T/tmux.sock" "$@"
 }
 
-# pane: the visible text of the chat pane, without trailing blank lines.
+# pane: the visible text of the chat pane.  -N keeps trailing spaces (the
+# prompt is "> "); $(pane) drops the blank lines below the text.
 pane() {
 	tm capture-pane -p -N -t chat
 }
