@@ -36,8 +36,9 @@ wait_for_exit() {
 	local pid=$1 limit=${2:-$WAIT_LIMIT} i
 	for ((i = 0; i < limit * 50; i++)); do
 		if ! kill -0 "$pid" 2>/dev/null; then
-			wait "$pid"
-			status=$?
+			# Under bats' set -e a bare failing wait would end the test.
+			status=0
+			wait "$pid" || status=$?
 			return 0
 		fi
 		sleep 0.02
@@ -46,8 +47,9 @@ wait_for_exit() {
 }
 
 # start_server CMD [ARGS...]: runs `sockctl CMD --port-file F ARGS` in the
-# background (the caller's redirections apply to it), waits for F, and
-# sets $PORT and $SERVER_PID.
+# background, waits for F, and sets $PORT and $SERVER_PID.  Its stdin is
+# /dev/null (bash gives background jobs that); the caller's output
+# redirections apply.  stream.bash's start_server_in passes stdin on.
 start_server() {
 	local pf="$BATS_TEST_TMPDIR/port.$((++_nserver))"
 	"$SOCKCTL" "$1" --port-file "$pf" "${@:2}" 3>&- &
@@ -63,7 +65,7 @@ start_server() {
 # free_port: a port that was free a moment ago (for "connection refused"
 # cases only; servers under test always bind port 0).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"${PYTHON3:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 common_teardown() {
