@@ -244,16 +244,6 @@ cmd_main(int argc, char **argv)
 	return (cmd_run(c, argc - 1, argv + 1));
 }
 
-int
-cmd_not_implemented(void *opts, int argc, char **argv)
-{
-	(void)opts;
-	(void)argc;
-	(void)argv;
-	log_err("not implemented yet");
-	return (EXIT_RUNTIME);
-}
-
 /*
  * "[ADDRESS] PORT", as the server commands take it.  *host is NULL when no
  * address was given.  Returns 0 or the usage exit status (message said).

@@ -30,7 +30,6 @@ extern const struct cmd_entry cmd_chat_entry;
 
 int	cmd_main(int, char **);
 void	cmd_print_top_help(FILE *);
-int	cmd_not_implemented(void *, int, char **);
 int	cmd_parse_bind(int, char **, char *, size_t, const char **, int *);
 int	cmd_parse_target(int, char **, int, char *, size_t, int *);
 
