@@ -149,19 +149,29 @@ static void
 sendf(struct client *c, const char *fmt, ...)
 	__attribute__((__format__(printf, 2, 3)));
 
+/* Formats one line, cut to fit; returns its length, -1 on failure. */
+static ssize_t
+format_line(char *line, size_t size, const char *fmt, va_list ap)
+{
+	int	n = vsnprintf(line, size, fmt, ap);
+
+	if (n < 0)
+		return (-1);
+	return ((size_t)n < size ? n : (ssize_t)size - 1);
+}
+
 static void
 sendf(struct client *c, const char *fmt, ...)
 {
 	char	 line[TEXT_LINE_MAX + 256];
 	va_list	 ap;
-	int	 n;
+	ssize_t	 n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = format_line(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n >= 0)
-		send_line(c, line, (size_t)n < sizeof(line) ? (size_t)n :
-		    sizeof(line) - 1);
+		send_line(c, line, (size_t)n);
 }
 
 /* To everyone but `except` (which may be NULL). */
@@ -184,14 +194,13 @@ broadcastf(struct room *r, struct client *except, const char *fmt, ...)
 {
 	char	 line[TEXT_LINE_MAX + 256];
 	va_list	 ap;
-	int	 n;
+	ssize_t	 n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = format_line(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n >= 0)
-		broadcast(r, except, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
+		broadcast(r, except, line, (size_t)n);
 }
 
 static struct client *
