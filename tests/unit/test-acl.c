@@ -28,8 +28,10 @@
 #define E_BIG6	"prefix length too large (0-128)"
 #define E_ZERO	"prefix length has a leading zero"
 
-#define A64	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define D64	"1111111111111111111111111111111111111111111111111111111111111111"
+#define A16	"aaaaaaaaaaaaaaaa"
+#define D16	"1111111111111111"
+#define A64	A16 A16 A16 A16
+#define D64	D16 D16 D16 D16
 
 struct spec_case {
 	const char	*in;
