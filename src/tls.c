@@ -421,7 +421,8 @@ ctx_defaults(struct tls_ctx *c, const struct tls_config *cf,
 struct tls_ctx *
 tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 {
-	struct tls_ctx	*c;
+	STACK_OF(X509_NAME)	*names;
+	struct tls_ctx		*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		err_set(e, "%s", strerror(errno));
@@ -474,8 +475,6 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 			goto fail;
 		}
 		if (cf->client_ca != NULL) {
-			STACK_OF(X509_NAME)	*names;
-
 			if (load_ca(c, cf->client_ca, e) == -1)
 				goto fail;
 			/* The names go in the CertificateRequest. */
@@ -781,6 +780,11 @@ tls_read(struct tls *t, void *buf, size_t len, struct sk_err *e)
 	}
 	if (!t->handshake_done && (ret = tls_handshake(t, e)) != 0)
 		return (ret);
+	if (len == 0) {
+		/* 0 would read as the peer's close_notify. */
+		err_set(e, "TLS read of 0 bytes");
+		return (TLS_ERROR);
+	}
 	while (got < len) {
 		ERR_clear_error();
 		errno = 0;

@@ -89,7 +89,7 @@ void		 tls_free(struct tls *);
 int		 tls_handshake(struct tls *, struct sk_err *);
 
 /*
- * Up to LEN bytes, > 0; 0 when the peer sent close_notify (its clean end
+ * Up to LEN (> 0) bytes, > 0; 0 when the peer sent close_notify (its clean end
  * of file: keep writing if you like); TLS_TRUNCATED when the TCP stream
  * ended without it (the sk_err then says "peer closed without TLS
  * close_notify (possible truncation)"); TLS_WANT_*; TLS_ERROR.  An end
@@ -111,6 +111,7 @@ int		 tls_pending(struct tls *);
  * bytes at the front of the buffer (the buffer may move and grow).
  */
 ssize_t		 tls_write(struct tls *, const void *, size_t, struct sk_err *);
+/* (A LEN of 0 writes nothing and returns 0.) */
 
 /*
  * Sends close_notify once everything written was taken: 0 when it is

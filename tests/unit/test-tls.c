@@ -920,8 +920,9 @@ sync_op(struct end *d, enum op op, void *buf, size_t len)
 	}
 }
 
+/* The ends of a stream, and read-ahead, with MAX as the highest version. */
 static void
-test_close(void)
+test_close(enum tls_version max, const char *v)
 {
 	struct tls_config	ccf, scf;
 	struct pair		p;
@@ -936,10 +937,14 @@ test_close(void)
 	scf.key_file = leaf_key;
 	config(&ccf, TLS_CLIENT);
 	ccf.ca = ca_pem;
+	ccf.max_version = max;
+	diag("the ends of a stream over %s", v);
 
 	/* close_notify is a clean end, and the other way goes on. */
 	if (ca_pair(&p, "localhost", &ccf, &scf) == -1)
 		fatal("handshake");
+	ok(strncmp(report(&p.c), v, strlen(v)) == 0, "the session is %s",
+	    v);
 	is_int(sync_op(&p.c, OP_CLOSE, NULL, 0), 0,
 	    "the client sends close_notify");
 	is_int(sync_op(&p.s, OP_READ, buf, sizeof(buf)), 0,
@@ -1289,7 +1294,8 @@ main(void)
 	test_ca_names();
 	test_trust();
 	test_client_certs();
-	test_close();
+	test_close(TLS_VERSION_DEFAULT, "TLS 1.3");
+	test_close(TLS_VERSION_1_2, "TLS 1.2");
 	test_bulk(TLS_VERSION_DEFAULT, "TLS 1.3, TLS_AES_256_GCM_SHA384, "
 	    "peer CN=localhost, verified");
 	test_bulk(TLS_VERSION_1_2, "TLS 1.2, "
