@@ -36,6 +36,10 @@
  * deadlock ncat shipped for years).  Writes use partial-write mode and
  * a moving buffer: tls_write takes as many whole records as the socket
  * accepts and reports the count, so the caller never keeps a copy.
+ * Buffers are released while empty, so an idle connection of the epoll
+ * engines holds none (this cost nothing measurable in bulk transfers).
+ * Write syscalls stay one per 16 KiB record: on loopback, 256 KiB
+ * writes saved no CPU over 16 KiB ones, the per-byte work dominates.
  *
  * OpenSSL's error queue is cleared before each call that may fail, as
  * SSL_get_error requires, and errors come back as one line in an sk_err.
@@ -412,7 +416,7 @@ ctx_defaults(struct tls_ctx *c, const struct tls_config *cf,
 	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 	    SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_BUFFER);
 	return (0);

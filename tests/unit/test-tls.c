@@ -553,6 +553,41 @@ report(struct end *d)
 	return (line[n]);
 }
 
+enum op {
+	OP_HANDSHAKE,
+	OP_READ,
+	OP_WRITE,
+	OP_CLOSE
+};
+
+/* One call to its end, polling on what it asks for. */
+static ssize_t
+sync_op(struct end *d, enum op op, void *buf, size_t len)
+{
+	struct pollfd	pfd;
+	ssize_t		r;
+
+	for (;;) {
+		if (op == OP_HANDSHAKE)
+			r = tls_handshake(d->tls, &d->err);
+		else if (op == OP_READ)
+			r = tls_read(d->tls, buf, len, &d->err);
+		else if (op == OP_WRITE)
+			r = tls_write(d->tls, buf, len, &d->err);
+		else
+			r = tls_close_notify(d->tls, &d->err);
+		if (!is_want(r))
+			return (r);
+		pfd.fd = d->fd;
+		pfd.events = want_events(r);
+		if (poll(&pfd, 1, POLL_MS) <= 0) {
+			diag("stuck");
+			return (r);
+		}
+	}
+}
+
+/* The ends of a stream, and read-ahead, with MAX as the highest version. */
 /* Handshakes. */
 
 static void
@@ -826,6 +861,52 @@ test_trust(void)
 	pair_close(&p);
 }
 
+/* A peer that is not TLS, or goes away. */
+static void
+test_not_tls(void)
+{
+	static const char	 http[] = "HTTP/1.0 400 Bad Request\r\n\r\n";
+	struct tls_config	 ccf, scf;
+	struct end		*c;
+	struct pair		 p;
+
+	config(&scf, TLS_SERVER);
+	config(&ccf, TLS_CLIENT);
+	ccf.insecure = 1;
+
+	if (pair_open(&p, &ccf, &scf, "localhost") == -1)
+		fatal(p.c.err.msg);
+	c = &p.c;
+	if (write(p.s.fd, http, sizeof(http) - 1) != sizeof(http) - 1)
+		fatal("write");
+	is_int(sync_op(c, OP_WRITE, "x", 1), TLS_ERROR,
+	    "a plain-text server fails the handshake");
+	is_str(c->err.msg, "wrong version number", "saying so");
+	pair_close(&p);
+
+	if (pair_open(&p, &ccf, &scf, "localhost") == -1)
+		fatal(p.c.err.msg);
+	c = &p.c;
+	if (shutdown(p.s.fd, SHUT_WR) == -1)
+		fatal("shutdown");
+	is_int(sync_op(c, OP_WRITE, "x", 1), TLS_ERROR,
+	    "a server that closes at once fails the handshake");
+	is_str(c->err.msg, "peer closed the connection during the handshake",
+	    "saying so");
+	pair_close(&p);
+
+	/* A client that writes nothing but closes. */
+	if (pair_open(&p, &ccf, &scf, "localhost") == -1)
+		fatal(p.c.err.msg);
+	if (shutdown(p.c.fd, SHUT_WR) == -1)
+		fatal("shutdown");
+	is_int(sync_op(&p.s, OP_HANDSHAKE, NULL, 0), TLS_ERROR,
+	    "a client that closes at once fails the server's handshake");
+	is_str(p.s.err.msg, "peer closed the connection during the handshake",
+	    "saying so");
+	pair_close(&p);
+}
+
 static void
 test_client_certs(void)
 {
@@ -889,38 +970,6 @@ test_client_certs(void)
 	pair_close(&p);
 }
 
-enum op {
-	OP_READ,
-	OP_WRITE,
-	OP_CLOSE
-};
-
-/* One call to its end, polling on what it asks for. */
-static ssize_t
-sync_op(struct end *d, enum op op, void *buf, size_t len)
-{
-	struct pollfd	pfd;
-	ssize_t		r;
-
-	for (;;) {
-		if (op == OP_READ)
-			r = tls_read(d->tls, buf, len, &d->err);
-		else if (op == OP_WRITE)
-			r = tls_write(d->tls, buf, len, &d->err);
-		else
-			r = tls_close_notify(d->tls, &d->err);
-		if (!is_want(r))
-			return (r);
-		pfd.fd = d->fd;
-		pfd.events = want_events(r);
-		if (poll(&pfd, 1, POLL_MS) <= 0) {
-			diag("stuck");
-			return (r);
-		}
-	}
-}
-
-/* The ends of a stream, and read-ahead, with MAX as the highest version. */
 static void
 test_close(enum tls_version max, const char *v)
 {
@@ -1294,6 +1343,7 @@ main(void)
 	test_ca_names();
 	test_trust();
 	test_client_certs();
+	test_not_tls();
 	test_close(TLS_VERSION_DEFAULT, "TLS 1.3");
 	test_close(TLS_VERSION_1_2, "TLS 1.2");
 	test_bulk(TLS_VERSION_DEFAULT, "TLS 1.3, TLS_AES_256_GCM_SHA384, "
