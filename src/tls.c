@@ -81,7 +81,7 @@ struct tls_ctx {
 	unsigned char	 pin[TLS_PIN_LEN];
 	int		 client_ca;
 	char		*name;
-	unsigned char	*alpn;		/* wire format: length-prefixed */
+	unsigned char	*alpn;		/* length-prefixed, as on the wire */
 	size_t		 alpnlen;
 	char		 selfsigned_pin[TLS_PIN_STRLEN];
 };
@@ -93,8 +93,8 @@ struct tls {
 	int		 close_sent;
 	int		 pin_mismatch;
 	unsigned char	 peer_pin[TLS_PIN_LEN];
-	int		 read_end_set;	/* an end or error was met: */
-	ssize_t		 read_end;	/* 0, TLS_TRUNCATED or TLS_ERROR */
+	int		 read_end_set;	/* reading met an end or error: */
+	ssize_t		 read_end;	/* 0, TLS_TRUNCATED, TLS_ERROR */
 	struct sk_err	 read_err;
 	char		*alpn_selected;
 };

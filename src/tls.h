@@ -17,49 +17,62 @@
 
 /*
  * Results of tls_handshake, tls_read, tls_write and tls_close_notify
- * besides a count.  TLS_WANT_* may be returned whatever the call: a read
- * may need to write (and the reverse), so poll for what is asked.
+ * besides a count.  TLS_WANT_* may come from any of them: a read may need
+ * to write (and the reverse), so poll for what is asked.
  */
-#define TLS_ERROR		-1	/* message in the sk_err */
-#define TLS_WANT_POLLIN		-2	/* poll for POLLIN, then call again */
-#define TLS_WANT_POLLOUT	-3	/* poll for POLLOUT, then call again */
-#define TLS_TRUNCATED		-4	/* TCP EOF without close_notify */
+#define TLS_ERROR	-1	/* the message is in the sk_err */
+#define TLS_WANT_POLLIN	-2	/* poll for POLLIN, call again */
+#define TLS_WANT_POLLOUT -3	/* poll for POLLOUT, call again */
+#define TLS_TRUNCATED	-4	/* TCP EOF without close_notify */
 
-#define TLS_PIN_LEN		32	/* SHA-256 of the certificate (DER) */
-#define TLS_PIN_STRLEN		(7 + 2 * TLS_PIN_LEN + 1) /* "SHA256:" hex NUL */
+/* A pin is the SHA-256 of a certificate (DER); as text "SHA256:hex". */
+#define TLS_PIN_LEN	32
+#define TLS_PIN_STRLEN	(7 + 2 * TLS_PIN_LEN + 1)
 
 enum tls_role {
 	TLS_CLIENT,
 	TLS_SERVER
 };
 
+/* Default: at least 1.2, at most the highest OpenSSL has. */
 enum tls_version {
-	TLS_VERSION_DEFAULT = 0,	/* min: 1.2, max: the highest */
+	TLS_VERSION_DEFAULT = 0,
 	TLS_VERSION_1_2 = 12,
 	TLS_VERSION_1_3 = 13
 };
 
 /*
- * What the --tls-* options say.  Zero means the default for every field;
- * the strings must outlive tls_ctx_new only.
+ * What the --tls-* options say; zero is the default for every field.
+ * The strings need to live only until tls_ctx_new returns.
+ *   cert_file	PEM chain.  Servers given none make an ephemeral
+ *		self-signed P-256 certificate (tls_ctx_selfsigned_pin).
+ *		Clients present it when the server asks.
+ *   key_file	PEM key; NULL: it is in cert_file.
+ *   ca		Clients: CA file or directory; NULL: the system store.
+ *   name	Clients: the name to verify and send as SNI instead of
+ *		the host given to tls_new (--tls-name).
+ *   pin	Clients: "SHA256:HEX"; the leaf must match, and neither
+ *		the chain nor the name is checked.  Wins over insecure.
+ *   insecure	Clients: no verification at all.
+ *   client_ca	Servers: require client certificates and verify them
+ *		against this file; without it none is asked for.
+ *   alpn	Comma-separated protocols to offer (clients) or accept
+ *		(servers, in their order of preference; a client offering
+ *		none of them is refused with no_application_protocol).
+ *   min_version, max_version  max_version is no option; tests use it.
  */
 struct tls_config {
-	enum tls_role	 role;
-	const char	*cert_file;	/* PEM chain; servers without one make
-					   an ephemeral self-signed P-256 one */
-	const char	*key_file;	/* PEM key; NULL: it is in cert_file */
-	const char	*ca;		/* clients: CA file or directory;
-					   NULL: the system store */
-	const char	*name;		/* clients: name to verify and send as
-					   SNI; NULL: the host of tls_new */
-	const char	*pin;		/* clients: "SHA256:HEX", checked
-					   instead of the chain and name */
-	int		 insecure;	/* clients: no verification at all */
-	const char	*client_ca;	/* servers: require client certificates
-					   and verify them against this file */
-	const char	*alpn;		/* comma-separated protocols, or NULL */
-	enum tls_version min_version;
-	enum tls_version max_version;	/* not an option; tests use it */
+	enum tls_role		 role;
+	const char		*cert_file;
+	const char		*key_file;
+	const char		*ca;
+	const char		*name;
+	const char		*pin;
+	int			 insecure;
+	const char		*client_ca;
+	const char		*alpn;
+	enum tls_version	 min_version;
+	enum tls_version	 max_version;
 };
 
 struct tls_ctx;		/* a configured context, shared by connections */
@@ -78,7 +91,8 @@ void		 tls_ctx_free(struct tls_ctx *);
  * allowed) is checked against the IP SANs and never sent.  Servers pass
  * NULL.
  */
-struct tls	*tls_new(struct tls_ctx *, int, const char *, struct sk_err *);
+struct tls	*tls_new(struct tls_ctx *, int, const char *,
+		    struct sk_err *);
 void		 tls_free(struct tls *);
 
 /*
@@ -106,12 +120,13 @@ int		 tls_pending(struct tls *);
 
 /*
  * Encrypts and sends from BUF, in records of 16 KiB; returns how many
- * bytes were taken (> 0, possibly fewer than LEN), TLS_WANT_* when none
- * could be, or TLS_ERROR.  After TLS_WANT_* call again with the same
- * bytes at the front of the buffer (the buffer may move and grow).
+ * bytes were taken (> 0, possibly fewer than LEN; 0 only for a LEN of
+ * 0), TLS_WANT_* when none could be, or TLS_ERROR.  After TLS_WANT_* call
+ * again with the same bytes at the front of the buffer (the buffer may
+ * move and grow).
  */
-ssize_t		 tls_write(struct tls *, const void *, size_t, struct sk_err *);
-/* (A LEN of 0 writes nothing and returns 0.) */
+ssize_t		 tls_write(struct tls *, const void *, size_t,
+		    struct sk_err *);
 
 /*
  * Sends close_notify once everything written was taken: 0 when it is

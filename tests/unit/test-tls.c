@@ -912,6 +912,7 @@ test_client_certs(void)
 {
 	struct tls_config	ccf, scf;
 	struct pair		p;
+	struct pollfd		pfd;
 	char			buf[64];
 	ssize_t			r;
 
@@ -939,8 +940,8 @@ test_client_certs(void)
 	if (p.c.hs == 0) {
 		r = tls_read(p.c.tls, buf, sizeof(buf), &p.c.err);
 		while (is_want(r)) {
-			struct pollfd	pfd = { p.c.fd, want_events(r), 0 };
-
+			pfd.fd = p.c.fd;
+			pfd.events = want_events(r);
 			if (poll(&pfd, 1, POLL_MS) <= 0)
 				break;
 			r = tls_read(p.c.tls, buf, sizeof(buf), &p.c.err);
