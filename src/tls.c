@@ -90,6 +90,8 @@ struct tls {
 	struct tls_ctx	*ctx;
 	SSL		*ssl;
 	int		 handshake_done;
+	int		 handshake_failed;	/* then hs_err says why */
+	struct sk_err	 hs_err;
 	int		 close_sent;
 	int		 pin_mismatch;
 	unsigned char	 peer_pin[TLS_PIN_LEN];
@@ -744,6 +746,11 @@ tls_handshake(struct tls *t, struct sk_err *e)
 
 	if (t->handshake_done)
 		return (0);
+	if (t->handshake_failed) {
+		if (e != NULL)
+			*e = t->hs_err;
+		return (TLS_ERROR);
+	}
 	ERR_clear_error();
 	errno = 0;
 	ret = SSL_do_handshake(t->ssl);
@@ -766,7 +773,11 @@ tls_handshake(struct tls *t, struct sk_err *e)
 	default:
 		break;
 	}
-	handshake_error(t, ret, saved, e);
+	/* A failed handshake stays failed, whoever calls next. */
+	handshake_error(t, ret, saved, &t->hs_err);
+	t->handshake_failed = 1;
+	if (e != NULL)
+		*e = t->hs_err;
 	return (TLS_ERROR);
 }
 

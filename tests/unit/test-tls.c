@@ -869,6 +869,7 @@ test_not_tls(void)
 	struct tls_config	 ccf, scf;
 	struct end		*c;
 	struct pair		 p;
+	char			 buf[64];
 
 	config(&scf, TLS_SERVER);
 	config(&ccf, TLS_CLIENT);
@@ -882,6 +883,10 @@ test_not_tls(void)
 	is_int(sync_op(c, OP_WRITE, "x", 1), TLS_ERROR,
 	    "a plain-text server fails the handshake");
 	is_str(c->err.msg, "wrong version number", "saying so");
+	c->err.msg[0] = '\0';
+	is_int(tls_read(c->tls, buf, sizeof(buf), &c->err), TLS_ERROR,
+	    "and a read after it fails the same way");
+	is_str(c->err.msg, "wrong version number", "saying so again");
 	pair_close(&p);
 
 	if (pair_open(&p, &ccf, &scf, "localhost") == -1)
