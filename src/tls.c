@@ -1,0 +1,989 @@
+/*
+ * TLS for sockctl: the only file that includes OpenSSL.
+ *
+ * The shape is OpenBSD libtls's (the idea, not the code): a context made
+ * once from a config, connections on non-blocking sockets, and calls that
+ * never block but say TLS_WANT_POLLIN or TLS_WANT_POLLOUT.  Both the poll
+ * relay and the epoll engines drive it the same way: call, and on WANT_*
+ * wait for that event on the descriptor and call again.
+ *
+ * The safe defaults live in one place, ctx_defaults():
+ * - TLS 1.2 at least; for 1.2 only ECDHE key exchange with AEAD ciphers;
+ *   no renegotiation, no compression.
+ * - Clients verify by default: the system trust store (or --tls-ca), and
+ *   the host name through X509_VERIFY_PARAM_set1_host, no partial
+ *   wildcards.  An IP literal is checked against the certificate's IP
+ *   SANs (set1_ip_asc) and is never sent as SNI (RFC 6066 forbids it;
+ *   ncat and socat send it).  A pin replaces the chain check with a
+ *   comparison of the SHA-256 of the leaf certificate (DER); --insecure
+ *   turns verification off and the report says "not verified".
+ * - Servers without a certificate make an ephemeral self-signed P-256 one
+ *   and hand its pin to the command, which prints it, so a client can pin
+ *   it.  Servers ask for client certificates only with --tls-client-ca,
+ *   and then require them.  They issue no session tickets: nothing here
+ *   resumes, and TLS 1.3 tickets sent after the handshake to a client
+ *   that closes without reading them turn its close into a reset.
+ *
+ * End of stream: the peer's close_notify is a clean EOF (tls_read returns
+ * 0); a TCP EOF without it is TLS_TRUNCATED, so the relay can report
+ * possible truncation.  tls_close_notify sends ours and reading goes on
+ * (TLS 1.3 half-close; OpenSSL allows the same with 1.2).
+ *
+ * Throughput: records are 16 KiB (the maximum); the socket is read ahead
+ * into a 64 KiB buffer, so one read() brings several records and
+ * tls_read hands them all out before touching the socket again, which
+ * is also why callers must ask tls_pending() before polling (the
+ * deadlock ncat shipped for years).  Writes use partial-write mode and
+ * a moving buffer: tls_write takes as many whole records as the socket
+ * accepts and reports the count, so the caller never keeps a copy.
+ * Buffers are released while empty, so an idle connection of the epoll
+ * engines holds none (this cost nothing measurable in bulk transfers).
+ * Write syscalls stay one per 16 KiB record: on loopback, 256 KiB
+ * writes saved no CPU over 16 KiB ones, the per-byte work dominates.
+ *
+ * OpenSSL's error queue is cleared before each call that may fail, as
+ * SSL_get_error requires, and errors come back as one line in an sk_err.
+ */
+/* OpenBSD's strnvis(3) argument order; also silences libbsd's warning. */
+#define LIBBSD_OPENBSD_VIS
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vis.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "log.h"
+#include "tls.h"
+
+#define TLS_READ_BUFFER		(64 * 1024)
+#define TLS_SELFSIGNED_DAYS	365
+#define TLS_CIPHERS_12		"ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL"
+
+struct tls_ctx {
+	SSL_CTX		*ssl_ctx;
+	enum tls_role	 role;
+	int		 insecure;
+	int		 pinned;
+	unsigned char	 pin[TLS_PIN_LEN];
+	int		 client_ca;
+	char		*name;
+	unsigned char	*alpn;		/* length-prefixed, as on the wire */
+	size_t		 alpnlen;
+	char		 selfsigned_pin[TLS_PIN_STRLEN];
+};
+
+struct tls {
+	struct tls_ctx	*ctx;
+	SSL		*ssl;
+	int		 handshake_done;
+	int		 handshake_failed;	/* then hs_err says why */
+	struct sk_err	 hs_err;
+	int		 close_sent;
+	int		 pin_mismatch;
+	unsigned char	 peer_pin[TLS_PIN_LEN];
+	int		 read_end_set;	/* reading met an end or error: */
+	ssize_t		 read_end;	/* 0, TLS_TRUNCATED, TLS_ERROR */
+	struct sk_err	 read_err;
+	char		*alpn_selected;
+};
+
+/*
+ * OpenSSL's reason for what just failed, after WHAT (when not NULL).  A
+ * system error (a missing file) is deeper in the queue than the library's
+ * "system lib", so it wins.
+ */
+static void
+err_openssl(struct sk_err *e, const char *what)
+{
+	unsigned long	 l, last = 0, sys = 0;
+	const char	*reason;
+	char		 buf[256];
+
+	while ((l = ERR_get_error()) != 0) {
+		if (ERR_GET_LIB(l) == ERR_LIB_SYS && sys == 0)
+			sys = l;
+		last = l;
+	}
+	if (sys != 0)
+		reason = strerror(ERR_GET_REASON(sys));
+	else if (last == 0)
+		reason = "unknown error";
+	else if ((reason = ERR_reason_error_string(last)) == NULL) {
+		ERR_error_string_n(last, buf, sizeof(buf));
+		reason = buf;
+	}
+	if (what != NULL)
+		err_set(e, "%s: %s", what, reason);
+	else
+		err_set(e, "%s", reason);
+}
+
+int
+tls_pin_parse(const char *s, unsigned char pin[TLS_PIN_LEN],
+    struct sk_err *e)
+{
+	size_t	n;
+	int	hi, lo, colons;
+
+	if (strncasecmp(s, "SHA256:", 7) == 0)
+		s += 7;
+	colons = strchr(s, ':') != NULL;
+	for (n = 0; n < TLS_PIN_LEN; n++) {
+		if (n > 0 && colons && *s++ != ':')
+			goto bad;
+		if (!isxdigit((unsigned char)s[0]) ||
+		    !isxdigit((unsigned char)s[1]))
+			goto bad;
+		hi = isdigit((unsigned char)s[0]) ? s[0] - '0' :
+		    tolower((unsigned char)s[0]) - 'a' + 10;
+		lo = isdigit((unsigned char)s[1]) ? s[1] - '0' :
+		    tolower((unsigned char)s[1]) - 'a' + 10;
+		pin[n] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+	}
+	if (*s == '\0')
+		return (0);
+ bad:
+	err_set(e, "a pin is SHA256: and 64 hex digits, "
+	    "optionally with colons between bytes");
+	return (-1);
+}
+
+void
+tls_pin_format(const unsigned char pin[TLS_PIN_LEN], char s[TLS_PIN_STRLEN])
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			n;
+
+	memcpy(s, "SHA256:", 7);
+	for (n = 0; n < TLS_PIN_LEN; n++) {
+		s[7 + 2 * n] = hex[pin[n] >> 4];
+		s[7 + 2 * n + 1] = hex[pin[n] & 0xf];
+	}
+	s[TLS_PIN_STRLEN - 1] = '\0';
+}
+
+/* "h2,http/1.1" to "\2h2\10http/1.1"; OUT may be NULL to only check. */
+static int
+alpn_wire(const char *list, unsigned char *out, size_t *outlen,
+    struct sk_err *e)
+{
+	const char	*p, *end;
+	size_t		 len, n = 0;
+
+	for (p = list;; p = end + 1) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		if (len == 0 || len > 255) {
+			err_set(e, "ALPN protocols are 1 to 255 bytes, "
+			    "separated by commas: %s", list);
+			return (-1);
+		}
+		if (out != NULL) {
+			out[n] = (unsigned char)len;
+			memcpy(out + n + 1, p, len);
+		}
+		n += 1 + len;
+		if (*end == '\0')
+			break;
+	}
+	if (outlen != NULL)
+		*outlen = n;
+	return (0);
+}
+
+int
+tls_alpn_check(const char *list, struct sk_err *e)
+{
+	return (alpn_wire(list, NULL, NULL, e));
+}
+
+int
+tls_version_parse(const char *s, enum tls_version *v, struct sk_err *e)
+{
+	if (strcmp(s, "1.2") == 0)
+		*v = TLS_VERSION_1_2;
+	else if (strcmp(s, "1.3") == 0)
+		*v = TLS_VERSION_1_3;
+	else {
+		err_set(e, "TLS version is 1.2 or 1.3: %s", s);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+proto_version(enum tls_version v)
+{
+	return (v == TLS_VERSION_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
+}
+
+static int
+cert_pin(X509 *x, unsigned char pin[TLS_PIN_LEN])
+{
+	unsigned int	len = 0;
+
+	if (X509_digest(x, EVP_sha256(), pin, &len) != 1 ||
+	    len != TLS_PIN_LEN)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Replaces OpenSSL's chain verification when pinning: the leaf's SHA-256
+ * must match, nothing else counts (an expired or self-signed certificate
+ * is what pinning is for).
+ */
+static int
+verify_pin(X509_STORE_CTX *xs, void *arg)
+{
+	struct tls_ctx	*c = arg;
+	struct tls	*t;
+	SSL		*ssl;
+	X509		*leaf;
+
+	ssl = X509_STORE_CTX_get_ex_data(xs,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl == NULL || (t = SSL_get_app_data(ssl)) == NULL)
+		return (0);
+	if ((leaf = X509_STORE_CTX_get0_cert(xs)) == NULL ||
+	    cert_pin(leaf, t->peer_pin) == -1) {
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_UNSPECIFIED);
+		return (0);
+	}
+	if (CRYPTO_memcmp(t->peer_pin, c->pin, TLS_PIN_LEN) != 0) {
+		t->pin_mismatch = 1;
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);
+		return (0);
+	}
+	X509_STORE_CTX_set_error(xs, X509_V_OK);
+	return (1);
+}
+
+/* Servers: the first of our protocols the client offers, or no deal. */
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	struct tls_ctx	*c = arg;
+	unsigned char	*sel;
+
+	(void)ssl;
+	if (SSL_select_next_proto(&sel, outlen, c->alpn,
+	    (unsigned int)c->alpnlen, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+		return (SSL_TLSEXT_ERR_ALERT_FATAL);
+	*out = sel;
+	return (SSL_TLSEXT_ERR_OK);
+}
+
+/* The ephemeral certificate of a server given none. */
+static int
+make_selfsigned(struct tls_ctx *c, struct sk_err *e)
+{
+	EVP_PKEY	*key = NULL;
+	X509		*x = NULL;
+	X509_NAME	*name;
+	X509_EXTENSION	*ext = NULL;
+	BIGNUM		*serial = NULL;
+	unsigned char	 pin[TLS_PIN_LEN];
+	int		 rv = -1;
+
+	if ((key = EVP_EC_gen("P-256")) == NULL ||
+	    (x = X509_new()) == NULL || (serial = BN_new()) == NULL)
+		goto fail;
+	if (X509_set_version(x, X509_VERSION_3) != 1 ||
+	    BN_rand(serial, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
+	    BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x)) == NULL)
+		goto fail;
+	/* An hour back for clients whose clock is a little behind. */
+	if (X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x),
+	    (long)TLS_SELFSIGNED_DAYS * 86400) == NULL)
+		goto fail;
+	name = X509_get_subject_name(x);
+	if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"sockctl", -1, -1, 0) != 1 ||
+	    X509_set_issuer_name(x, name) != 1 ||
+	    X509_set_pubkey(x, key) != 1)
+		goto fail;
+	if ((ext = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints,
+	    "critical,CA:FALSE")) == NULL || X509_add_ext(x, ext, -1) != 1)
+		goto fail;
+	if (X509_sign(x, key, EVP_sha256()) == 0 || cert_pin(x, pin) == -1)
+		goto fail;
+	if (SSL_CTX_use_certificate(c->ssl_ctx, x) != 1 ||
+	    SSL_CTX_use_PrivateKey(c->ssl_ctx, key) != 1)
+		goto fail;
+	tls_pin_format(pin, c->selfsigned_pin);
+	rv = 0;
+ fail:
+	if (rv == -1)
+		err_openssl(e, "cannot make a self-signed certificate");
+	X509_EXTENSION_free(ext);
+	BN_free(serial);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return (rv);
+}
+
+static int
+load_cert(struct tls_ctx *c, const char *cert, const char *key,
+    struct sk_err *e)
+{
+	char	what[512];
+
+	ERR_clear_error();
+	if (SSL_CTX_use_certificate_chain_file(c->ssl_ctx, cert) != 1) {
+		snprintf(what, sizeof(what), "cannot load certificate %s",
+		    cert);
+		err_openssl(e, what);
+		return (-1);
+	}
+	if (key == NULL)
+		key = cert;
+	if (SSL_CTX_use_PrivateKey_file(c->ssl_ctx, key,
+	    SSL_FILETYPE_PEM) != 1) {
+		snprintf(what, sizeof(what), "cannot load key %s", key);
+		err_openssl(e, what);
+		return (-1);
+	}
+	if (SSL_CTX_check_private_key(c->ssl_ctx) != 1) {
+		snprintf(what, sizeof(what),
+		    "key %s does not match certificate %s", key, cert);
+		err_openssl(e, what);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+load_ca(struct tls_ctx *c, const char *ca, struct sk_err *e)
+{
+	struct stat	 st;
+	char		 what[512];
+	int		 ok;
+
+	ERR_clear_error();
+	if (stat(ca, &st) == -1) {
+		err_set(e, "cannot load CA %s: %s", ca, strerror(errno));
+		return (-1);
+	}
+	if (S_ISDIR(st.st_mode))
+		ok = SSL_CTX_load_verify_locations(c->ssl_ctx, NULL, ca);
+	else
+		ok = SSL_CTX_load_verify_locations(c->ssl_ctx, ca, NULL);
+	if (ok != 1) {
+		snprintf(what, sizeof(what), "cannot load CA %s", ca);
+		err_openssl(e, what);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The defaults every context shares, client or server. */
+static int
+ctx_defaults(struct tls_ctx *c, const struct tls_config *cf,
+    struct sk_err *e)
+{
+	SSL_CTX	*ctx = c->ssl_ctx;
+
+	if (SSL_CTX_set_min_proto_version(ctx,
+	    proto_version(cf->min_version)) != 1 ||
+	    (cf->max_version != TLS_VERSION_DEFAULT &&
+	    SSL_CTX_set_max_proto_version(ctx,
+	    proto_version(cf->max_version)) != 1)) {
+		err_openssl(e, "cannot set the TLS version");
+		return (-1);
+	}
+	if (SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12) != 1) {
+		err_openssl(e, "cannot set the TLS 1.2 ciphers");
+		return (-1);
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_BUFFER);
+	return (0);
+}
+
+struct tls_ctx *
+tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
+{
+	STACK_OF(X509_NAME)	*names;
+	struct tls_ctx		*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		err_set(e, "%s", strerror(errno));
+		return (NULL);
+	}
+	c->role = cf->role;
+	ERR_clear_error();
+	if ((c->ssl_ctx = SSL_CTX_new(TLS_method())) == NULL) {
+		err_openssl(e, "cannot make a TLS context");
+		goto fail;
+	}
+	if (ctx_defaults(c, cf, e) == -1)
+		goto fail;
+
+	if (cf->alpn != NULL) {
+		if (alpn_wire(cf->alpn, NULL, &c->alpnlen, e) == -1)
+			goto fail;
+		if ((c->alpn = malloc(c->alpnlen)) == NULL) {
+			err_set(e, "%s", strerror(errno));
+			goto fail;
+		}
+		(void)alpn_wire(cf->alpn, c->alpn, &c->alpnlen, e);
+		if (cf->role == TLS_CLIENT) {
+			/* This one returns 0 on success. */
+			if (SSL_CTX_set_alpn_protos(c->ssl_ctx, c->alpn,
+			    (unsigned int)c->alpnlen) != 0) {
+				err_openssl(e, "cannot set ALPN");
+				goto fail;
+			}
+		} else
+			SSL_CTX_set_alpn_select_cb(c->ssl_ctx, alpn_select, c);
+	}
+
+	if (cf->key_file != NULL && cf->cert_file == NULL) {
+		err_set(e, "a key needs its certificate");
+		goto fail;
+	}
+	if (cf->cert_file != NULL &&
+	    load_cert(c, cf->cert_file, cf->key_file, e) == -1)
+		goto fail;
+
+	if (cf->role == TLS_SERVER) {
+		if (cf->cert_file == NULL && make_selfsigned(c, e) == -1)
+			goto fail;
+		SSL_CTX_set_session_cache_mode(c->ssl_ctx,
+		    SSL_SESS_CACHE_OFF);
+		SSL_CTX_set_options(c->ssl_ctx, SSL_OP_NO_TICKET);
+		if (SSL_CTX_set_num_tickets(c->ssl_ctx, 0) != 1) {
+			err_openssl(e, "cannot turn session tickets off");
+			goto fail;
+		}
+		if (cf->client_ca != NULL) {
+			if (load_ca(c, cf->client_ca, e) == -1)
+				goto fail;
+			/* The names go in the CertificateRequest. */
+			if ((names = SSL_load_client_CA_file(cf->client_ca))
+			    != NULL)
+				SSL_CTX_set_client_CA_list(c->ssl_ctx, names);
+			ERR_clear_error();
+			SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER |
+			    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+			c->client_ca = 1;
+		} else
+			SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_NONE, NULL);
+		return (c);
+	}
+
+	if (cf->name != NULL && (c->name = strdup(cf->name)) == NULL) {
+		err_set(e, "%s", strerror(errno));
+		goto fail;
+	}
+	if (cf->pin != NULL) {
+		if (tls_pin_parse(cf->pin, c->pin, e) == -1)
+			goto fail;
+		c->pinned = 1;
+		SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_cert_verify_callback(c->ssl_ctx, verify_pin, c);
+	} else if (cf->insecure) {
+		c->insecure = 1;
+		SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_NONE, NULL);
+	} else {
+		if (cf->ca != NULL) {
+			if (load_ca(c, cf->ca, e) == -1)
+				goto fail;
+		} else if (SSL_CTX_set_default_verify_paths(c->ssl_ctx)
+		    != 1) {
+			err_openssl(e, "cannot load the system trust store");
+			goto fail;
+		}
+		SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
+	}
+	return (c);
+ fail:
+	tls_ctx_free(c);
+	return (NULL);
+}
+
+const char *
+tls_ctx_selfsigned_pin(const struct tls_ctx *c)
+{
+	return (c->selfsigned_pin[0] != '\0' ? c->selfsigned_pin : NULL);
+}
+
+void
+tls_ctx_free(struct tls_ctx *c)
+{
+	if (c == NULL)
+		return;
+	SSL_CTX_free(c->ssl_ctx);
+	free(c->name);
+	free(c->alpn);
+	free(c);
+}
+
+/*
+ * The name to verify and to send: brackets and a trailing dot go, and an
+ * IPv6 zone goes for the IP check.  Returns 1 for an IP literal.
+ */
+static int
+target_name(const char *host, char *out, size_t outlen)
+{
+	unsigned char	 addr[sizeof(struct in6_addr)];
+	size_t		 len;
+	char		*pct;
+
+	len = strlen(host);
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (len >= outlen)
+		len = outlen - 1;
+	memcpy(out, host, len);
+	out[len] = '\0';
+	if (len > 1 && out[len - 1] == '.')
+		out[len - 1] = '\0';
+	if (inet_pton(AF_INET, out, addr) == 1)
+		return (1);
+	if ((pct = strchr(out, '%')) != NULL)
+		*pct = '\0';
+	if (inet_pton(AF_INET6, out, addr) == 1)
+		return (1);
+	if (pct != NULL)
+		*pct = '%';
+	return (0);
+}
+
+static int
+client_setup(struct tls *t, const char *host, struct sk_err *e)
+{
+	X509_VERIFY_PARAM	*param;
+	char			 name[256];
+	int			 ip;
+
+	if (t->ctx->name != NULL)
+		host = t->ctx->name;
+	if (host == NULL || *host == '\0') {
+		if (t->ctx->pinned || t->ctx->insecure)
+			return (0);
+		err_set(e, "no name to verify the certificate against");
+		return (-1);
+	}
+	if (strlen(host) >= sizeof(name)) {
+		err_set(e, "name too long to verify: %s", host);
+		return (-1);
+	}
+	ip = target_name(host, name, sizeof(name));
+	if (!t->ctx->pinned && !t->ctx->insecure) {
+		param = SSL_get0_param(t->ssl);
+		X509_VERIFY_PARAM_set_hostflags(param,
+		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name) :
+		    X509_VERIFY_PARAM_set1_host(param, name, 0)) != 1) {
+			err_openssl(e, "cannot set the name to verify");
+			return (-1);
+		}
+	}
+	if (!ip && SSL_set_tlsext_host_name(t->ssl, name) != 1) {
+		err_openssl(e, "cannot set the server name");
+		return (-1);
+	}
+	return (0);
+}
+
+struct tls *
+tls_new(struct tls_ctx *c, int fd, const char *host, struct sk_err *e)
+{
+	struct tls	*t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		err_set(e, "%s", strerror(errno));
+		return (NULL);
+	}
+	t->ctx = c;
+	ERR_clear_error();
+	if ((t->ssl = SSL_new(c->ssl_ctx)) == NULL ||
+	    SSL_set_fd(t->ssl, fd) != 1) {
+		err_openssl(e, "cannot start TLS");
+		goto fail;
+	}
+	SSL_set_app_data(t->ssl, t);
+	if (c->role == TLS_CLIENT) {
+		if (client_setup(t, host, e) == -1)
+			goto fail;
+		SSL_set_connect_state(t->ssl);
+	} else
+		SSL_set_accept_state(t->ssl);
+	return (t);
+ fail:
+	tls_free(t);
+	return (NULL);
+}
+
+void
+tls_free(struct tls *t)
+{
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl);
+	free(t->alpn_selected);
+	free(t);
+}
+
+static int
+unexpected_eof(unsigned long l)
+{
+	return (ERR_GET_LIB(l) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(l) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
+}
+
+/*
+ * What a failed SSL_* call means.  SAVED is errno right after it.  With
+ * SSL_OP_IGNORE_UNEXPECTED_EOF a TCP end without close_notify looks like
+ * close_notify, but the socket BIO remembers having read the end of file;
+ * after a real close_notify OpenSSL reads no further, so it has not.
+ * Keeping the connection usable (rather than the fatal error OpenSSL
+ * makes of it otherwise) lets the other direction go on, as over TCP.
+ */
+static ssize_t
+io_result(struct tls *t, int ret, int saved, const char *what,
+    struct sk_err *e)
+{
+	unsigned long	l;
+
+	switch (SSL_get_error(t->ssl, ret)) {
+	case SSL_ERROR_WANT_READ:
+		return (TLS_WANT_POLLIN);
+	case SSL_ERROR_WANT_WRITE:
+		return (TLS_WANT_POLLOUT);
+	case SSL_ERROR_ZERO_RETURN:
+		if (BIO_eof(SSL_get_rbio(t->ssl)))
+			goto truncated;
+		return (0);
+	case SSL_ERROR_SYSCALL:
+		l = ERR_peek_error();
+		if (l == 0 && saved != 0) {
+			err_set(e, "%s", strerror(saved));
+			return (TLS_ERROR);
+		}
+		if (l == 0 || unexpected_eof(l))
+			goto truncated;
+		break;
+	case SSL_ERROR_SSL:
+		if (unexpected_eof(ERR_peek_error()))
+			goto truncated;
+		break;
+	default:
+		break;
+	}
+	err_openssl(e, what);
+	return (TLS_ERROR);
+ truncated:
+	ERR_clear_error();
+	err_set(e, "peer closed without TLS close_notify "
+	    "(possible truncation)");
+	return (TLS_TRUNCATED);
+}
+
+static void
+handshake_error(struct tls *t, int ret, int saved, struct sk_err *e)
+{
+	char	pin[TLS_PIN_STRLEN];
+	long	vr;
+
+	if (t->pin_mismatch) {
+		tls_pin_format(t->peer_pin, pin);
+		err_set(e, "certificate verify failed: certificate does not "
+		    "match the pin (its pin is %s)", pin);
+		ERR_clear_error();
+		return;
+	}
+	vr = SSL_get_verify_result(t->ssl);
+	if (vr != X509_V_OK && SSL_get_error(t->ssl, ret) == SSL_ERROR_SSL) {
+		err_set(e, "certificate verify failed: %s",
+		    X509_verify_cert_error_string(vr));
+		ERR_clear_error();
+		return;
+	}
+	switch (io_result(t, ret, saved, NULL, e)) {
+	case 0:
+	case TLS_TRUNCATED:
+		err_set(e, "peer closed the connection during the handshake");
+		break;
+	default:
+		break;
+	}
+}
+
+int
+tls_handshake(struct tls *t, struct sk_err *e)
+{
+	const unsigned char	*p;
+	unsigned int		 len;
+	int			 ret, saved;
+
+	if (t->handshake_done)
+		return (0);
+	if (t->handshake_failed) {
+		if (e != NULL)
+			*e = t->hs_err;
+		return (TLS_ERROR);
+	}
+	ERR_clear_error();
+	errno = 0;
+	ret = SSL_do_handshake(t->ssl);
+	saved = errno;
+	if (ret == 1) {
+		t->handshake_done = 1;
+		SSL_get0_alpn_selected(t->ssl, &p, &len);
+		if (len > 0 && (t->alpn_selected = strndup((const char *)p,
+		    len)) == NULL) {
+			err_set(e, "%s", strerror(errno));
+			return (TLS_ERROR);
+		}
+		return (0);
+	}
+	switch (SSL_get_error(t->ssl, ret)) {
+	case SSL_ERROR_WANT_READ:
+		return (TLS_WANT_POLLIN);
+	case SSL_ERROR_WANT_WRITE:
+		return (TLS_WANT_POLLOUT);
+	default:
+		break;
+	}
+	/* A failed handshake stays failed, whoever calls next. */
+	handshake_error(t, ret, saved, &t->hs_err);
+	t->handshake_failed = 1;
+	if (e != NULL)
+		*e = t->hs_err;
+	return (TLS_ERROR);
+}
+
+ssize_t
+tls_read(struct tls *t, void *buf, size_t len, struct sk_err *e)
+{
+	size_t	n, got = 0;
+	ssize_t	r;
+	int	ret, saved;
+
+	if (t->read_end_set) {
+		if (e != NULL && t->read_end != 0)
+			*e = t->read_err;
+		return (t->read_end);
+	}
+	if (!t->handshake_done && (ret = tls_handshake(t, e)) != 0)
+		return (ret);
+	if (len == 0) {
+		/* 0 would read as the peer's close_notify. */
+		err_set(e, "TLS read of 0 bytes");
+		return (TLS_ERROR);
+	}
+	while (got < len) {
+		ERR_clear_error();
+		errno = 0;
+		ret = SSL_read_ex(t->ssl, (char *)buf + got, len - got, &n);
+		saved = errno;
+		if (ret == 1) {
+			got += n;
+			/* Records already read ahead cost no syscall. */
+			if (SSL_has_pending(t->ssl))
+				continue;
+			break;
+		}
+		r = io_result(t, ret, saved, "TLS error", &t->read_err);
+		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+			if (got > 0)
+				break;
+			return (r);
+		}
+		/* An end or an error: kept, after any bytes already got. */
+		t->read_end = r;
+		t->read_end_set = 1;
+		if (got > 0)
+			break;
+		if (e != NULL)
+			*e = t->read_err;
+		return (r);
+	}
+	return ((ssize_t)got);
+}
+
+int
+tls_pending(struct tls *t)
+{
+	return (t->read_end_set || SSL_has_pending(t->ssl));
+}
+
+ssize_t
+tls_write(struct tls *t, const void *buf, size_t len, struct sk_err *e)
+{
+	size_t	n, put = 0;
+	ssize_t	r;
+	int	ret, saved;
+
+	if (!t->handshake_done && (ret = tls_handshake(t, e)) != 0)
+		return (ret);
+	if (len == 0)
+		return (0);
+	/* Partial-write mode returns after each record: loop for more. */
+	while (put < len) {
+		ERR_clear_error();
+		errno = 0;
+		ret = SSL_write_ex(t->ssl, (const char *)buf + put, len - put,
+		    &n);
+		saved = errno;
+		if (ret == 1) {
+			put += n;
+			continue;
+		}
+		if (put > 0) {
+			ERR_clear_error();
+			break;
+		}
+		r = io_result(t, ret, saved, "TLS error", e);
+		if (r == 0 || r == TLS_TRUNCATED) {
+			err_set(e, "%s", strerror(EPIPE));
+			r = TLS_ERROR;
+		}
+		return (r);
+	}
+	return ((ssize_t)put);
+}
+
+int
+tls_close_notify(struct tls *t, struct sk_err *e)
+{
+	ssize_t	r;
+	int	ret, saved;
+
+	if (t->close_sent)
+		return (0);
+	ERR_clear_error();
+	errno = 0;
+	ret = SSL_shutdown(t->ssl);
+	saved = errno;
+	/*
+	 * 0: ours is out, the peer's is yet to come; 1: both.  Never call
+	 * it again after that: a second call would wait for (and eat up
+	 * to) the peer's close_notify instead of leaving it to tls_read.
+	 */
+	if (ret >= 0) {
+		t->close_sent = 1;
+		return (0);
+	}
+	r = io_result(t, ret, saved, "TLS error", e);
+	if (r == 0 || r == TLS_TRUNCATED) {
+		err_set(e, "%s", strerror(EPIPE));
+		r = TLS_ERROR;
+	}
+	return ((int)r);
+}
+
+const char *
+tls_alpn_selected(struct tls *t)
+{
+	return (t->alpn_selected);
+}
+
+const char *
+tls_servername(struct tls *t)
+{
+	return (SSL_get_servername(t->ssl, TLSEXT_NAMETYPE_host_name));
+}
+
+/* "CN=NAME", escaped for a terminal, or the whole subject without a CN. */
+static void
+peer_subject(X509 *x, char *out, size_t outlen)
+{
+	X509_NAME		*name;
+	X509_NAME_ENTRY		*ent;
+	unsigned char		*utf8 = NULL;
+	char			*line = NULL;
+	const char		*s;
+	int			 i, len;
+
+	name = X509_get_subject_name(x);
+	i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	if (i >= 0 && (ent = X509_NAME_get_entry(name, i)) != NULL &&
+	    (len = ASN1_STRING_to_UTF8(&utf8,
+	    X509_NAME_ENTRY_get_data(ent))) >= 0) {
+		(void)strlcpy(out, "CN=", outlen);
+		if (outlen > 3)
+			(void)strnvis(out + 3, (const char *)utf8, outlen - 3,
+			    VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL);
+		OPENSSL_free(utf8);
+		return;
+	}
+	line = X509_NAME_oneline(name, NULL, 0);
+	s = line != NULL ? line : "(unknown)";
+	(void)strnvis(out, s, outlen, VIS_OCTAL | VIS_CSTYLE | VIS_TAB |
+	    VIS_NL);
+	OPENSSL_free(line);
+}
+
+void
+tls_report(struct tls *t, char *out, size_t outlen)
+{
+	const SSL_CIPHER	*cipher;
+	const char		*version, *cname, *status;
+	X509			*peer;
+	char			 subject[256];
+
+	switch (SSL_version(t->ssl)) {
+	case TLS1_3_VERSION:
+		version = "TLS 1.3";
+		break;
+	case TLS1_2_VERSION:
+		version = "TLS 1.2";
+		break;
+	default:
+		version = SSL_get_version(t->ssl);
+		break;
+	}
+	cname = "(none)";
+	if ((cipher = SSL_get_current_cipher(t->ssl)) != NULL &&
+	    (cname = SSL_CIPHER_standard_name(cipher)) == NULL)
+		cname = SSL_CIPHER_get_name(cipher);
+
+	peer = SSL_get0_peer_certificate(t->ssl);
+	if (t->ctx->role == TLS_CLIENT) {
+		if (t->ctx->pinned)
+			status = "pinned";
+		else if (t->ctx->insecure)
+			status = "not verified";
+		else
+			status = "verified";
+	} else
+		status = t->ctx->client_ca ? "verified" : "not verified";
+	if (peer != NULL)
+		peer_subject(peer, subject, sizeof(subject));
+	snprintf(out, outlen, "%s, %s, %s%s%s%s%s%s", version, cname,
+	    peer != NULL ? "peer " : "no peer certificate",
+	    peer != NULL ? subject : "",
+	    peer != NULL ? ", " : "",
+	    peer != NULL ? status : "",
+	    t->alpn_selected != NULL ? ", ALPN " : "",
+	    t->alpn_selected != NULL ? t->alpn_selected : "");
+}
