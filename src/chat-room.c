@@ -9,12 +9,14 @@
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/queue.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -646,11 +648,24 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 	settle_later(r);
 }
 
+/*
+ * SIGINT/SIGTERM: a room serves until it is stopped, so it stops cleanly
+ * and exits 0 (EXIT STATUS in the man page).
+ */
+static void
+stop_cb(struct loop_fd *f, uint32_t ev)
+{
+	(void)ev;
+	loop_stop(f->arg);
+}
+
 int
 chat_room_run(const struct chat_room_conf *conf)
 {
 	struct room	 r;
 	struct client	*c;
+	struct loop_fd	 sig;
+	sigset_t	 mask;
 	int		 status = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -672,6 +687,18 @@ chat_room_run(const struct chat_room_conf *conf)
 		loop_free(r.loop);
 		return (EXIT_RUNTIME);
 	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sig.cb = stop_cb;
+	sig.arg = r.loop;
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
+	    loop_add(r.loop, &sig, EPOLLIN) == -1) {
+		log_err("signalfd: %s", strerror(errno));
+		loop_free(r.loop);
+		return (EXIT_RUNTIME);
+	}
 	if (loop_run(r.loop) == -1) {
 		log_err("epoll_wait: %s", strerror(errno));
 		status = EXIT_RUNTIME;
@@ -686,5 +713,6 @@ chat_room_run(const struct chat_room_conf *conf)
 	buf_free(&r.scratch);
 	buf_free(&r.who);
 	loop_free(r.loop);
+	close(sig.fd);
 	return (status);
 }

@@ -177,15 +177,40 @@ child_spawn(const char *cmd, int sock, struct sk_err *err)
 	return (pid);
 }
 
-/* Waits for one child; returns its exit status, 128+N for a signal. */
+/*
+ * Waits for one child; returns its exit status, 128+N for a signal.  The
+ * caller has blocked SIGCHLD, SIGINT and SIGTERM since before the spawn:
+ * a SIGINT or SIGTERM meanwhile is passed on to the child as SIGTERM (a
+ * second one as SIGKILL) and stored in *sig, so that the caller can end by
+ * it once the child is gone.
+ */
 int
-child_wait(pid_t pid)
+child_wait(pid_t pid, int *sig)
 {
-	int	status;
+	sigset_t	set;
+	siginfo_t	si;
+	pid_t		r;
+	int		status;
 
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
+	*sig = 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	for (;;) {
+		/* Before sleeping: the SIGCHLD may be long gone. */
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r == -1 && errno != EINTR)
 			return (-1);
+		if (sigwaitinfo(&set, &si) == -1)
+			continue;
+		if (si.si_signo == SIGINT || si.si_signo == SIGTERM) {
+			(void)kill(pid, *sig != 0 ? SIGKILL : SIGTERM);
+			*sig = si.si_signo;
+		}
+	}
 	if (WIFEXITED(status))
 		return (WEXITSTATUS(status));
 	if (WIFSIGNALED(status))

@@ -10,6 +10,6 @@
 #include "log.h"
 
 pid_t	child_spawn(const char *, int, struct sk_err *);
-int	child_wait(pid_t);
+int	child_wait(pid_t, int *);
 
 #endif /* CHILD_H */

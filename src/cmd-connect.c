@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -186,7 +187,8 @@ connect_exec(void *p, int argc, char **argv)
 	struct relay_conf rc;
 	struct relay_stats st;
 	struct sk_err	 err;
-	int		 fd, status, need = o->s.unix_path ? 1 : 2;
+	sigset_t	 mask;
+	int		 fd, status, sig, need = o->s.unix_path ? 1 : 2;
 	pid_t		 pid;
 
 	if (stream_check_opts(&o->s) != 0)
@@ -211,17 +213,31 @@ connect_exec(void *p, int argc, char **argv)
 		return (-fd);
 	}
 	if (o->s.exec != NULL) {
+		/* child_wait takes these; the child gets an empty mask. */
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGCHLD);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGTERM);
+		if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
+			log_err("sigprocmask: %s", strerror(errno));
+			close(fd);
+			return (EXIT_RUNTIME);
+		}
 		pid = child_spawn(o->s.exec, fd, &err);
 		close(fd);
 		if (pid == -1) {
 			log_err("%s", err.msg);
 			return (EXIT_RUNTIME);
 		}
-		status = child_wait(pid);
+		status = child_wait(pid, &sig);
 		log_verbose(2, "command exited %d", status);
+		/* Interrupted: the command is gone, now we go the same way. */
+		if (sig != 0)
+			stream_die_by(sig);
 		return (0);
 	}
 	stream_relay_conf(&o->s, &rc);
+	rc.close_out = 1;
 	status = stream_relay(&rc, fd, &st);
 	close(fd);
 	return (status);

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,32 +76,6 @@ listen_init(void *p)
 	stream_opts_init(&o->s);
 	o->max_conns = 64;
 	o->backlog = 128;
-}
-
-/* A socket file we created is removed however we exit. */
-static const char *unlink_path;
-
-static void
-unlink_on_signal(int sig)
-{
-	if (unlink_path != NULL)
-		(void)unlink(unlink_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-unlink_at_exit(const char *path)
-{
-	struct sigaction sa;
-
-	unlink_path = path;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = unlink_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 }
 
 /*
@@ -177,17 +152,67 @@ report_client(int fd)
 		log_verbose(1, "connection from %s port %d", n.host, n.port);
 }
 
+/* The running --exec handlers, to signal them when we are stopped. */
+struct kids {
+	pid_t		*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
 static int
-reap_children(int sigfd, long long *running)
+kids_add(struct kids *k, pid_t pid)
+{
+	pid_t	*v;
+	size_t	 cap;
+
+	if (k->n == k->cap) {
+		cap = k->cap == 0 ? 64 : k->cap * 2;
+		if ((v = reallocarray(k->v, cap, sizeof(*v))) == NULL)
+			return (-1);
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = pid;
+	return (0);
+}
+
+static void
+kids_del(struct kids *k, pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->v[i] == pid) {
+			k->v[i] = k->v[--k->n];
+			return;
+		}
+}
+
+static void
+kids_kill(const struct kids *k, int sig)
+{
+	size_t	i;
+
+	for (i = 0; i < k->n; i++)
+		(void)kill(k->v[i], sig);
+}
+
+/*
+ * Drains the signalfd and reaps every handler that exited.  Returns the
+ * SIGINT or SIGTERM that arrived, or 0.
+ */
+static int
+take_signals(int sigfd, struct kids *k)
 {
 	struct signalfd_siginfo	si;
-	int			status;
+	int			status, sig = 0;
 	pid_t			pid;
 
-	while (read(sigfd, &si, sizeof(si)) > 0)
-		;
+	while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+			sig = (int)si.ssi_signo;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		(*running)--;
+		kids_del(k, pid);
 		if (WIFEXITED(status))
 			log_verbose(2, "handler %ld exited %d", (long)pid,
 			    WEXITSTATUS(status));
@@ -195,31 +220,38 @@ reap_children(int sigfd, long long *running)
 			log_verbose(2, "handler %ld killed by signal %d",
 			    (long)pid, WTERMSIG(status));
 	}
-	return (0);
+	return (sig);
 }
 
-/* --exec: one handler per client, up to --max-conns at once. */
+/*
+ * --exec: one handler per client, up to --max-conns at once; without -k,
+ * one client and its handler.  SIGINT/SIGTERM (blocked, read from sigfd)
+ * stop accepting and send SIGTERM to every handler, a second one SIGKILL;
+ * once they are all gone the signal is returned in *stopped.
+ */
 static int
-serve_exec(struct listen_opts *o, int lfd)
+serve_exec(struct listen_opts *o, int *lfd, int sigfd, int *stopped)
 {
+	struct kids	k = { NULL, 0, 0 };
 	struct sk_err	err;
-	sigset_t	mask;
-	long long	running = 0;
-	int		sigfd, fd, status = 0;
+	int		fd, sig, served = 0, status = 0;
 	pid_t		pid;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
-	    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
-		log_err("signalfd: %s", strerror(errno));
-		return (EXIT_RUNTIME);
-	}
 	for (;;) {
-		fd = accept_client(lfd, sigfd, running < o->max_conns,
-		    running == 0 ? o->s.timeout : -1, &err);
+		if ((*stopped || (served && !o->keep_open)) && k.n == 0)
+			break;
+		fd = accept_client(*lfd, sigfd, *lfd >= 0 &&
+		    k.n < (size_t)o->max_conns,
+		    k.n == 0 ? o->s.timeout : -1, &err);
 		if (fd == -2) {
-			reap_children(sigfd, &running);
+			if ((sig = take_signals(sigfd, &k)) == 0)
+				continue;
+			kids_kill(&k, *stopped ? SIGKILL : SIGTERM);
+			*stopped = sig;
+			if (*lfd >= 0) {
+				close(*lfd);
+				*lfd = -1;
+			}
 			continue;
 		}
 		if (fd == -1) {
@@ -235,19 +267,25 @@ serve_exec(struct listen_opts *o, int lfd)
 			status = EXIT_RUNTIME;
 			break;
 		}
-		running++;
-		if (!o->keep_open) {
-			child_wait(pid);
-			running--;
+		if (kids_add(&k, pid) == -1) {
+			log_err("out of memory");
+			(void)kill(pid, SIGTERM);
+			status = EXIT_RUNTIME;
 			break;
 		}
+		served = 1;
+		/* Without -k a second client is refused, not left waiting. */
+		if (!o->keep_open) {
+			close(*lfd);
+			*lfd = -1;
+		}
 	}
-	close(sigfd);
+	free(k.v);
 	return (status);
 }
 
 static int
-serve_stdio(struct listen_opts *o, int lfd)
+serve_stdio(struct listen_opts *o, int *lfd)
 {
 	struct relay_conf rc;
 	struct relay_stats st;
@@ -255,11 +293,18 @@ serve_stdio(struct listen_opts *o, int lfd)
 	int		fd, status = 0;
 
 	stream_relay_conf(&o->s, &rc);
+	/* Without -k stdout is the one client's: it ends with it. */
+	rc.close_out = !o->keep_open;
 	for (;;) {
-		fd = accept_client(lfd, -1, 1, o->s.timeout, &err);
+		fd = accept_client(*lfd, -1, 1, o->s.timeout, &err);
 		if (fd < 0) {
 			log_err("%s", err.msg);
 			return (EXIT_RUNTIME);
+		}
+		/* Without -k a second client is refused, not left waiting. */
+		if (!o->keep_open) {
+			close(*lfd);
+			*lfd = -1;
 		}
 		report_client(fd);
 		status = stream_relay(&rc, fd, &st);
@@ -276,8 +321,9 @@ listen_exec(void *p, int argc, char **argv)
 	struct listen_opts *o = p;
 	struct sock_listen_args la;
 	struct sk_err	 err;
+	sigset_t	 mask;
 	char		 host[NI_MAXHOST];
-	int		 lfd, created = 0, status;
+	int		 lfd, created = 0, status, sigfd = -1, stopped = 0;
 
 	if (stream_check_opts(&o->s) != 0)
 		return (EXIT_USAGE);
@@ -289,20 +335,40 @@ listen_exec(void *p, int argc, char **argv)
 		if (argc != 1)
 			return (argc == 0 ? log_usage("missing PATH") :
 			    log_usage("extra argument '%s'", argv[1]));
+	} else if ((status = cmd_parse_bind(argc, argv, host, sizeof(host),
+	    &la.host, &la.port)) != 0)
+		return (status);
+	/*
+	 * SIGINT/SIGTERM: see stream_catch_signals.  With --exec they are
+	 * read from a signalfd, blocked before the port file exists so that
+	 * a quick one still stops the children; the handlers get an empty
+	 * mask.
+	 */
+	stream_catch_signals(o->keep_open, NULL);
+	if (o->s.exec != NULL) {
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGCHLD);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGTERM);
+		if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+		    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK |
+		    SFD_CLOEXEC)) == -1) {
+			log_err("signalfd: %s", strerror(errno));
+			return (EXIT_RUNTIME);
+		}
+	}
+	if (o->s.unix_path)
 		lfd = sock_listen_unix(argv[0], SOCK_STREAM, la.backlog,
 		    &created, &err);
-	} else {
-		if ((status = cmd_parse_bind(argc, argv, host, sizeof(host),
-		    &la.host, &la.port)) != 0)
-			return (status);
+	else
 		lfd = sock_listen(&la, &err);
-	}
 	if (lfd == -1) {
 		log_err("%s", err.msg);
-		return (EXIT_RUNTIME);
+		status = EXIT_RUNTIME;
+		goto out;
 	}
 	if (created)
-		unlink_at_exit(argv[0]);
+		stream_unlink_at_exit(argv[0]);
 	if (o->port_file != NULL &&
 	    sock_write_port_file(o->port_file, lfd, &err) == -1) {
 		log_err("%s", err.msg);
@@ -311,13 +377,19 @@ listen_exec(void *p, int argc, char **argv)
 	}
 	sock_report_listening(lfd);
 	if (o->s.exec != NULL)
-		status = serve_exec(o, lfd);
+		status = serve_exec(o, &lfd, sigfd, &stopped);
 	else
-		status = serve_stdio(o, lfd);
+		status = serve_stdio(o, &lfd);
 out:
-	close(lfd);
+	if (lfd != -1)
+		close(lfd);
+	if (sigfd != -1)
+		close(sigfd);
 	if (created)
 		(void)unlink(argv[0]);
+	/* Stopped before its one client was served: see EXIT STATUS. */
+	if (stopped != 0 && !o->keep_open)
+		stream_die_by(stopped);
 	return (status);
 }
 

@@ -6,6 +6,7 @@
  * datagrams in batches (sendmmsg/recvmmsg) and write output in large blocks.
  */
 #include <sys/types.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -906,7 +908,7 @@ udp_recv_exec(void *p, int argc, char **argv)
 	struct sock_listen_args la;
 	struct receiver	 r;
 	struct group	*groups = NULL;
-	struct pollfd	 pfd[2];
+	struct pollfd	 pfd[3];
 	struct buf	 in = { 0 };
 	struct sk_err	 err;
 	const char	*why;
@@ -914,7 +916,8 @@ udp_recv_exec(void *p, int argc, char **argv)
 	long long	 deadline;
 	size_t		 i;
 	int		 fd = -1, status = EXIT_RUNTIME, rv, nfd, stdin_eof, sz;
-	int		 fam4 = 0, fam6 = 0;
+	int		 fam4 = 0, fam6 = 0, sigfd = -1, in_i, sig_i;
+	sigset_t	 mask;
 
 	log_verbosity = o->verbose;
 	if (o->ipv4 && o->ipv6)
@@ -954,6 +957,22 @@ udp_recv_exec(void *p, int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	/*
+	 * Without -c udp-recv serves until it is stopped: SIGINT/SIGTERM
+	 * write out what was received and exit 0 (EXIT STATUS in the man
+	 * page).  Blocked before the port file exists.
+	 */
+	if (o->count == 0) {
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGTERM);
+		if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+		    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK |
+		    SFD_CLOEXEC)) == -1) {
+			log_err("signalfd: %s", strerror(errno));
+			goto out;
+		}
+	}
 	if ((fd = sock_listen(&la, &err)) == -1) {
 		log_err("%s", err.msg);
 		goto out;
@@ -982,11 +1001,18 @@ udp_recv_exec(void *p, int argc, char **argv)
 	deadline = o->timeout >= 0 ? clock_ms() + o->timeout : -1;
 	for (;;) {
 		nfd = 0;
+		in_i = sig_i = -1;
 		pfd[nfd].fd = fd;
 		pfd[nfd++].events = POLLIN;
 		if (!stdin_eof) {
 			pfd[nfd].fd = STDIN_FILENO;
-			pfd[nfd++].events = POLLIN;
+			pfd[nfd].events = POLLIN;
+			in_i = nfd++;
+		}
+		if (sigfd != -1) {
+			pfd[nfd].fd = sigfd;
+			pfd[nfd].events = POLLIN;
+			sig_i = nfd++;
 		}
 		rv = poll(pfd, (nfds_t)nfd, clock_poll_timeout(deadline));
 		if (rv == -1) {
@@ -999,7 +1025,12 @@ udp_recv_exec(void *p, int argc, char **argv)
 			log_err("no datagram within %lld ms", o->timeout);
 			goto out;
 		}
-		if (nfd > 1 && pfd[1].revents != 0 &&
+		if (sig_i != -1 && pfd[sig_i].revents != 0) {
+			if (flush_out(&r) != -1)
+				status = 0;
+			goto out;
+		}
+		if (in_i != -1 && pfd[in_i].revents != 0 &&
 		    reply_lines(&r, &in, &stdin_eof) == -1) {
 			log_err("read from stdin: %s", strerror(errno));
 			goto out;
@@ -1030,6 +1061,8 @@ out:
 	free(groups);
 	if (fd != -1)
 		close(fd);
+	if (sigfd != -1)
+		close(sigfd);
 	return (status);
 }
 

@@ -65,6 +65,7 @@ struct dir {
 	size_t		 off;
 	size_t		 pending;	/* bytes in pipe[] or buf */
 	int		 crlf;
+	int		 last_cr;	/* -C: the last byte read was CR */
 	int		 eof;		/* the source has ended */
 	int		 done;		/* eof and everything delivered */
 	int		 wait_dst;	/* SPLICE/SENDFILE: sink is full */
@@ -196,20 +197,29 @@ src_has_data(int fd)
 	return (ioctl(fd, FIONREAD, &n) == 0 && n > 0);
 }
 
-/* Expands LF to CRLF in place; the buffer has room for the growth. */
+/*
+ * Expands LF to CRLF in place; the buffer has room for the growth.  An LF
+ * that already follows a CR, in this chunk or at the end of the last one,
+ * is left alone, as nc -C and ncat -C do.
+ */
 static size_t
-crlf_expand(char *p, size_t len)
+crlf_expand(char *p, size_t len, int *last_cr)
 {
 	size_t	nl = 0, i, j;
+	int	prev_cr = *last_cr;
 
+	if (len == 0)
+		return (0);
 	for (i = 0; i < len; i++)
-		if (p[i] == '\n')
+		if (p[i] == '\n' && !(i > 0 ? p[i - 1] == '\r' : prev_cr))
 			nl++;
+	*last_cr = p[len - 1] == '\r';
 	if (nl == 0)
 		return (len);
+	/* Backwards, so that p[i - 1] is still unmoved when it is read. */
 	for (i = len, j = len + nl; i > 0; ) {
 		p[--j] = p[--i];
-		if (p[i] == '\n')
+		if (p[i] == '\n' && !(i > 0 ? p[i - 1] == '\r' : prev_cr))
 			p[--j] = '\r';
 	}
 	return (len + nl);
@@ -241,7 +251,8 @@ copy_fill(struct dir *d)
 	d->moved += (uint64_t)n;
 	if (d->dst == -1)
 		return (MV_PROGRESS);		/* --send-only: discard */
-	d->pending += d->crlf ? crlf_expand(at, (size_t)n) : (size_t)n;
+	d->pending += d->crlf ? crlf_expand(at, (size_t)n, &d->last_cr) :
+	    (size_t)n;
 	return (MV_PROGRESS);
 }
 
@@ -387,11 +398,28 @@ want_dst(const struct dir *d)
 	}
 }
 
+/*
+ * -vv: one line per chunk that crosses the socket, counted where it
+ * crosses it: each read from the peer, each write to it.
+ */
+static void
+log_chunk(const struct dir *d, uint64_t in, uint64_t out)
+{
+	if (log_verbosity < 2)
+		return;
+	if (d->src_is_net && in > 0)
+		log_verbose(2, "received %llu bytes", (unsigned long long)in);
+	else if (!d->src_is_net && out > 0)
+		log_verbose(2, "sent %llu bytes", (unsigned long long)out);
+}
+
 struct relay {
 	const struct relay_conf *conf;
 	struct dir	 up;		/* stdin -> net */
 	struct dir	 down;		/* net -> stdout */
 	int		 net;
+	int		 out;		/* stdout */
+	int		 out_closed;
 	int		 stdin_tty;
 	int		 shut;		/* SHUT_WR done */
 	int		 up_broken;	/* the peer stopped reading */
@@ -412,11 +440,14 @@ dir_step(struct relay *r, struct dir *d, int src_ready, int dst_ready,
     uint64_t *out)
 {
 	enum move	mv = MV_AGAIN;
+	uint64_t	in0, out0;
 	int		i, again = 0;
 
 	for (i = 0; i < BURST; i++) {
 		if (d->done)
 			break;
+		in0 = d->moved;
+		out0 = *out;
 		switch (d->mode) {
 		case MODE_SPLICE:
 			if (!(src_ready || dst_ready || again))
@@ -455,6 +486,7 @@ dir_step(struct relay *r, struct dir *d, int src_ready, int dst_ready,
 			}
 			break;
 		}
+		log_chunk(d, d->moved - in0, *out - out0);
 		if (mv == MV_SRC_ERR || mv == MV_DST_ERR) {
 			d->err = errno;
 			if (errno == EINVAL && d->mode != MODE_COPY &&
@@ -496,6 +528,26 @@ shut_wr(struct relay *r)
 	(void)shutdown(r->net, SHUT_WR);
 }
 
+/*
+ * Puts /dev/null in stdout's place rather than leaving the descriptor
+ * free: closing is the point (the reader sees EOF), but a later socket
+ * must not become fd 1.
+ */
+static void
+close_out(struct relay *r)
+{
+	int	fd;
+
+	r->out_closed = 1;
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1) {
+		(void)close(r->out);
+		return;
+	}
+	if (dup2(fd, r->out) == -1)
+		(void)close(r->out);
+	(void)close(fd);
+}
+
 static int
 relay_loop(struct relay *r)
 {
@@ -509,6 +561,13 @@ relay_loop(struct relay *r)
 			r->stdin_done_at = clock_ms();
 			shut_wr(r);
 		}
+		/*
+		 * Rule 3: the peer's EOF, and all it sent is written out.
+		 * stdout ends here, so that a pipeline reading it ends with
+		 * the peer even while stdin is still being sent.
+		 */
+		if (r->down.done && c->close_out && !r->out_closed)
+			close_out(r);
 		/* Rules 3 and 4: when the session is over. */
 		if (r->down.done) {
 			if (r->reset_early) {
@@ -676,6 +735,7 @@ relay_run(const struct relay_conf *c, int net, int in, int out,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.conf = c;
 	r.net = net;
+	r.out = out;
 	r.st = st;
 	r.err = err;
 	r.stdin_done_at = -1;

@@ -15,6 +15,7 @@ struct relay_conf {
 	int		 recv_only;
 	int		 crlf;
 	int		 no_shutdown;
+	int		 close_out;	/* close stdout at peer EOF */
 	long long	 quit_ms;	/* -q; -1: wait for the peer */
 	long long	 idle_ms;	/* -i; -1: none */
 	const char	*peer;		/* "127.0.0.1 port 80", for errors */

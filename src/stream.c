@@ -4,6 +4,7 @@
  */
 #include <sys/socket.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,9 @@ stream_check_opts(struct stream_opts *o)
 		return (log_usage("-4 and -6 cannot be used together"));
 	if (o->unix_path && (o->ipv4 || o->ipv6))
 		return (log_usage("-U cannot be used with -4 or -6"));
+	/* The command's output goes straight to the socket. */
+	if (o->crlf && o->exec != NULL)
+		return (log_usage("-C cannot be used with --exec"));
 	if (o->send_only && o->recv_only)
 		return (log_usage("--send-only and --recv-only cannot be used "
 		    "together"));
@@ -94,4 +98,75 @@ stream_format_ms(long long ms)
 	else
 		snprintf(buf, sizeof(buf), "%g s", (double)ms / 1000);
 	return (buf);
+}
+
+/*
+ * SIGINT and SIGTERM, by the rule in the man page's EXIT STATUS: a command
+ * that serves until it is stopped (listen -k) exits 0; one stopped before
+ * its job is done ends by the signal, so the shell reports 128+N.  Either
+ * way a Unix socket file we created is removed first (and on SIGHUP).
+ */
+static const char *volatile	sig_path;
+static volatile sig_atomic_t	sig_serving;
+
+static void
+on_signal(int sig)
+{
+	if (sig_path != NULL)
+		(void)unlink(sig_path);
+	if (sig_serving && sig != SIGHUP)
+		_exit(0);
+	/* Blocked while we run: delivered, by default, as we return. */
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
+}
+
+static void
+catch_one(int sig)
+{
+	struct sigaction sa, old;
+
+	/* A signal the parent ignores (a background job's SIGINT) stays so. */
+	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(sig, &sa, NULL);
+}
+
+/* serving: SIGINT/SIGTERM exit 0; path: a socket file to remove, or NULL. */
+void
+stream_catch_signals(int serving, const char *path)
+{
+	sig_serving = serving;
+	sig_path = path;
+	catch_one(SIGINT);
+	catch_one(SIGTERM);
+	catch_one(SIGHUP);
+}
+
+/* Sets the socket file that a signal removes, once it exists. */
+void
+stream_unlink_at_exit(const char *path)
+{
+	sig_path = path;
+}
+
+/*
+ * Ends the process by sig once the caller has cleaned up (a signal taken
+ * through a signalfd, so blocked): the parent sees what a shell reports as
+ * 128+N, not an exit status.
+ */
+void
+stream_die_by(int sig)
+{
+	sigset_t	set;
+
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	_exit(128 + sig);
 }

@@ -28,5 +28,8 @@ int	stream_family(const struct stream_opts *);
 void	stream_relay_conf(const struct stream_opts *, struct relay_conf *);
 int	stream_relay(const struct relay_conf *, int, struct relay_stats *);
 const char *stream_format_ms(long long);
+void	stream_catch_signals(int, const char *);
+void	stream_unlink_at_exit(const char *);
+void	stream_die_by(int) __attribute__((__noreturn__));
 
 #endif /* STREAM_H */

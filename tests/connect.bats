@@ -107,6 +107,13 @@ PY
 	usage_is '--send-only and --recv-only cannot be used together'
 }
 
+@test "connect: -C with -e is a usage error (the command writes to the socket itself)" {
+	run --separate-stderr timeout 20 "$SOCKCTL" connect -C -e cat 127.0.0.1 9 </dev/null
+	usage_is '-C cannot be used with --exec'
+	run --separate-stderr timeout 20 "$SOCKCTL" connect --exec=cat --crlf 127.0.0.1 9 </dev/null
+	usage_is '-C cannot be used with --exec'
+}
+
 @test "connect: -z with -U or -e, and -U with -s, are usage errors" {
 	run --separate-stderr "$SOCKCTL" connect -z -U "$T/sock" 1 </dev/null
 	assert_equal "$status" 2
@@ -557,4 +564,78 @@ PY
 	assert_success
 	assert_output ''
 	assert_equal "$stderr" ''
+}
+
+@test "connect: -vv adds one line per chunk sent and received" {
+	py srv <<'PY'
+s = listening()
+c, _ = s.accept()
+got = read_all(c)
+c.sendall(b"world!\n")
+PY
+	py_server srv
+	run --separate-stderr timeout 20 bash -c 'printf hello | "$SOCKCTL" connect -vv 127.0.0.1 "$1"' _ "$PY_PORT"
+	assert_success
+	assert_output 'world!'
+	assert_equal "${#stderr_lines[@]}" 4
+	assert_equal "${stderr_lines[0]}" "connected to 127.0.0.1 port $PY_PORT"
+	assert_equal "${stderr_lines[1]}" 'sent 5 bytes'
+	assert_equal "${stderr_lines[2]}" 'received 7 bytes'
+	assert_regex "${stderr_lines[3]}" "$(summary_re 5 7)"
+	# One -v: no chunk lines.
+	rm "$T/srv.port"
+	py_server srv
+	run --separate-stderr timeout 20 bash -c 'printf hello | "$SOCKCTL" connect -v 127.0.0.1 "$1"' _ "$PY_PORT"
+	assert_success
+	assert_equal "${#stderr_lines[@]}" 2
+}
+
+# --- closed standard descriptors ----------------------------------------------
+
+# The server sends "data\n", half-closes, and keeps what comes back in $T/got.
+data_then_listen() {
+	py srv <<'PY'
+s = listening()
+c, _ = s.accept()
+c.sendall(b"data\n")
+c.shutdown(socket.SHUT_WR)
+put("got", read_all(c))
+PY
+	py_server srv
+}
+
+@test "connect: with stdout closed, what the server sends is not echoed back to it" {
+	data_then_listen
+	run --separate-stderr timeout 20 bash -c '"$SOCKCTL" connect 127.0.0.1 "$1" </dev/null >&-' _ "$PY_PORT"
+	assert_success
+	assert_equal "$stderr" ''
+	reap "$PY_PID"
+	assert_equal "$(stat -c %s "$T/got")" 0
+}
+
+@test "connect: with stdin closed, the server's data is not sent back to it" {
+	# The server first waits for the client's EOF: stdin must be at EOF
+	# (/dev/null), not the socket itself waiting for the server.
+	py srv <<'PY'
+s = listening()
+c, _ = s.accept()
+put("got", read_all(c))
+c.sendall(b"data\n")
+PY
+	py_server srv
+	run --separate-stderr timeout 20 bash -c '"$SOCKCTL" connect 127.0.0.1 "$1" <&-' _ "$PY_PORT"
+	assert_success
+	assert_output 'data'
+	assert_equal "$stderr" ''
+	reap "$PY_PID"
+	assert_equal "$(stat -c %s "$T/got")" 0
+}
+
+@test "connect: -v with stderr closed writes no log line into the connection" {
+	data_then_listen
+	run timeout 20 bash -c '"$SOCKCTL" connect -v 127.0.0.1 "$1" </dev/null 2>&-' _ "$PY_PORT"
+	assert_success
+	assert_output 'data'
+	reap "$PY_PID"
+	assert_equal "$(stat -c %s "$T/got")" 0
 }

@@ -343,7 +343,8 @@ PY
 @test "relay: listen keeps sending stdin after the client half-closed (rule 3)" {
 	mkfifo "$T/in"
 	exec 5<>"$T/in"
-	start_server_in listen 127.0.0.1 0 <"$T/in" >"$T/out" 2>"$T/lerr" 5>&-
+	pipe_reader out
+	start_server_in listen 127.0.0.1 0 <"$T/in" >"$T/out.pipe" 2>"$T/lerr" 5>&-
 	py cli <<PY
 c = dial($PORT)
 c.sendall(b"request\n")
@@ -352,12 +353,10 @@ put("got", read_all(c))
 PY
 	printf 'early\n' >&5
 	py_bg cli
-	wait_for_file "$T/out"
-	# Give the listener time to read the client's EOF; it must stay.
-	sleep 0.5
+	# The listener read the client's EOF (it closed its stdout); it stays.
+	wait_for_file "$T/out.done" || fail "stdout not closed at the client's EOF"
 	kill -0 "$SERVER_PID"
 	printf 'late\n' >&5
-	sleep 0.2
 	printf 'later\n' >&5
 	exec 5>&-
 	reap "$SERVER_PID"
@@ -380,11 +379,12 @@ PY
 	py_server srv
 	mkfifo "$T/in"
 	exec 5<>"$T/in"
-	"$SOCKCTL" connect 127.0.0.1 "$PY_PORT" <"$T/in" >"$T/out" 2>"$T/cerr" 5>&- 3>&- &
+	pipe_reader out
+	"$SOCKCTL" connect 127.0.0.1 "$PY_PORT" <"$T/in" >"$T/out.pipe" 2>"$T/cerr" 5>&- 3>&- &
 	track $!
 	local cpid=$!
-	wait_for_file "$T/out"
-	sleep 0.5
+	# connect read the server's EOF (it closed its stdout); it stays.
+	wait_for_file "$T/out.done" || fail "stdout not closed at the server's EOF"
 	kill -0 "$cpid"
 	printf 'late\n' >&5
 	exec 5>&-
@@ -401,15 +401,17 @@ PY
 	mkdata b 1M
 	mkfifo "$T/lin" "$T/cin"
 	exec 5<>"$T/lin" 6<>"$T/cin"
-	start_server_in listen 127.0.0.1 0 <"$T/lin" >"$T/lout" 5>&- 6>&-
+	pipe_reader lout
+	start_server_in listen 127.0.0.1 0 <"$T/lin" >"$T/lout.pipe" 5>&- 6>&-
 	"$SOCKCTL" connect 127.0.0.1 "$PORT" <"$T/cin" >"$T/cout" 5>&- 6>&- 3>&- &
 	track $!
 	local cpid=$!
 	# The client ends its side first; the listener sends afterwards.
 	cat "$T/a" >&6
 	exec 6>&-
+	# The listener has it all and read the EOF (it closed its stdout).
+	wait_for_file "$T/lout.done" || fail "stdout not closed at the client's EOF"
 	wait_for_size "$T/lout" $((1024 * 1024))
-	sleep 0.3
 	kill -0 "$SERVER_PID"
 	kill -0 "$cpid"
 	cat "$T/b" >&5
@@ -527,7 +529,9 @@ PY
 		kill -0 "$lpid" 2>/dev/null || break
 		sleep 0.02
 	done
-	! kill -0 "$lpid" 2>/dev/null || fail "listen is still running"
+	if kill -0 "$lpid" 2>/dev/null; then
+		fail "listen is still running"
+	fi
 	kill "$(<"$T/sleep.pid")"
 	reap "$lpid"
 	assert_equal "$status" 0
@@ -730,14 +734,51 @@ PY
 	cmp "$T/expected" "$T/out"
 }
 
-@test "relay: -C on 1 MiB of random bytes expands every LF and nothing else" {
+@test "relay: -C on 1 MiB of random bytes expands every lone LF and nothing else" {
 	mkdata data 1M
-	"$PYTHON3" -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"\n", b"\r\n"))' \
+	# An LF that already follows a CR stays as it is (as with nc -C).
+	"$PYTHON3" -c 'import re, sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(re.sub(rb"(?<!\r)\n", b"\r\n", d))' \
 		"$T/data" "$T/expected"
 	start_server listen 127.0.0.1 0 </dev/null >"$T/out"
 	run timeout 20 bash -c 'cat "$T/data" | "$SOCKCTL" connect -C 127.0.0.1 "$1"' _ "$PORT"
 	assert_success
 	reap "$SERVER_PID"
+	cmp "$T/expected" "$T/out"
+}
+
+@test "relay: -C leaves a CRLF already in the input alone, byte for byte as nc -C" {
+	printf 'a\r\nb\nc\r\r\n\n\r' >"$T/in"
+	printf 'a\r\nb\r\nc\r\r\n\r\n\r' >"$T/expected"
+	start_server listen 127.0.0.1 0 </dev/null >"$T/out"
+	run timeout 20 "$SOCKCTL" connect -C 127.0.0.1 "$PORT" <"$T/in"
+	assert_success
+	reap "$SERVER_PID"
+	cmp "$T/expected" "$T/out"
+	# The same bytes as OpenBSD nc -C sends for the same input.
+	command -v nc >/dev/null || skip "no nc to compare with"
+	start_server listen 127.0.0.1 0 </dev/null >"$T/nc_out"
+	run timeout 20 nc -N -C 127.0.0.1 "$PORT" <"$T/in"
+	assert_success
+	reap "$SERVER_PID"
+	cmp "$T/nc_out" "$T/out"
+}
+
+@test "relay: -C: a CR that ends one read and the LF that starts the next stay CRLF" {
+	mkfifo "$T/in"
+	exec 5<>"$T/in"
+	start_server listen 127.0.0.1 0 </dev/null >"$T/out" 5>&-
+	"$SOCKCTL" connect -C 127.0.0.1 "$PORT" <"$T/in" 5>&- 3>&- &
+	local cpid=$!
+	track "$cpid"
+	printf 'a\r' >&5
+	# The listener has the CR: the LF comes in a later read.
+	wait_for_size "$T/out" 2 || fail "nothing arrived"
+	printf '\nb\n' >&5
+	exec 5>&-
+	reap "$cpid"
+	assert_equal "$status" 0
+	reap "$SERVER_PID"
+	printf 'a\r\nb\r\n' >"$T/expected"
 	cmp "$T/expected" "$T/out"
 }
 

@@ -169,3 +169,16 @@ wait_for_line() {
 	done
 	return 1
 }
+
+# pipe_reader NAME: makes the FIFO $T/NAME.pipe and reads it in the
+# background into $T/NAME, like the next command of a pipeline;
+# $T/NAME.done appears once it has read EOF, i.e. once every writer has
+# closed the pipe.  Start it before the writer, which opens the FIFO.
+pipe_reader() {
+	mkfifo "$T/$1.pipe"
+	{
+		cat "$T/$1.pipe" >"$T/$1"
+		echo done >"$T/$1.done"
+	} </dev/null 3>&- 5>&- 6>&- &
+	track $!
+}
