@@ -533,6 +533,81 @@ EOF
 	kill -0 "$SERVER_PID" || fail "the room is not running"
 }
 
+@test "chat: a full-speed sender: both readers, one slow, get all 800 lines in order; a non-reader is cut" {
+	room -v
+	chatpy <<'EOF'
+import threading
+a, b, s, z = members("absz")        # z reads its welcome, then nothing more
+N = 800
+got = {"b": [], "s": []}
+
+def reader(c, pause):
+    # Whole lines, up to a-done; s sleeps 20 ms before each read.
+    deadline = time.monotonic() + 60
+    while True:
+        while c.lines:
+            l = c.lines.popleft()
+            got[c.name].append(l)
+            if l == b"<user1> a-done":
+                return
+        if c.ended is not None or time.monotonic() > deadline:
+            got[c.name].append(None)
+            return
+        if pause:
+            time.sleep(pause)
+        c._fill(deadline)
+
+t0 = time.monotonic()
+rb = threading.Thread(target=reader, args=(b, 0), daemon=True)
+rs = threading.Thread(target=reader, args=(s, 0.02), daemon=True)
+rb.start()
+rs.start()
+# 800 lines of 4000 bytes, 3.2 MB, as fast as the room takes them.
+a.put(b"".join(("a%03d " % i + "x" * 3995 + "\n").encode()
+               for i in range(N)) + b"a-done\n")
+for t in (rb, rs):
+    t.join(60)
+elapsed = time.monotonic() - t0
+want = [("<user1> a%03d " % i + "x" * 3995).encode() for i in range(N)]
+want.append(b"<user1> a-done")
+for name in ("b", "s"):
+    lines = got[name]
+    check(None not in lines, "%s: a read timed out or met EOF" % name)
+    said = [l for l in lines if l.startswith(b"<user1> ")]
+    check(said == want, "%s: %d of %d lines, in order: %s" %
+          (name, len(said), len(want), said == want[:len(said)]))
+    say(name, ": every one of the %d lines, in order" % N)
+    for l in lines:
+        if not l.startswith(b"<user1> "):
+            say(name, ": ", l)
+check(elapsed < 30, "took %.1f s" % elapsed)
+data = z.read_all(timeout=10)
+check(data is not None, "z is still connected")
+check(len(data) < 2000000, "z got %d bytes before its EOF" % len(data))
+say("z: cut off (", z.ended, ")")
+a.get()
+a.sync()
+b.sync()
+s.sync()
+EOF
+	saw <<'EOF'
+b: every one of the 800 lines, in order
+b: * user4 left (too slow)
+s: every one of the 800 lines, in order
+s: * user4 left (too slow)
+z: cut off (EOF)
+a: * user4 left (too slow)
+a: * users: user1, user2, user3
+b: * users: user1, user2, user3
+s: * users: user1, user2, user3
+EOF
+	run grep -cxF "user4 left (too slow)" "$T/room.err"
+	assert_output 1
+	run grep -c "too slow" "$T/room.err"
+	assert_output 1
+	kill -0 "$SERVER_PID" || fail "the room is not running"
+}
+
 @test "chat: a stalled client under 1 MiB holds nobody up and loses nothing" {
 	room
 	chatpy <<'EOF'
