@@ -54,9 +54,9 @@ struct client {
 	char		 addr[NI_MAXHOST + 16];
 	struct buf	 in;
 	int		 discarding;	/* dropping the rest of a long line */
-	int		 in_eof;	/* read EOF; lines may still be in `in` */
+	int		 in_eof;	/* read EOF; lines may be left */
 	int		 paused;	/* on room->paused: input on hold */
-	int		 detached;	/* paused and out of the loop (HUP/ERR) */
+	int		 detached;	/* paused, out of the loop (HUP) */
 	struct buf	 out;
 	size_t		 out_off;
 	long long	 progress;	/* when it last took output */
@@ -80,7 +80,7 @@ struct room {
 	struct client_list dirty;	/* have output to flush */
 	struct client_list paused;	/* input on hold, oldest first */
 	int		 congested;	/* a reader is far behind: hold input */
-	struct loop_timer stall_timer;	/* when such a reader counts as stalled */
+	struct loop_timer stall_timer;	/* when such a reader stalls */
 	long long	 ndead;		/* closed, still in clients */
 	long long	 nclients;
 	long long	 max_conns;

@@ -1,7 +1,8 @@
 /*
  * Line cleaning for the chat room, unit-tested in tests/unit/test-text.c.
- * Terminal control characters are dropped (so nobody can move another
- * user's cursor or clear their screen), and bytes that are not UTF-8 are
+ * Terminal control characters are dropped, C0 and C1 alike (so nobody can
+ * move another user's cursor or clear their screen: U+009B is CSI to a
+ * terminal that takes 8-bit controls), and bytes that are not UTF-8 are
  * replaced by U+FFFD so every relayed line is valid text.
  */
 #include <stddef.h>
@@ -30,6 +31,13 @@ utf8_seqlen(const unsigned char *s, size_t len)
 	if (n > len || !fmt_utf8_valid(s, n))
 		return (0);
 	return (n);
+}
+
+/* Whether the UTF-8 sequence at s of n bytes is a C1 control. */
+int
+text_is_c1(const unsigned char *s, size_t n)
+{
+	return (n == 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f);
 }
 
 /*
@@ -72,6 +80,10 @@ text_clean(struct buf *out, const char *p, size_t len)
 			if (buf_add(out, "\xef\xbf\xbd", 3) == -1)
 				return (-1);
 			i++;
+			continue;
+		}
+		if (text_is_c1(s + i, n)) {
+			i += n;
 			continue;
 		}
 		if (buf_add(out, s + i, n) == -1)

@@ -14,6 +14,7 @@
 
 size_t	text_cut(const char *, size_t, size_t);
 int	text_clean(struct buf *, const char *, size_t);
+int	text_is_c1(const unsigned char *, size_t);
 int	text_valid_nick(const char *, size_t);
 
 #endif /* TEXT_H */

@@ -304,6 +304,20 @@ EOF
 	room_ok
 }
 
+@test "chat: C1 controls (U+0080-U+009F, U+009B CSI among them) are removed like C0 ones" {
+	room
+	chatpy <<'EOF'
+a, b = members("ab")
+a.put("\u009b2J\u009b31mred\u0085 \u0080x\u009f \u00a0nbsp caf\u00e9\n")
+say("b: ", repr(b.line(show=False)))
+quiet(a, b)
+EOF
+	saw <<'EOF'
+b: b'<user1> 2J31mred x \xc2\xa0nbsp caf\xc3\xa9'
+EOF
+	room_ok
+}
+
 @test "chat: invalid UTF-8 bytes become U+FFFD, a sequence split across writes does not" {
 	room
 	chatpy <<'EOF'

@@ -1,8 +1,8 @@
 /*
  * Unit tests of the chat room's pure text handling in src/text.h:
  * text_cut (where a long line is cut without splitting a UTF-8 sequence),
- * text_clean (control characters dropped, invalid UTF-8 replaced by
- * U+FFFD) and text_valid_nick (the /nick rules).  Every function is driven
+ * text_clean (C0 and C1 control characters dropped, invalid UTF-8
+ * replaced by U+FFFD) and text_valid_nick (the /nick rules).  Every function is driven
  * by a table of byte strings with explicit lengths, so NUL bytes and
  * invalid sequences can be written down.
  */
@@ -152,6 +152,19 @@ static const struct clean_case clean_cases[] = {
 	    B("]0;pwned!") },
 	{ "space and tilde kept",	B(" ~"),	B(" ~") },
 
+	/* C1 controls (U+0080-U+009F) are dropped like C0 ones. */
+	{ "U+0080, lowest C1",		B("a\xc2\x80" "b"), B("ab") },
+	{ "U+0085 NEL",			B("a\xc2\x85" "b"), B("ab") },
+	{ "U+009B CSI sequence",	B("\xc2\x9b" "2J\xc2\x9b" "31mred"),
+	    B("2J31mred") },
+	{ "U+009D OSC title",		B("\xc2\x9d" "0;pwned\xc2\x9c!"),
+	    B("0;pwned!") },
+	{ "U+009F, highest C1",		B("\xc2\x9f"),	B("") },
+	{ "U+00A0 after C1 kept",	B("\xc2\x9f\xc2\xa0"), B("\xc2\xa0") },
+	{ "U+00C2 then ASCII kept",	B("\xc3\x82" "x"),	B("\xc3\x82" "x") },
+	{ "raw 0x9b byte is U+FFFD",	B("a\x9b" "b"),	B("a" FFFD "b") },
+	{ "C1 lead alone is U+FFFD",	B("\xc2" "x"),	B(FFFD "x") },
+
 	/* Valid UTF-8 passes unchanged. */
 	{ "2-byte",			B("caf\xc3\xa9"), B("caf\xc3\xa9") },
 	{ "3-byte",			B("\xe2\x98\x95"), B("\xe2\x98\x95") },
@@ -164,7 +177,7 @@ static const struct clean_case clean_cases[] = {
 	    "\xf0\x9f\x98\x80"),
 	    B("caf\xc3\xa9 \xe2\x98\x95 \xe6\x97\xa5\xe6\x9c\xac "
 	    "\xf0\x9f\x98\x80") },
-	{ "U+0080, lowest 2-byte",	B("\xc2\x80"),	B("\xc2\x80") },
+	{ "U+00A0, lowest kept 2-byte",	B("\xc2\xa0"),	B("\xc2\xa0") },
 	{ "U+07FF, highest 2-byte",	B("\xdf\xbf"),	B("\xdf\xbf") },
 	{ "U+0800, lowest 3-byte",	B("\xe0\xa0\x80"), B("\xe0\xa0\x80") },
 	{ "U+D7FF, below surrogates",	B("\xed\x9f\xbf"), B("\xed\x9f\xbf") },
