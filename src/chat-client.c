@@ -23,6 +23,7 @@
 #include "log.h"
 
 #define PROMPT	"> "
+#define SEND_ERR_MS	2000	/* after a failed send, the room's last words */
 
 /* Terminal state restored on every exit path, signals included. */
 static struct termios	saved_tio;
@@ -79,19 +80,28 @@ struct client {
 	int		 esc;		/* inside a terminal escape sequence */
 	int		 got_any;	/* the room has said something */
 	int		 full;		/* ...and it was "* room is full" */
+	int		 send_err;	/* errno of a failed send, or 0 */
 };
 
-/* Sends one line; notices a typed /quit. */
-static int
+/*
+ * Sends one line; notices a typed /quit.  A failed send ends the input
+ * but is not reported yet: the room may have said why it closed (a full
+ * room does), and that is read and shown first.
+ */
+static void
 send_line(struct client *c, const char *p, size_t len)
 {
+	if (c->send_err != 0)
+		return;
 	/* The room takes "/quit" with any text after it as well. */
 	if (len >= 5 && memcmp(p, "/quit", 5) == 0 &&
 	    (len == 5 || p[5] == ' '))
 		c->quit_sent = 1;
-	if (io_write_all(c->fd, p, len) == -1 || io_write_all(c->fd, "\n", 1) == -1)
-		return (-1);
-	return (0);
+	if (io_write_all(c->fd, p, len) == -1 ||
+	    io_write_all(c->fd, "\n", 1) == -1) {
+		c->send_err = errno;
+		c->stdin_done = 1;
+	}
 }
 
 static void
@@ -125,9 +135,9 @@ tty_key(struct client *c, unsigned char k)
 	case '\n':
 		/* What you sent stays on screen; the room does not echo it. */
 		(void)io_write_all(STDOUT_FILENO, "\r\n", 2);
-		if (c->in.len > 0 && send_line(c, c->in.p, c->in.len) == -1)
-			return (-1);
-		if (c->quit_sent) {
+		if (c->in.len > 0)
+			send_line(c, c->in.p, c->in.len);
+		if (c->quit_sent || c->send_err != 0) {
 			c->stdin_done = 1;
 			c->in.len = 0;
 			return (0);
@@ -172,7 +182,7 @@ tty_key(struct client *c, unsigned char k)
 	return (0);
 }
 
-/* Reads stdin; -1 on a send failure. */
+/* Reads stdin and sends what is whole; -1 if stdin fails. */
 static int
 read_stdin(struct client *c)
 {
@@ -185,7 +195,7 @@ read_stdin(struct client *c)
 		return (errno == EINTR || errno == EAGAIN ? 0 : -1);
 	if (n == 0) {
 		if (!c->tty && c->in.len > 0)
-			(void)send_line(c, c->in.p, c->in.len);
+			send_line(c, c->in.p, c->in.len);
 		c->in.len = 0;
 		c->stdin_done = 1;
 		return (0);
@@ -200,13 +210,13 @@ read_stdin(struct client *c)
 		return (-1);
 	p = c->in.p;
 	left = c->in.len;
-	while (!c->quit_sent && (nl = memchr(p, '\n', left)) != NULL) {
-		if (send_line(c, p, (size_t)(nl - p)) == -1)
-			return (-1);
+	while (!c->stdin_done && !c->quit_sent &&
+	    (nl = memchr(p, '\n', left)) != NULL) {
+		send_line(c, p, (size_t)(nl - p));
 		left -= (size_t)(nl - p) + 1;
 		p = nl + 1;
 	}
-	if (c->quit_sent) {
+	if (c->stdin_done || c->quit_sent) {
 		c->stdin_done = 1;
 		left = 0;
 	}
@@ -275,13 +285,12 @@ chat_client_run(const struct chat_client_conf *conf)
 	if (conf->nick != NULL) {
 		struct buf line = { 0 };
 
-		if (buf_printf(&line, "/nick %s", conf->nick) == -1 ||
-		    send_line(&c, line.p, line.len) == -1) {
-			log_err("send: %s", strerror(errno));
-			buf_free(&line);
+		if (buf_printf(&line, "/nick %s", conf->nick) == -1) {
+			log_err("%s", strerror(errno));
 			tty_restore();
 			return (EXIT_RUNTIME);
 		}
+		send_line(&c, line.p, line.len);
 		buf_free(&line);
 	}
 	if (c.tty)
@@ -294,15 +303,24 @@ chat_client_run(const struct chat_client_conf *conf)
 			pfd[nfd].fd = STDIN_FILENO;
 			pfd[nfd++].events = POLLIN;
 		}
-		if (poll(pfd, (nfds_t)nfd, -1) == -1) {
+		/*
+		 * After a failed send the connection is dead and the room's
+		 * last words are already here; the bound is for safety.
+		 */
+		if ((nfd = poll(pfd, (nfds_t)nfd, c.send_err != 0 ?
+		    SEND_ERR_MS : -1)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
-		if (nfd > 1 && pfd[1].revents != 0) {
+		if (nfd == 0) {
+			log_err("send: %s", strerror(c.send_err));
+			break;
+		}
+		if (!c.stdin_done && pfd[1].revents != 0) {
 			if (read_stdin(&c) == -1) {
-				log_err("send: %s", strerror(errno));
+				log_err("read from stdin: %s", strerror(errno));
 				break;
 			}
 			/* Leaving: the room sees our EOF and closes. */
@@ -331,7 +349,7 @@ chat_client_run(const struct chat_client_conf *conf)
 			log_err("the room is full");
 			break;
 		}
-		if (n == 0 && c.stdin_done) {
+		if (n == 0 && c.stdin_done && c.send_err == 0) {
 			status = 0;
 			break;
 		}

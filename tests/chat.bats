@@ -1299,6 +1299,37 @@ EOF
 	room_ok
 }
 
+@test "chat client: a full room from a script: its line, then exit 1 with the room's reason, not a send error" {
+	room --max-conns 1
+	chatpy_bg a <<'EOF'
+a = join("a")
+touch("a.ready")
+wait_file("done", 60)
+quiet(a)
+EOF
+	local pid=$BG_PID try
+	wait_for_file "$T/a.ready" || fail "a did not join"
+	# The room closes the connection with our first line unread, so its
+	# reset often beats our next write: several tries, two ways.
+	for ((try = 0; try < 5; try++)); do
+		run --separate-stderr timeout 20 "$SOCKCTL" chat -n bob \
+		    127.0.0.1 "$PORT" < <(printf 'hello\n')
+		assert_equal "$status" 1
+		assert_output "* room is full"
+		assert_equal "$stderr" "sockctl chat: the room is full"
+		run --separate-stderr timeout 20 "$SOCKCTL" chat \
+		    127.0.0.1 "$PORT" < <(yes hello | head -c 2000000)
+		assert_equal "$status" 1
+		assert_output "* room is full"
+		assert_equal "$stderr" "sockctl chat: the room is full"
+	done
+	echo done >"$T/done"
+	bg_saw "$pid" a <<'EOF'
+a: * welcome to the room, user1; /help lists the commands
+EOF
+	room_ok
+}
+
 # tm ARGS...: tmux on this test's own server.
 tm() {
 	tmux -S "$T/tmux.sock" "$@"
