@@ -4,8 +4,18 @@
  * edits the input line itself (non-canonical mode), so that a line that
  * arrives while someone is typing is printed above the prompt and the
  * partial input is drawn again below it, instead of being garbled.
+ *
+ * The input row never wraps: a line wider than the terminal scrolls
+ * horizontally, as in readline's horizontal-scroll-mode (its tail is
+ * shown after a '<'), so every redraw is "carriage return, the row, clear
+ * to the end of the line" and leaves no stale row behind.  A line that is
+ * sent is printed whole (the terminal wraps it) and stays on screen.  On
+ * SIGWINCH the row is drawn again for the new width; a terminal that
+ * reflowed the old row over several rows (tmux, VTE, kitty do) has those
+ * rows cleared first.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -21,13 +31,41 @@
 #include "chat.h"
 #include "io.h"
 #include "log.h"
+#include "text.h"
 
 #define PROMPT	"> "
+#define PROMPT_COLS	2
+#define NET_LINE_MAX	65536	/* shown in pieces past this */
 #define SEND_ERR_MS	2000	/* after a failed send, the room's last words */
 
 /* Terminal state restored on every exit path, signals included. */
 static struct termios	saved_tio;
 static int		tio_saved;
+
+/*
+ * SIGWINCH is blocked except inside ppoll(), so a resize is never missed
+ * between the check of the flag and the wait.
+ */
+static volatile sig_atomic_t winch;
+static sigset_t		poll_mask;
+
+static void
+on_winch(int sig)
+{
+	(void)sig;
+	winch = 1;
+}
+
+/* The terminal's width, or 80 if it does not say. */
+static size_t
+tty_cols(void)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == -1 || ws.ws_col == 0)
+		return (80);
+	return (ws.ws_col);
+}
 
 static void
 tty_restore(void)
@@ -49,6 +87,7 @@ tty_setup(void)
 {
 	struct termios	 t;
 	struct sigaction sa;
+	sigset_t	 block;
 
 	if (tcgetattr(STDIN_FILENO, &saved_tio) == -1)
 		return (-1);
@@ -66,6 +105,13 @@ tty_setup(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = on_winch;
+	sigaction(SIGWINCH, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &block, &poll_mask) == -1)
+		return (-1);
+	sigdelset(&poll_mask, SIGWINCH);
 	return (0);
 }
 
@@ -75,8 +121,10 @@ struct client {
 	int		 stdin_done;	/* EOF or /quit: leaving */
 	int		 quit_sent;
 	struct buf	 in;		/* stdin bytes not yet a whole line */
-	struct buf	 net;		/* received bytes not yet a whole line */
+	struct buf	 net;		/* received, not yet a whole line */
 	struct buf	 screen;
+	size_t		 cols;		/* the terminal's width */
+	size_t		 drawn;		/* columns the input row takes */
 	int		 esc;		/* inside a terminal escape sequence */
 	int		 got_any;	/* the room has said something */
 	int		 full;		/* ...and it was "* room is full" */
@@ -104,16 +152,79 @@ send_line(struct client *c, const char *p, size_t len)
 	}
 }
 
+/*
+ * Appends the input row, from its first column: the prompt and as much of
+ * the input's tail as fits, after a '<' if the head is out of view.  The
+ * last column stays free, so the cursor never waits there to wrap.
+ */
+static int
+input_row(struct client *c, struct buf *s)
+{
+	size_t	avail, start, width;
+
+	avail = c->cols > PROMPT_COLS + 2 ? c->cols - PROMPT_COLS - 1 : 1;
+	if (buf_add(s, PROMPT, PROMPT_COLS) == -1)
+		return (-1);
+	c->drawn = PROMPT_COLS;
+	start = text_tail(c->in.p, c->in.len, avail, &width);
+	if (start > 0) {
+		start = text_tail(c->in.p, c->in.len, avail - 1, &width);
+		if (buf_addc(s, '<') == -1)
+			return (-1);
+		c->drawn++;
+	}
+	c->drawn += width;
+	return (text_display(s, c->in.p + start, c->in.len - start));
+}
+
 static void
 redraw(struct client *c)
 {
 	struct buf	*s = &c->screen;
 
 	s->len = 0;
-	if (buf_add(s, "\r\033[K" PROMPT, 3 + 1 + sizeof(PROMPT) - 1) == -1 ||
-	    buf_add(s, c->in.p, c->in.len) == -1)
+	if (buf_addc(s, '\r') == -1 || input_row(c, s) == -1 ||
+	    buf_add(s, "\033[K", 3) == -1)
 		return;
 	(void)io_write_all(STDOUT_FILENO, s->p, s->len);
+}
+
+/*
+ * After a resize.  A terminal that reflows (tmux, VTE, kitty) has spread
+ * an input row wider than the new width over several rows, the cursor on
+ * the last: go up to the first, clear to the end of the screen, draw.
+ */
+static void
+tty_resize(struct client *c)
+{
+	struct buf	*s = &c->screen;
+	size_t		 cols, up;
+
+	winch = 0;
+	cols = tty_cols();
+	up = c->drawn > 0 ? (c->drawn - 1) / cols : 0;
+	s->len = 0;
+	if (up > 0 && buf_printf(s, "\033[%zuA", up) == -1)
+		return;
+	c->cols = cols;
+	if (buf_add(s, "\r\033[J", 4) == -1 || input_row(c, s) == -1)
+		return;
+	(void)io_write_all(STDOUT_FILENO, s->p, s->len);
+}
+
+/* Enter: the whole line stays on screen, wrapped by the terminal. */
+static void
+tty_sent(struct client *c)
+{
+	struct buf	*s = &c->screen;
+
+	s->len = 0;
+	if (buf_add(s, "\r\033[K" PROMPT, 4 + PROMPT_COLS) == -1 ||
+	    text_display(s, c->in.p, c->in.len) == -1 ||
+	    buf_add(s, "\r\n", 2) == -1)
+		return;
+	(void)io_write_all(STDOUT_FILENO, s->p, s->len);
+	c->drawn = 0;
 }
 
 /* Terminal mode: one key at a time. */
@@ -134,7 +245,7 @@ tty_key(struct client *c, unsigned char k)
 	case '\r':
 	case '\n':
 		/* What you sent stays on screen; the room does not echo it. */
-		(void)io_write_all(STDOUT_FILENO, "\r\n", 2);
+		tty_sent(c);
 		if (c->in.len > 0)
 			send_line(c, c->in.p, c->in.len);
 		if (c->quit_sent || c->send_err != 0) {
@@ -227,15 +338,15 @@ read_stdin(struct client *c)
 
 /*
  * Prints what the room sent.  On a terminal, whole lines are printed
- * above the prompt with control characters removed; on a pipe, bytes pass
- * through as they are.
+ * above the prompt as text_display() draws them (control characters
+ * removed); on a pipe, bytes pass through as they are.
  */
 static int
 show(struct client *c, const char *p, size_t len)
 {
 	struct buf	*s = &c->screen;
 	char		*nl;
-	size_t		 i, left;
+	size_t		 n, left;
 
 	if (!c->got_any) {
 		c->got_any = 1;
@@ -250,20 +361,22 @@ show(struct client *c, const char *p, size_t len)
 		return (-1);
 	p = c->net.p;
 	left = c->net.len;
-	while ((nl = memchr(p, '\n', left)) != NULL) {
-		for (i = 0; p + i < nl; i++)
-			if ((unsigned char)p[i] >= 0x20 && p[i] != 0x7f)
-				if (buf_addc(s, p[i]) == -1)
-					return (-1);
-		if (buf_add(s, "\r\n", 2) == -1)
+	for (;;) {
+		/* A room that never ends its line does not fill memory. */
+		if ((nl = memchr(p, '\n', left)) == NULL &&
+		    left <= NET_LINE_MAX)
+			break;
+		n = nl != NULL ? (size_t)(nl - p) : left;
+		if (text_display(s, p, n) == -1 || buf_add(s, "\r\n", 2) == -1)
 			return (-1);
-		left -= (size_t)(nl - p) + 1;
-		p = nl + 1;
+		if (nl != NULL)
+			n++;
+		left -= n;
+		p += n;
 	}
 	memmove(c->net.p, p, left);
 	c->net.len = left;
-	if (buf_add(s, PROMPT, sizeof(PROMPT) - 1) == -1 ||
-	    buf_add(s, c->in.p, c->in.len) == -1)
+	if (input_row(c, s) == -1 || buf_add(s, "\033[K", 3) == -1)
 		return (-1);
 	return (io_write_all(STDOUT_FILENO, s->p, s->len));
 }
@@ -273,6 +386,7 @@ chat_client_run(const struct chat_client_conf *conf)
 {
 	struct client	 c;
 	struct pollfd	 pfd[2];
+	struct timespec	 bound;
 	char		 chunk[65536];
 	ssize_t		 n;
 	int		 nfd, status = EXIT_RUNTIME;
@@ -282,6 +396,9 @@ chat_client_run(const struct chat_client_conf *conf)
 	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	if (c.tty && tty_setup() == -1)
 		c.tty = 0;
+	c.cols = c.tty ? tty_cols() : 80;
+	bound.tv_sec = SEND_ERR_MS / 1000;
+	bound.tv_nsec = (SEND_ERR_MS % 1000) * 1000000L;
 	if (conf->nick != NULL) {
 		struct buf line = { 0 };
 
@@ -296,6 +413,8 @@ chat_client_run(const struct chat_client_conf *conf)
 	if (c.tty)
 		redraw(&c);
 	for (;;) {
+		if (c.tty && winch)
+			tty_resize(&c);
 		nfd = 0;
 		pfd[nfd].fd = c.fd;
 		pfd[nfd++].events = POLLIN;
@@ -307,8 +426,8 @@ chat_client_run(const struct chat_client_conf *conf)
 		 * After a failed send the connection is dead and the room's
 		 * last words are already here; the bound is for safety.
 		 */
-		if ((nfd = poll(pfd, (nfds_t)nfd, c.send_err != 0 ?
-		    SEND_ERR_MS : -1)) == -1) {
+		if ((nfd = ppoll(pfd, (nfds_t)nfd, c.send_err != 0 ? &bound :
+		    NULL, c.tty ? &poll_mask : NULL)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));

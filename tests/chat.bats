@@ -1402,6 +1402,140 @@ EOF
 	room_ok
 }
 
+# screen: the text of the chat pane from the start of its history (a
+# resize may move rows there), trailing blanks trimmed from each row
+# (erased cells are blanks too).
+screen() {
+	tm capture-pane -p -S - -t chat
+}
+
+# wait_for_screen TEXT [X,Y | X]: polls until the pane shows exactly
+# TEXT; then the cursor is at column X (and row Y of the visible part).
+wait_for_screen() {
+	local i fmt='#{cursor_x},#{cursor_y}'
+	for ((i = 0; i < WAIT_LIMIT * 50; i++)); do
+		[[ $(screen) == "$1" ]] && break
+		sleep 0.02
+	done
+	assert_equal "$(screen)" "$1"
+	if [[ -n ${2:-} ]]; then
+		[[ $2 == *,* ]] || fmt='#{cursor_x}'
+		run tm display-message -p -t chat "$fmt"
+		assert_output "$2"
+	fi
+}
+
+@test "chat client: on a terminal, a line wider than the window scrolls in one row through arrivals, resizes and ^U" {
+	command -v tmux >/dev/null || skip "tmux is not installed"
+	room
+	chatpy_bg a <<'EOF'
+a = join("a")
+touch("a.ready")
+a.get(2)
+wait_file("typed")
+a.put("incoming while typing\n")
+wait_file("resized")
+a.put("incoming after the resize\n")
+a.get(3)
+EOF
+	local pid=$BG_PID L M w="* welcome to the room, user2$WELCOME"
+	wait_for_file "$T/a.ready" || fail "a did not join"
+	L=$(printf '%s' {0..9}{0..9}{0..1})	# 200 characters
+	L=${L:0:200}
+	M=${L}XYZ
+	[[ ${#L} == 200 ]] || fail "L has ${#L} characters"
+	printf 'set -g status off\n' >"$T/tmux.conf"
+	tm -f "$T/tmux.conf" new-session -d -s chat -x 80 -y 24 \
+	    sh -c '"$@"; echo $? >"$0"' "$T/tty.rc" \
+	    "$SOCKCTL" chat -n tom 127.0.0.1 "$PORT" 3>&- 4>&-
+	track "$(tm display-message -p -t chat '#{pid}')"
+	wait_for_screen "$w
+* user2 is now known as tom
+>" 2,2
+	# 200 characters on an 80-column window: one row, "> <" and the
+	# last 76 of them, the cursor in column 79.
+	tm send-keys -t chat -l "$L"
+	wait_for_screen "$w
+* user2 is now known as tom
+> <${L:124}" 79,2
+	# A line arrives: above the prompt, the row drawn again below it.
+	echo typed >"$T/typed"
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+> <${L:124}" 79,3
+	tm send-keys -t chat -l XYZ
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+> <${M:127}" 79,3
+	# Shrinking to 40 columns: tmux reflows what is above; the row is
+	# drawn for 40 columns with nothing of the old one left over.
+	tm resize-window -t chat -x 40 -y 24
+	wait_for_screen "${w:0:40}
+${w:40}
+* user2 is now known as tom
+<user1> incoming while typing
+> <${M:167}" 39
+	echo resized >"$T/resized"
+	wait_for_screen "${w:0:40}
+${w:40}
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> <${M:167}" 39
+	tm resize-window -t chat -x 80 -y 24
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> <${M:127}" 79
+	# Enter: the whole line stays on screen, wrapped by the terminal.
+	tm send-keys -t chat Enter
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> ${M:0:78}
+${M:78:80}
+${M:158}
+>" 2
+	# ^U empties a long row too.
+	tm send-keys -t chat -l "$L"
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> ${M:0:78}
+${M:78:80}
+${M:158}
+> <${L:124}" 79
+	tm send-keys -t chat C-u
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> ${M:0:78}
+${M:78:80}
+${M:158}
+>" 2
+	tm send-keys -t chat -l 'bye'
+	tm send-keys -t chat Enter
+	tm send-keys -t chat -l '/quit'
+	tm send-keys -t chat Enter
+	wait_for_file "$T/tty.rc" || fail "the client did not exit"
+	assert_equal "$(cat "$T/tty.rc")" 0
+	bg_saw "$pid" a <<EOF
+a: * welcome to the room, user1; /help lists the commands
+a: * user2 joined
+a: * user2 is now known as tom
+a: <tom> $M
+a: <tom> bye
+a: * tom left
+EOF
+	room_ok
+}
+
 @test "chat client: on a terminal, the room closing mid-line gives one clean line, exit 1, and the terminal restored" {
 	command -v tmux >/dev/null || skip "tmux is not installed"
 	room
