@@ -667,7 +667,7 @@ client_input(struct client *c)
 		client_pause(c);
 		return;
 	}
-	if (!c->dead && c->in_eof)
+	if (!c->dead && c->in_eof && !c->eof)
 		client_leaving(c);
 }
 
@@ -723,7 +723,8 @@ client_cb(struct loop_fd *f, uint32_t ev)
 		settle_later(r);
 		return;
 	}
-	if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))
+	/* (EPOLLIN may come from a batch fetched before the pause.) */
+	if (!c->paused && (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		client_read(c);
 	if (!c->dead && (ev & EPOLLOUT))
 		flush_client(c);

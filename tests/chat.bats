@@ -622,6 +622,56 @@ EOF
 	kill -0 "$SERVER_PID" || fail "the room is not running"
 }
 
+@test "chat: a sender that half-closes right after a full-speed flood: every line is delivered, then it leaves" {
+	room
+	chatpy <<'EOF'
+import threading
+a, b, s = members("abs")
+N = 800
+got = {"b": [], "s": []}
+
+def reader(c, pause):
+    # Lines from user1, then the first other line; s pauses as it reads.
+    while True:
+        l = c.raw_line(timeout=30)
+        got[c.name].append(l)
+        if l is None or not l.startswith(b"<user1> "):
+            return
+        if pause and len(got[c.name]) % 16 == 0:
+            time.sleep(pause)
+
+rb = threading.Thread(target=reader, args=(b, 0), daemon=True)
+rs = threading.Thread(target=reader, args=(s, 0.02), daemon=True)
+rb.start()
+rs.start()
+a.put(b"".join(("a%03d " % i + "x" * 3995 + "\n").encode()
+               for i in range(N)))
+a.shut()
+for t in (rb, rs):
+    t.join(60)
+want = [("<user1> a%03d " % i + "x" * 3995).encode() for i in range(N)]
+for name in ("b", "s"):
+    lines = got[name]
+    check(lines and lines[-1] is not None, "%s: no line after %d" %
+          (name, len(lines)))
+    check(lines[:-1] == want, "%s: %d of %d lines, in order: %s" %
+          (name, len(lines) - 1, N, lines[:-1] == want[:len(lines) - 1]))
+    say(name, ": every one of the %d lines, in order, then" % N)
+    say(name, ": ", lines[-1])
+a.eof()
+b.sync()
+EOF
+	saw <<'EOF'
+b: every one of the 800 lines, in order, then
+b: * user1 left
+s: every one of the 800 lines, in order, then
+s: * user1 left
+a: EOF
+b: * users: user2, user3
+EOF
+	room_ok
+}
+
 @test "chat: a stalled client under 1 MiB holds nobody up and loses nothing" {
 	room
 	chatpy <<'EOF'
