@@ -6,7 +6,7 @@
  *
  * Flow control, as IRC servers pair send queues with flood control: a
  * client that reads never loses a line, however fast another sends, and
- * one that does not read never holds anybody up.
+ * one that does not read holds nobody up for more than STALL_MS.
  *  - While a client that is reading is more than QUEUE_HIGH behind, the
  *    room is congested: it reads nobody's input (back-pressure on every
  *    sender, through TCP) until each such client is within QUEUE_LOW.

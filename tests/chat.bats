@@ -1343,6 +1343,7 @@ EOF
 	assert_output "* room is full"
 	assert_equal "${#stderr_lines[@]}" 1
 	[[ $stderr == "sockctl chat: "* ]] || fail "stderr: $stderr"
+	assert_equal "$stderr" "sockctl chat: the room is full"
 	bg_saw "$pid" a <<'EOF'
 a: * welcome to the room, user1; /help lists the commands
 EOF
