@@ -163,7 +163,9 @@ round() {
 	pids+=("$load")
 	# Sample the room's memory until the load is done.
 	while kill -0 "$load" 2>/dev/null; do
-		if [ "$rss_idle" = 0 ] && grep -q '^ready=' "$T/load.out"; then
+		# (load.out appears once chatload has started.)
+		if [ "$rss_idle" = 0 ] &&
+		    grep -qs '^ready=' "$T/load.out"; then
 			rss_idle=$(status_kib "$room" VmRSS)
 			ticks0=$(cpu_ticks "$room")
 		fi

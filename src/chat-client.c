@@ -4,8 +4,18 @@
  * edits the input line itself (non-canonical mode), so that a line that
  * arrives while someone is typing is printed above the prompt and the
  * partial input is drawn again below it, instead of being garbled.
+ *
+ * The input row never wraps: a line wider than the terminal scrolls
+ * horizontally, as in readline's horizontal-scroll-mode (its tail is
+ * shown after a '<'), so every redraw is "carriage return, the row, clear
+ * to the end of the line" and leaves no stale row behind.  A line that is
+ * sent is printed whole (the terminal wraps it) and stays on screen.  On
+ * SIGWINCH the row is drawn again for the new width; a terminal that
+ * reflowed the old row over several rows (tmux, VTE, kitty do) has those
+ * rows cleared first.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -21,12 +31,41 @@
 #include "chat.h"
 #include "io.h"
 #include "log.h"
+#include "text.h"
 
 #define PROMPT	"> "
+#define PROMPT_COLS	2
+#define NET_LINE_MAX	65536	/* shown in pieces past this */
+#define SEND_ERR_MS	2000	/* after a failed send, the room's last words */
 
 /* Terminal state restored on every exit path, signals included. */
 static struct termios	saved_tio;
 static int		tio_saved;
+
+/*
+ * SIGWINCH is blocked except inside ppoll(), so a resize is never missed
+ * between the check of the flag and the wait.
+ */
+static volatile sig_atomic_t winch;
+static sigset_t		poll_mask;
+
+static void
+on_winch(int sig)
+{
+	(void)sig;
+	winch = 1;
+}
+
+/* The terminal's width, or 80 if it does not say. */
+static size_t
+tty_cols(void)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == -1 || ws.ws_col == 0)
+		return (80);
+	return (ws.ws_col);
+}
 
 static void
 tty_restore(void)
@@ -48,6 +87,7 @@ tty_setup(void)
 {
 	struct termios	 t;
 	struct sigaction sa;
+	sigset_t	 block;
 
 	if (tcgetattr(STDIN_FILENO, &saved_tio) == -1)
 		return (-1);
@@ -65,6 +105,13 @@ tty_setup(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = on_winch;
+	sigaction(SIGWINCH, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &block, &poll_mask) == -1)
+		return (-1);
+	sigdelset(&poll_mask, SIGWINCH);
 	return (0);
 }
 
@@ -74,24 +121,60 @@ struct client {
 	int		 stdin_done;	/* EOF or /quit: leaving */
 	int		 quit_sent;
 	struct buf	 in;		/* stdin bytes not yet a whole line */
-	struct buf	 net;		/* received bytes not yet a whole line */
+	struct buf	 net;		/* received, not yet a whole line */
 	struct buf	 screen;
+	size_t		 cols;		/* the terminal's width */
+	size_t		 drawn;		/* columns the input row takes */
 	int		 esc;		/* inside a terminal escape sequence */
 	int		 got_any;	/* the room has said something */
 	int		 full;		/* ...and it was "* room is full" */
+	int		 send_err;	/* errno of a failed send, or 0 */
 };
 
-/* Sends one line; notices a typed /quit. */
-static int
+/*
+ * Sends one line; notices a typed /quit.  A failed send ends the input
+ * but is not reported yet: the room may have said why it closed (a full
+ * room does), and that is read and shown first.
+ */
+static void
 send_line(struct client *c, const char *p, size_t len)
 {
+	if (c->send_err != 0)
+		return;
 	/* The room takes "/quit" with any text after it as well. */
 	if (len >= 5 && memcmp(p, "/quit", 5) == 0 &&
 	    (len == 5 || p[5] == ' '))
 		c->quit_sent = 1;
-	if (io_write_all(c->fd, p, len) == -1 || io_write_all(c->fd, "\n", 1) == -1)
+	if (io_write_all(c->fd, p, len) == -1 ||
+	    io_write_all(c->fd, "\n", 1) == -1) {
+		c->send_err = errno;
+		c->stdin_done = 1;
+	}
+}
+
+/*
+ * Appends the input row, from its first column: the prompt and as much of
+ * the input's tail as fits, after a '<' if the head is out of view.  The
+ * last column stays free, so the cursor never waits there to wrap.
+ */
+static int
+input_row(struct client *c, struct buf *s)
+{
+	size_t	avail, start, width;
+
+	avail = c->cols > PROMPT_COLS + 2 ? c->cols - PROMPT_COLS - 1 : 1;
+	if (buf_add(s, PROMPT, PROMPT_COLS) == -1)
 		return (-1);
-	return (0);
+	c->drawn = PROMPT_COLS;
+	start = text_tail(c->in.p, c->in.len, avail, &width);
+	if (start > 0) {
+		start = text_tail(c->in.p, c->in.len, avail - 1, &width);
+		if (buf_addc(s, '<') == -1)
+			return (-1);
+		c->drawn++;
+	}
+	c->drawn += width;
+	return (text_display(s, c->in.p + start, c->in.len - start));
 }
 
 static void
@@ -100,10 +183,48 @@ redraw(struct client *c)
 	struct buf	*s = &c->screen;
 
 	s->len = 0;
-	if (buf_add(s, "\r\033[K" PROMPT, 3 + 1 + sizeof(PROMPT) - 1) == -1 ||
-	    buf_add(s, c->in.p, c->in.len) == -1)
+	if (buf_addc(s, '\r') == -1 || input_row(c, s) == -1 ||
+	    buf_add(s, "\033[K", 3) == -1)
 		return;
 	(void)io_write_all(STDOUT_FILENO, s->p, s->len);
+}
+
+/*
+ * After a resize.  A terminal that reflows (tmux, VTE, kitty) has spread
+ * an input row wider than the new width over several rows, the cursor on
+ * the last: go up to the first, clear to the end of the screen, draw.
+ */
+static void
+tty_resize(struct client *c)
+{
+	struct buf	*s = &c->screen;
+	size_t		 cols, up;
+
+	winch = 0;
+	cols = tty_cols();
+	up = c->drawn > 0 ? (c->drawn - 1) / cols : 0;
+	s->len = 0;
+	if (up > 0 && buf_printf(s, "\033[%zuA", up) == -1)
+		return;
+	c->cols = cols;
+	if (buf_add(s, "\r\033[J", 4) == -1 || input_row(c, s) == -1)
+		return;
+	(void)io_write_all(STDOUT_FILENO, s->p, s->len);
+}
+
+/* Enter: the whole line stays on screen, wrapped by the terminal. */
+static void
+tty_sent(struct client *c)
+{
+	struct buf	*s = &c->screen;
+
+	s->len = 0;
+	if (buf_add(s, "\r\033[K" PROMPT, 4 + PROMPT_COLS) == -1 ||
+	    text_display(s, c->in.p, c->in.len) == -1 ||
+	    buf_add(s, "\r\n", 2) == -1)
+		return;
+	(void)io_write_all(STDOUT_FILENO, s->p, s->len);
+	c->drawn = 0;
 }
 
 /* Terminal mode: one key at a time. */
@@ -124,10 +245,10 @@ tty_key(struct client *c, unsigned char k)
 	case '\r':
 	case '\n':
 		/* What you sent stays on screen; the room does not echo it. */
-		(void)io_write_all(STDOUT_FILENO, "\r\n", 2);
-		if (c->in.len > 0 && send_line(c, c->in.p, c->in.len) == -1)
-			return (-1);
-		if (c->quit_sent) {
+		tty_sent(c);
+		if (c->in.len > 0)
+			send_line(c, c->in.p, c->in.len);
+		if (c->quit_sent || c->send_err != 0) {
 			c->stdin_done = 1;
 			c->in.len = 0;
 			return (0);
@@ -172,7 +293,7 @@ tty_key(struct client *c, unsigned char k)
 	return (0);
 }
 
-/* Reads stdin; -1 on a send failure. */
+/* Reads stdin and sends what is whole; -1 if stdin fails. */
 static int
 read_stdin(struct client *c)
 {
@@ -185,7 +306,7 @@ read_stdin(struct client *c)
 		return (errno == EINTR || errno == EAGAIN ? 0 : -1);
 	if (n == 0) {
 		if (!c->tty && c->in.len > 0)
-			(void)send_line(c, c->in.p, c->in.len);
+			send_line(c, c->in.p, c->in.len);
 		c->in.len = 0;
 		c->stdin_done = 1;
 		return (0);
@@ -200,13 +321,13 @@ read_stdin(struct client *c)
 		return (-1);
 	p = c->in.p;
 	left = c->in.len;
-	while (!c->quit_sent && (nl = memchr(p, '\n', left)) != NULL) {
-		if (send_line(c, p, (size_t)(nl - p)) == -1)
-			return (-1);
+	while (!c->stdin_done && !c->quit_sent &&
+	    (nl = memchr(p, '\n', left)) != NULL) {
+		send_line(c, p, (size_t)(nl - p));
 		left -= (size_t)(nl - p) + 1;
 		p = nl + 1;
 	}
-	if (c->quit_sent) {
+	if (c->stdin_done || c->quit_sent) {
 		c->stdin_done = 1;
 		left = 0;
 	}
@@ -217,15 +338,15 @@ read_stdin(struct client *c)
 
 /*
  * Prints what the room sent.  On a terminal, whole lines are printed
- * above the prompt with control characters removed; on a pipe, bytes pass
- * through as they are.
+ * above the prompt as text_display() draws them (control characters
+ * removed); on a pipe, bytes pass through as they are.
  */
 static int
 show(struct client *c, const char *p, size_t len)
 {
 	struct buf	*s = &c->screen;
 	char		*nl;
-	size_t		 i, left;
+	size_t		 n, left;
 
 	if (!c->got_any) {
 		c->got_any = 1;
@@ -240,20 +361,22 @@ show(struct client *c, const char *p, size_t len)
 		return (-1);
 	p = c->net.p;
 	left = c->net.len;
-	while ((nl = memchr(p, '\n', left)) != NULL) {
-		for (i = 0; p + i < nl; i++)
-			if ((unsigned char)p[i] >= 0x20 && p[i] != 0x7f)
-				if (buf_addc(s, p[i]) == -1)
-					return (-1);
-		if (buf_add(s, "\r\n", 2) == -1)
+	for (;;) {
+		/* A room that never ends its line does not fill memory. */
+		if ((nl = memchr(p, '\n', left)) == NULL &&
+		    left <= NET_LINE_MAX)
+			break;
+		n = nl != NULL ? (size_t)(nl - p) : left;
+		if (text_display(s, p, n) == -1 || buf_add(s, "\r\n", 2) == -1)
 			return (-1);
-		left -= (size_t)(nl - p) + 1;
-		p = nl + 1;
+		if (nl != NULL)
+			n++;
+		left -= n;
+		p += n;
 	}
 	memmove(c->net.p, p, left);
 	c->net.len = left;
-	if (buf_add(s, PROMPT, sizeof(PROMPT) - 1) == -1 ||
-	    buf_add(s, c->in.p, c->in.len) == -1)
+	if (input_row(c, s) == -1 || buf_add(s, "\033[K", 3) == -1)
 		return (-1);
 	return (io_write_all(STDOUT_FILENO, s->p, s->len));
 }
@@ -263,6 +386,7 @@ chat_client_run(const struct chat_client_conf *conf)
 {
 	struct client	 c;
 	struct pollfd	 pfd[2];
+	struct timespec	 bound;
 	char		 chunk[65536];
 	ssize_t		 n;
 	int		 nfd, status = EXIT_RUNTIME;
@@ -272,21 +396,25 @@ chat_client_run(const struct chat_client_conf *conf)
 	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	if (c.tty && tty_setup() == -1)
 		c.tty = 0;
+	c.cols = c.tty ? tty_cols() : 80;
+	bound.tv_sec = SEND_ERR_MS / 1000;
+	bound.tv_nsec = (SEND_ERR_MS % 1000) * 1000000L;
 	if (conf->nick != NULL) {
 		struct buf line = { 0 };
 
-		if (buf_printf(&line, "/nick %s", conf->nick) == -1 ||
-		    send_line(&c, line.p, line.len) == -1) {
-			log_err("send: %s", strerror(errno));
-			buf_free(&line);
+		if (buf_printf(&line, "/nick %s", conf->nick) == -1) {
+			log_err("%s", strerror(errno));
 			tty_restore();
 			return (EXIT_RUNTIME);
 		}
+		send_line(&c, line.p, line.len);
 		buf_free(&line);
 	}
 	if (c.tty)
 		redraw(&c);
 	for (;;) {
+		if (c.tty && winch)
+			tty_resize(&c);
 		nfd = 0;
 		pfd[nfd].fd = c.fd;
 		pfd[nfd++].events = POLLIN;
@@ -294,15 +422,24 @@ chat_client_run(const struct chat_client_conf *conf)
 			pfd[nfd].fd = STDIN_FILENO;
 			pfd[nfd++].events = POLLIN;
 		}
-		if (poll(pfd, (nfds_t)nfd, -1) == -1) {
+		/*
+		 * After a failed send the connection is dead and the room's
+		 * last words are already here; the bound is for safety.
+		 */
+		if ((nfd = ppoll(pfd, (nfds_t)nfd, c.send_err != 0 ? &bound :
+		    NULL, c.tty ? &poll_mask : NULL)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
-		if (nfd > 1 && pfd[1].revents != 0) {
+		if (nfd == 0) {
+			log_err("send: %s", strerror(c.send_err));
+			break;
+		}
+		if (!c.stdin_done && pfd[1].revents != 0) {
 			if (read_stdin(&c) == -1) {
-				log_err("send: %s", strerror(errno));
+				log_err("read from stdin: %s", strerror(errno));
 				break;
 			}
 			/* Leaving: the room sees our EOF and closes. */
@@ -331,7 +468,7 @@ chat_client_run(const struct chat_client_conf *conf)
 			log_err("the room is full");
 			break;
 		}
-		if (n == 0 && c.stdin_done) {
+		if (n == 0 && c.stdin_done && c.send_err == 0) {
 			status = 0;
 			break;
 		}

@@ -2,9 +2,19 @@
  * The chat room: one process, one epoll loop, every client non-blocking
  * with its own input line buffer and its own bounded output queue.  Input
  * is framed per line (never per read), so a line sent in pieces arrives as
- * one message.  Output that a client does not read piles up only in that
- * client's queue; past CHAT_QUEUE_MAX the client is cut off, so one
- * stalled reader never holds anybody else up.
+ * one message.
+ *
+ * Flow control, as IRC servers pair send queues with flood control: a
+ * client that reads never loses a line, however fast another sends, and
+ * one that does not read holds nobody up for more than STALL_MS.
+ *  - While a client that is reading is more than QUEUE_HIGH behind, the
+ *    room is congested: it reads nobody's input (back-pressure on every
+ *    sender, through TCP) until each such client is within QUEUE_LOW.
+ *  - A client that took nothing for STALL_MS while output waited for it
+ *    is not reading: it holds nobody back, its queue grows, and past
+ *    CHAT_QUEUE_MAX it is cut off as too slow.
+ * So a reading client's queue stays near QUEUE_HIGH, any other's below
+ * CHAT_QUEUE_MAX, and the room's memory is bounded by the client count.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -33,6 +43,9 @@
 #define READ_CHUNK	65536
 #define SNDBUF		(64 * 1024)
 #define DRAIN_MS	5000	/* a half-closed client's queue, at most */
+#define QUEUE_HIGH	(512 * 1024)	/* a reader this far behind... */
+#define QUEUE_LOW	(256 * 1024)	/* ...holds input until this close */
+#define STALL_MS	1000	/* a reader that took nothing for this long */
 
 struct room;
 
@@ -43,8 +56,12 @@ struct client {
 	char		 addr[NI_MAXHOST + 16];
 	struct buf	 in;
 	int		 discarding;	/* dropping the rest of a long line */
+	int		 in_eof;	/* read EOF; lines may be left */
+	int		 paused;	/* on room->paused: input on hold */
+	int		 detached;	/* paused, out of the loop (HUP) */
 	struct buf	 out;
 	size_t		 out_off;
+	long long	 progress;	/* when it last took output */
 	int		 dirty;		/* queued on room->dirty */
 	int		 dead;		/* closed; announced and freed by settle() */
 	int		 eof;		/* sent EOF: close once its queue is sent */
@@ -53,6 +70,7 @@ struct client {
 	const char	*why;		/* for the "left" notice */
 	TAILQ_ENTRY(client) entry;
 	TAILQ_ENTRY(client) dirty_entry;
+	TAILQ_ENTRY(client) pause_entry;
 };
 
 TAILQ_HEAD(client_list, client);
@@ -62,6 +80,9 @@ struct room {
 	struct loop_fd	 listener;
 	struct client_list clients;
 	struct client_list dirty;	/* have output to flush */
+	struct client_list paused;	/* input on hold, oldest first */
+	int		 congested;	/* a reader is far behind: hold input */
+	struct loop_timer stall_timer;	/* when such a reader stalls */
 	long long	 ndead;		/* closed, still in clients */
 	long long	 nclients;
 	long long	 max_conns;
@@ -73,12 +94,40 @@ struct room {
 };
 
 static void	client_close(struct client *, const char *);
+static void	client_input(struct client *);
 static void	settle(struct room *);
 
 static size_t
 pending(const struct client *c)
 {
 	return (c->out.len - c->out_off);
+}
+
+/*
+ * Whether c holds the room's input back: it still gets new lines, it is
+ * more than limit bytes behind, and it is reading (it took some output in
+ * the last STALL_MS).
+ */
+static int
+holds(const struct client *c, size_t limit, long long now)
+{
+	return (!c->dead && !c->eof && pending(c) > limit &&
+	    now - c->progress < STALL_MS);
+}
+
+/* The events c waits for: input unless it is on hold or done. */
+static void
+client_events(struct client *c)
+{
+	uint32_t	ev = 0;
+
+	if (c->detached)
+		return;
+	if (!c->eof && !c->in_eof && !c->paused)
+		ev |= EPOLLIN;
+	if (pending(c) > 0)
+		ev |= EPOLLOUT;
+	(void)loop_mod(c->room->loop, &c->lfd, ev);
 }
 
 static void
@@ -97,6 +146,7 @@ flush_client(struct client *c)
 			return;
 		}
 		c->out_off += (size_t)n;
+		c->progress = loop_now();
 	}
 	if (pending(c) == 0) {
 		c->out.len = c->out_off = 0;
@@ -110,8 +160,7 @@ flush_client(struct client *c)
 		c->out.len -= c->out_off;
 		c->out_off = 0;
 	}
-	(void)loop_mod(c->room->loop, &c->lfd, (c->eof ? 0 : EPOLLIN) |
-	    (pending(c) > 0 ? EPOLLOUT : 0));
+	client_events(c);
 }
 
 static void
@@ -131,16 +180,24 @@ flush_dirty(struct room *r)
 static void
 send_line(struct client *c, const char *p, size_t len)
 {
+	struct room	*r = c->room;
+
 	if (c->dead || c->eof)
 		return;
 	if (pending(c) + len + 1 > CHAT_QUEUE_MAX) {
 		client_close(c, "too slow");
 		return;
 	}
+	/* Its time to take this starts now. */
+	if (pending(c) == 0)
+		c->progress = loop_now();
 	if (buf_add(&c->out, p, len) == -1 || buf_addc(&c->out, '\n') == -1) {
 		client_close(c, "out of memory");
 		return;
 	}
+	if (!r->congested && pending(c) > QUEUE_HIGH &&
+	    holds(c, QUEUE_HIGH, loop_now()))
+		r->congested = 1;
 	if (!c->dirty) {
 		c->dirty = 1;
 		TAILQ_INSERT_TAIL(&c->room->dirty, c, dirty_entry);
@@ -231,6 +288,10 @@ client_close(struct client *c, const char *why)
 		return;
 	c->dead = 1;
 	c->why = why;
+	if (c->paused) {
+		TAILQ_REMOVE(&r->paused, c, pause_entry);
+		c->paused = 0;
+	}
 	loop_del(r->loop, &c->lfd);
 	loop_timer_cancel(r->loop, &c->drain);
 	close(c->lfd.fd);
@@ -283,13 +344,74 @@ client_free(struct room *r, struct client *c)
 	free(c);
 }
 
-/* Announces and frees the dead, then flushes; repeats while either adds. */
+/* Input stays on hold until the room is no longer congested. */
+static void
+client_pause(struct client *c)
+{
+	if (c->paused || c->dead)
+		return;
+	c->paused = 1;
+	TAILQ_INSERT_TAIL(&c->room->paused, c, pause_entry);
+	client_events(c);
+}
+
+static void
+client_resume(struct client *c)
+{
+	struct room	*r = c->room;
+
+	TAILQ_REMOVE(&r->paused, c, pause_entry);
+	c->paused = 0;
+	client_input(c);
+	if (c->dead || c->paused)
+		return;
+	if (c->detached) {
+		c->detached = 0;
+		c->lfd.events = 0;
+		if (loop_add(r->loop, &c->lfd, 0) == -1) {
+			client_close(c, NULL);
+			return;
+		}
+	}
+	client_events(c);
+}
+
+/*
+ * Ends the congestion once no reading client is more than QUEUE_LOW
+ * behind; until then, the stall timer wakes the room when the first of
+ * them will have taken nothing for STALL_MS, so a client that stopped
+ * reading holds the room back for STALL_MS at most.
+ */
+static void
+congestion_update(struct room *r)
+{
+	struct client	*c;
+	long long	 now, first = -1;
+
+	now = loop_now();
+	TAILQ_FOREACH(c, &r->clients, entry)
+		if (holds(c, QUEUE_LOW, now) &&
+		    (first == -1 || c->progress < first))
+			first = c->progress;
+	if (first == -1) {
+		r->congested = 0;
+		loop_timer_cancel(r->loop, &r->stall_timer);
+	} else
+		loop_timer_set(r->loop, &r->stall_timer,
+		    first + STALL_MS - now);
+}
+
+/*
+ * Announces and frees the dead, flushes, and lets held input in once the
+ * room is no longer congested; repeats while any of these adds work.
+ * Held input is finite (nothing is read here), so this ends.
+ */
 static void
 settle(struct room *r)
 {
 	struct client	*c, *next;
 
-	do {
+	for (;;) {
 		for (c = TAILQ_FIRST(&r->clients); c != NULL; c = next) {
 			next = TAILQ_NEXT(c, entry);
 			if (!c->dead)
@@ -309,7 +431,16 @@ settle(struct room *r)
 			client_free(r, c);
 		}
 		flush_dirty(r);
-	} while (r->ndead > 0);
+		if (r->ndead > 0)
+			continue;
+		if (r->congested)
+			congestion_update(r);
+		if (r->congested || TAILQ_EMPTY(&r->paused))
+			break;
+		/* Oldest first; one that congests the room again waits last. */
+		while (!r->congested && (c = TAILQ_FIRST(&r->paused)) != NULL)
+			client_resume(c);
+	}
 }
 
 static void
@@ -478,14 +609,22 @@ take_line(struct client *c, const char *p, size_t len)
 	handle_line(c, b->p != NULL ? b->p : "", cut);
 }
 
-/* Frames buffered input into lines; keeps an incomplete tail. */
-static void
-process_input(struct client *c, int eof)
+/*
+ * Frames buffered input into lines; keeps an incomplete tail.  Stops
+ * before a line while the room is congested: returns -1 then.
+ */
+static int
+process_input(struct client *c)
 {
 	char	*p = c->in.p, *nl;
 	size_t	 left = c->in.len;
+	int	 held = 0;
 
 	while (!c->dead && left > 0) {
+		if (c->room->congested) {
+			held = 1;
+			break;
+		}
 		nl = memchr(p, '\n', left);
 		if (nl == NULL) {
 			if (c->discarding) {
@@ -499,7 +638,7 @@ process_input(struct client *c, int eof)
 				left = 0;
 				break;
 			}
-			if (eof) {
+			if (c->in_eof) {
 				take_line(c, p, left);
 				left = 0;
 			}
@@ -513,17 +652,38 @@ process_input(struct client *c, int eof)
 		p = nl + 1;
 	}
 	if (c->dead)
-		return;
+		return (0);
 	memmove(c->in.p, p, left);
 	c->in.len = left;
+	return (held ? -1 : 0);
 }
 
+/*
+ * Acts on buffered input, or puts it on hold while the room is congested;
+ * after the last line before EOF, the client leaves.
+ */
+static void
+client_input(struct client *c)
+{
+	if (process_input(c) == -1) {
+		client_pause(c);
+		return;
+	}
+	if (!c->dead && c->in_eof && !c->eof)
+		client_leaving(c);
+}
+
+/* Reads until EAGAIN, or until the room is congested. */
 static void
 client_read(struct client *c)
 {
 	ssize_t	n;
 
 	for (;;) {
+		if (c->room->congested) {
+			client_pause(c);
+			return;
+		}
 		if (buf_reserve(&c->in, READ_CHUNK) == -1) {
 			client_close(c, "out of memory");
 			return;
@@ -538,14 +698,13 @@ client_read(struct client *c)
 		}
 		if (n == 0) {
 			/* A half-close still gets what is queued for it. */
-			process_input(c, 1);
-			if (!c->dead)
-				client_leaving(c);
+			c->in_eof = 1;
+			client_input(c);
 			return;
 		}
 		c->in.len += (size_t)n;
-		process_input(c, 0);
-		if (c->dead || (size_t)n < READ_CHUNK)
+		client_input(c);
+		if (c->dead || c->paused || (size_t)n < READ_CHUNK)
 			return;
 	}
 }
@@ -556,7 +715,18 @@ client_cb(struct loop_fd *f, uint32_t ev)
 	struct client	*c = f->arg;
 	struct room	*r = c->room;
 
-	if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))
+	/*
+	 * epoll reports a hang-up or an error even without EPOLLIN: a client
+	 * on hold leaves the loop until it is resumed, rather than spin.
+	 */
+	if (c->paused && (ev & (EPOLLERR | EPOLLHUP))) {
+		loop_del(r->loop, &c->lfd);
+		c->detached = 1;
+		settle_later(r);
+		return;
+	}
+	/* (EPOLLIN may come from a batch fetched before the pause.) */
+	if (!c->paused && (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		client_read(c);
 	if (!c->dead && (ev & EPOLLOUT))
 		flush_client(c);
@@ -671,6 +841,7 @@ chat_room_run(const struct chat_room_conf *conf)
 	memset(&r, 0, sizeof(r));
 	TAILQ_INIT(&r.clients);
 	TAILQ_INIT(&r.dirty);
+	TAILQ_INIT(&r.paused);
 	r.max_conns = conf->max_conns;
 	if ((r.loop = loop_new()) == NULL) {
 		log_err("epoll: %s", strerror(errno));
@@ -678,6 +849,8 @@ chat_room_run(const struct chat_room_conf *conf)
 	}
 	r.settle_timer.cb = settle_cb;
 	r.settle_timer.arg = &r;
+	r.stall_timer.cb = settle_cb;
+	r.stall_timer.arg = &r;
 	r.listener.fd = conf->lfd;
 	r.listener.cb = listener_cb;
 	r.listener.arg = &r;

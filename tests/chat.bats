@@ -304,6 +304,20 @@ EOF
 	room_ok
 }
 
+@test "chat: C1 controls (U+0080-U+009F, U+009B CSI among them) are removed like C0 ones" {
+	room
+	chatpy <<'EOF'
+a, b = members("ab")
+a.put("\u009b2J\u009b31mred\u0085 \u0080x\u009f \u00a0nbsp caf\u00e9\n")
+say("b: ", repr(b.line(show=False)))
+quiet(a, b)
+EOF
+	saw <<'EOF'
+b: b'<user1> 2J31mred x \xc2\xa0nbsp caf\xc3\xa9'
+EOF
+	room_ok
+}
+
 @test "chat: invalid UTF-8 bytes become U+FFFD, a sequence split across writes does not" {
 	room
 	chatpy <<'EOF'
@@ -531,6 +545,131 @@ EOF
 	run grep -cxF "user3 left (too slow)" "$T/room.err"
 	assert_output 1
 	kill -0 "$SERVER_PID" || fail "the room is not running"
+}
+
+@test "chat: a full-speed sender: both readers, one slow, get all 800 lines in order; a non-reader is cut" {
+	room -v
+	chatpy <<'EOF'
+import threading
+a, b, s, z = members("absz")        # z reads its welcome, then nothing more
+N = 800
+got = {"b": [], "s": []}
+
+def reader(c, pause):
+    # Whole lines, up to a-done; s sleeps 20 ms before each read.
+    deadline = time.monotonic() + 60
+    while True:
+        while c.lines:
+            l = c.lines.popleft()
+            got[c.name].append(l)
+            if l == b"<user1> a-done":
+                return
+        if c.ended is not None or time.monotonic() > deadline:
+            got[c.name].append(None)
+            return
+        if pause:
+            time.sleep(pause)
+        c._fill(deadline)
+
+t0 = time.monotonic()
+rb = threading.Thread(target=reader, args=(b, 0), daemon=True)
+rs = threading.Thread(target=reader, args=(s, 0.02), daemon=True)
+rb.start()
+rs.start()
+# 800 lines of 4000 bytes, 3.2 MB, as fast as the room takes them.
+a.put(b"".join(("a%03d " % i + "x" * 3995 + "\n").encode()
+               for i in range(N)) + b"a-done\n")
+for t in (rb, rs):
+    t.join(60)
+elapsed = time.monotonic() - t0
+want = [("<user1> a%03d " % i + "x" * 3995).encode() for i in range(N)]
+want.append(b"<user1> a-done")
+for name in ("b", "s"):
+    lines = got[name]
+    check(None not in lines, "%s: a read timed out or met EOF" % name)
+    said = [l for l in lines if l.startswith(b"<user1> ")]
+    check(said == want, "%s: %d of %d lines, in order: %s" %
+          (name, len(said), len(want), said == want[:len(said)]))
+    say(name, ": every one of the %d lines, in order" % N)
+    for l in lines:
+        if not l.startswith(b"<user1> "):
+            say(name, ": ", l)
+check(elapsed < 30, "took %.1f s" % elapsed)
+data = z.read_all(timeout=10)
+check(data is not None, "z is still connected")
+check(len(data) < 2000000, "z got %d bytes before its EOF" % len(data))
+say("z: cut off (", z.ended, ")")
+a.get()
+a.sync()
+b.sync()
+s.sync()
+EOF
+	saw <<'EOF'
+b: every one of the 800 lines, in order
+b: * user4 left (too slow)
+s: every one of the 800 lines, in order
+s: * user4 left (too slow)
+z: cut off (EOF)
+a: * user4 left (too slow)
+a: * users: user1, user2, user3
+b: * users: user1, user2, user3
+s: * users: user1, user2, user3
+EOF
+	run grep -cxF "user4 left (too slow)" "$T/room.err"
+	assert_output 1
+	run grep -c "too slow" "$T/room.err"
+	assert_output 1
+	kill -0 "$SERVER_PID" || fail "the room is not running"
+}
+
+@test "chat: a sender that half-closes right after a full-speed flood: every line is delivered, then it leaves" {
+	room
+	chatpy <<'EOF'
+import threading
+a, b, s = members("abs")
+N = 800
+got = {"b": [], "s": []}
+
+def reader(c, pause):
+    # Lines from user1, then the first other line; s pauses as it reads.
+    while True:
+        l = c.raw_line(timeout=30)
+        got[c.name].append(l)
+        if l is None or not l.startswith(b"<user1> "):
+            return
+        if pause and len(got[c.name]) % 16 == 0:
+            time.sleep(pause)
+
+rb = threading.Thread(target=reader, args=(b, 0), daemon=True)
+rs = threading.Thread(target=reader, args=(s, 0.02), daemon=True)
+rb.start()
+rs.start()
+a.put(b"".join(("a%03d " % i + "x" * 3995 + "\n").encode()
+               for i in range(N)))
+a.shut()
+for t in (rb, rs):
+    t.join(60)
+want = [("<user1> a%03d " % i + "x" * 3995).encode() for i in range(N)]
+for name in ("b", "s"):
+    lines = got[name]
+    check(lines and lines[-1] is not None, "%s: no line after %d" %
+          (name, len(lines)))
+    check(lines[:-1] == want, "%s: %d of %d lines, in order: %s" %
+          (name, len(lines) - 1, N, lines[:-1] == want[:len(lines) - 1]))
+    say(name, ": every one of the %d lines, in order, then" % N)
+    say(name, ": ", lines[-1])
+a.eof()
+b.sync()
+EOF
+	saw <<'EOF'
+b: every one of the 800 lines, in order, then
+b: * user1 left
+s: every one of the 800 lines, in order, then
+s: * user1 left
+a: EOF
+b: * users: user2, user3
+EOF
+	room_ok
 }
 
 @test "chat: a stalled client under 1 MiB holds nobody up and loses nothing" {
@@ -1204,6 +1343,38 @@ EOF
 	assert_output "* room is full"
 	assert_equal "${#stderr_lines[@]}" 1
 	[[ $stderr == "sockctl chat: "* ]] || fail "stderr: $stderr"
+	assert_equal "$stderr" "sockctl chat: the room is full"
+	bg_saw "$pid" a <<'EOF'
+a: * welcome to the room, user1; /help lists the commands
+EOF
+	room_ok
+}
+
+@test "chat client: a full room from a script: its line, then exit 1 with the room's reason, not a send error" {
+	room --max-conns 1
+	chatpy_bg a <<'EOF'
+a = join("a")
+touch("a.ready")
+wait_file("done", 60)
+quiet(a)
+EOF
+	local pid=$BG_PID try
+	wait_for_file "$T/a.ready" || fail "a did not join"
+	# The room closes the connection with our first line unread, so its
+	# reset often beats our next write: several tries, two ways.
+	for ((try = 0; try < 5; try++)); do
+		run --separate-stderr timeout 20 "$SOCKCTL" chat -n bob \
+		    127.0.0.1 "$PORT" < <(printf 'hello\n')
+		assert_equal "$status" 1
+		assert_output "* room is full"
+		assert_equal "$stderr" "sockctl chat: the room is full"
+		run --separate-stderr timeout 20 "$SOCKCTL" chat \
+		    127.0.0.1 "$PORT" < <(yes hello | head -c 2000000)
+		assert_equal "$status" 1
+		assert_output "* room is full"
+		assert_equal "$stderr" "sockctl chat: the room is full"
+	done
+	echo done >"$T/done"
 	bg_saw "$pid" a <<'EOF'
 a: * welcome to the room, user1; /help lists the commands
 EOF
@@ -1277,6 +1448,140 @@ a: * welcome to the room, user1; /help lists the commands
 a: * user2 joined
 a: * user2 is now known as tom
 a: <tom> hello world
+a: * tom left
+EOF
+	room_ok
+}
+
+# screen: the text of the chat pane from the start of its history (a
+# resize may move rows there), trailing blanks trimmed from each row
+# (erased cells are blanks too).
+screen() {
+	tm capture-pane -p -S - -t chat
+}
+
+# wait_for_screen TEXT [X,Y | X]: polls until the pane shows exactly
+# TEXT; then the cursor is at column X (and row Y of the visible part).
+wait_for_screen() {
+	local i fmt='#{cursor_x},#{cursor_y}'
+	for ((i = 0; i < WAIT_LIMIT * 50; i++)); do
+		[[ $(screen) == "$1" ]] && break
+		sleep 0.02
+	done
+	assert_equal "$(screen)" "$1"
+	if [[ -n ${2:-} ]]; then
+		[[ $2 == *,* ]] || fmt='#{cursor_x}'
+		run tm display-message -p -t chat "$fmt"
+		assert_output "$2"
+	fi
+}
+
+@test "chat client: on a terminal, a line wider than the window scrolls in one row through arrivals, resizes and ^U" {
+	command -v tmux >/dev/null || skip "tmux is not installed"
+	room
+	chatpy_bg a <<'EOF'
+a = join("a")
+touch("a.ready")
+a.get(2)
+wait_file("typed")
+a.put("incoming while typing\n")
+wait_file("resized")
+a.put("incoming after the resize\n")
+a.get(3)
+EOF
+	local pid=$BG_PID L M w="* welcome to the room, user2$WELCOME"
+	wait_for_file "$T/a.ready" || fail "a did not join"
+	L=$(printf '%s' {0..9}{0..9}{0..1})	# 200 characters
+	L=${L:0:200}
+	M=${L}XYZ
+	[[ ${#L} == 200 ]] || fail "L has ${#L} characters"
+	printf 'set -g status off\n' >"$T/tmux.conf"
+	tm -f "$T/tmux.conf" new-session -d -s chat -x 80 -y 24 \
+	    sh -c '"$@"; echo $? >"$0"' "$T/tty.rc" \
+	    "$SOCKCTL" chat -n tom 127.0.0.1 "$PORT" 3>&- 4>&-
+	track "$(tm display-message -p -t chat '#{pid}')"
+	wait_for_screen "$w
+* user2 is now known as tom
+>" 2,2
+	# 200 characters on an 80-column window: one row, "> <" and the
+	# last 76 of them, the cursor in column 79.
+	tm send-keys -t chat -l "$L"
+	wait_for_screen "$w
+* user2 is now known as tom
+> <${L:124}" 79,2
+	# A line arrives: above the prompt, the row drawn again below it.
+	echo typed >"$T/typed"
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+> <${L:124}" 79,3
+	tm send-keys -t chat -l XYZ
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+> <${M:127}" 79,3
+	# Shrinking to 40 columns: tmux reflows what is above; the row is
+	# drawn for 40 columns with nothing of the old one left over.
+	tm resize-window -t chat -x 40 -y 24
+	wait_for_screen "${w:0:40}
+${w:40}
+* user2 is now known as tom
+<user1> incoming while typing
+> <${M:167}" 39
+	echo resized >"$T/resized"
+	wait_for_screen "${w:0:40}
+${w:40}
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> <${M:167}" 39
+	tm resize-window -t chat -x 80 -y 24
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> <${M:127}" 79
+	# Enter: the whole line stays on screen, wrapped by the terminal.
+	tm send-keys -t chat Enter
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> ${M:0:78}
+${M:78:80}
+${M:158}
+>" 2
+	# ^U empties a long row too.
+	tm send-keys -t chat -l "$L"
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> ${M:0:78}
+${M:78:80}
+${M:158}
+> <${L:124}" 79
+	tm send-keys -t chat C-u
+	wait_for_screen "$w
+* user2 is now known as tom
+<user1> incoming while typing
+<user1> incoming after the resize
+> ${M:0:78}
+${M:78:80}
+${M:158}
+>" 2
+	tm send-keys -t chat -l 'bye'
+	tm send-keys -t chat Enter
+	tm send-keys -t chat -l '/quit'
+	tm send-keys -t chat Enter
+	wait_for_file "$T/tty.rc" || fail "the client did not exit"
+	assert_equal "$(cat "$T/tty.rc")" 0
+	bg_saw "$pid" a <<EOF
+a: * welcome to the room, user1; /help lists the commands
+a: * user2 joined
+a: * user2 is now known as tom
+a: <tom> $M
+a: <tom> bye
 a: * tom left
 EOF
 	room_ok

@@ -1,10 +1,11 @@
 /*
  * Unit tests of the chat room's pure text handling in src/text.h:
  * text_cut (where a long line is cut without splitting a UTF-8 sequence),
- * text_clean (control characters dropped, invalid UTF-8 replaced by
- * U+FFFD) and text_valid_nick (the /nick rules).  Every function is driven
- * by a table of byte strings with explicit lengths, so NUL bytes and
- * invalid sequences can be written down.
+ * text_clean (C0 and C1 control characters dropped, invalid UTF-8
+ * replaced by U+FFFD), the terminal client's column widths (text_tail,
+ * text_display) and text_valid_nick (the /nick rules).  Every function
+ * is driven by a table of byte strings with explicit lengths, so NUL
+ * bytes and invalid sequences can be written down.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -152,6 +153,19 @@ static const struct clean_case clean_cases[] = {
 	    B("]0;pwned!") },
 	{ "space and tilde kept",	B(" ~"),	B(" ~") },
 
+	/* C1 controls (U+0080-U+009F) are dropped like C0 ones. */
+	{ "U+0080, lowest C1",		B("a\xc2\x80" "b"), B("ab") },
+	{ "U+0085 NEL",			B("a\xc2\x85" "b"), B("ab") },
+	{ "U+009B CSI sequence",	B("\xc2\x9b" "2J\xc2\x9b" "31mred"),
+	    B("2J31mred") },
+	{ "U+009D OSC title",		B("\xc2\x9d" "0;pwned\xc2\x9c!"),
+	    B("0;pwned!") },
+	{ "U+009F, highest C1",		B("\xc2\x9f"),	B("") },
+	{ "U+00A0 after C1 kept",	B("\xc2\x9f\xc2\xa0"), B("\xc2\xa0") },
+	{ "U+00C2 then ASCII kept",	B("\xc3\x82" "x"), B("\xc3\x82" "x") },
+	{ "raw 0x9b byte is U+FFFD",	B("a\x9b" "b"),	B("a" FFFD "b") },
+	{ "C1 lead alone is U+FFFD",	B("\xc2" "x"),	B(FFFD "x") },
+
 	/* Valid UTF-8 passes unchanged. */
 	{ "2-byte",			B("caf\xc3\xa9"), B("caf\xc3\xa9") },
 	{ "3-byte",			B("\xe2\x98\x95"), B("\xe2\x98\x95") },
@@ -164,7 +178,7 @@ static const struct clean_case clean_cases[] = {
 	    "\xf0\x9f\x98\x80"),
 	    B("caf\xc3\xa9 \xe2\x98\x95 \xe6\x97\xa5\xe6\x9c\xac "
 	    "\xf0\x9f\x98\x80") },
-	{ "U+0080, lowest 2-byte",	B("\xc2\x80"),	B("\xc2\x80") },
+	{ "U+00A0, lowest kept 2-byte",	B("\xc2\xa0"),	B("\xc2\xa0") },
 	{ "U+07FF, highest 2-byte",	B("\xdf\xbf"),	B("\xdf\xbf") },
 	{ "U+0800, lowest 3-byte",	B("\xe0\xa0\x80"), B("\xe0\xa0\x80") },
 	{ "U+D7FF, below surrogates",	B("\xed\x9f\xbf"), B("\xed\x9f\xbf") },
@@ -314,11 +328,95 @@ test_nick(void)
 	    "text_valid_nick: %zu bytes refused", sizeof(big));
 }
 
+struct tail_case {
+	const char	*what;
+	const char	*in;
+	size_t		 len;
+	size_t		 cols;
+	size_t		 start;
+	size_t		 width;
+};
+
+static const struct tail_case tail_cases[] = {
+	{ "empty",			B(""),		5, 0, 0 },
+	{ "fits",			B("abc"),	5, 0, 3 },
+	{ "fits exactly",		B("abcde"),	5, 0, 5 },
+	{ "ASCII tail",			B("abcdefg"),	5, 2, 5 },
+	{ "0 columns",			B("abc"),	0, 3, 0 },
+	{ "2-byte is 1 column",		B("caf\xc3\xa9s"), 3, 2, 3 },
+	{ "wide CJK is 2 columns",	B("a\xe6\x97\xa5\xe6\x9c\xac"),
+	    4, 1, 4 },
+	{ "a wide one is not split",	B("a\xe6\x97\xa5\xe6\x9c\xac"),
+	    3, 4, 2 },
+	{ "emoji is 2 columns",		B("ab\xf0\x9f\x98\x80"), 3, 1, 3 },
+	{ "combining mark is 0",	B("e\xcc\x81tc"), 3, 0, 3 },
+	{ "tab is 1 column",		B("a\tb"),	2, 1, 2 },
+	{ "controls are 0",		B("a\x1b\x01" "bc"), 3, 0, 3 },
+	{ "C1 is 0",			B("a\xc2\x9b" "bc"), 3, 0, 3 },
+	{ "invalid byte is 1",		B("a\xff" "bc"), 3, 1, 3 },
+};
+
+static void
+test_tail(void)
+{
+	const struct tail_case *t;
+	size_t	 start, width;
+	char	 s1[256];
+
+	for (t = tail_cases; t < tail_cases + nitems(tail_cases); t++) {
+		width = 999;
+		start = text_tail(t->in, t->len, t->cols, &width);
+		ok(start == t->start && width == t->width,
+		    "text_tail: %s: '%s' in %zu columns", t->what,
+		    shown(t->in, t->len, s1, sizeof(s1)), t->cols);
+		if (start != t->start || width != t->width)
+			diag("     got start %zu width %zu, want %zu %zu",
+			    start, width, t->start, t->width);
+	}
+}
+
+static const struct clean_case display_cases[] = {
+	{ "plain",			B("hello"),	B("hello") },
+	{ "tab as a space",		B("a\tb"),	B("a b") },
+	{ "C0 and DEL dropped",		B("a\x1b[2J\x07\x7f" "b"), B("a[2Jb") },
+	{ "C1 dropped",			B("a\xc2\x9b" "2Jb"), B("a2Jb") },
+	{ "invalid byte as ?",		B("caf\xe9!"),	B("caf?!") },
+	{ "UTF-8 kept",			B("caf\xc3\xa9 \xe6\x97\xa5"),
+	    B("caf\xc3\xa9 \xe6\x97\xa5") },
+	{ "combining mark kept",	B("e\xcc\x81"),	B("e\xcc\x81") },
+};
+
+static void
+test_display(void)
+{
+	const struct clean_case *t;
+	struct buf	 b;
+	char		 s1[256], s2[256];
+	int		 same;
+
+	for (t = display_cases; t < display_cases + nitems(display_cases);
+	    t++) {
+		memset(&b, 0, sizeof(b));
+		is_int(text_display(&b, t->in, t->len), 0,
+		    "text_display: %s succeeds", t->what);
+		same = b.len == t->wantlen &&
+		    (t->wantlen == 0 || memcmp(b.p, t->want, t->wantlen) == 0);
+		ok(same, "text_display: %s: '%s'", t->what,
+		    shown(t->in, t->len, s1, sizeof(s1)));
+		if (!same)
+			diag("     got: '%s'", shown(b.p != NULL ? b.p : "",
+			    b.len, s2, sizeof(s2)));
+		buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
 	test_cut();
 	test_clean();
 	test_nick();
+	test_tail();
+	test_display();
 	return (done_testing());
 }
