@@ -262,3 +262,36 @@ setup() {
 	((${#missing[@]} == 0)) ||
 	    fail "$(printf 'fish does not offer %s\n' "${missing[@]}")"
 }
+
+@test "docs: make install says where fish looks, as the README quotes it" {
+	local builddir fishdir want vendor=/usr/share/fish/vendor_completions.d
+	builddir=$(cd "$(dirname "$SOCKCTL")/.." && pwd)
+	[[ -f $builddir/Makefile ]] || skip "no Makefile beside $SOCKCTL"
+	# The sub-make must not join the jobserver of a `make check` above.
+	run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL timeout 60 \
+	    make -s --no-print-directory -C "$builddir" -f Makefile -f - \
+	    print-fishcompdir <<<'print-fishcompdir: ; @echo $(fishcompdir)'
+	assert_success
+	fishdir=$output
+	[[ $fishdir == /* ]] || fail "fishcompdir is '$fishdir'"
+
+	run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL timeout 120 \
+	    make -s --no-print-directory -C "$builddir" install \
+	    DESTDIR="$BATS_TEST_TMPDIR/root"
+	assert_success
+	[[ -f $BATS_TEST_TMPDIR/root$fishdir/sockctl.fish ]] ||
+	    fail "no sockctl.fish in $fishdir"
+	if [[ $fishdir == "$vendor" ]]; then
+		refute_line --partial "fish looks"
+		return
+	fi
+	want="sockctl: fish looks for completions in $vendor, not $fishdir;"
+	want+=" to install there, ./configure"
+	want+=" --with-fish-completion-dir=$vendor"
+	assert_line "$want"
+	assert_equal "$(grep -c 'fish looks' <<<"$output")" 1
+	# The README shows the line a default prefix (/usr/local) gives.
+	want=${want/"not $fishdir;"/"not /usr/local/share/fish/vendor_completions.d;"}
+	grep -qxF -- "$want" "$SOCKCTL_SRCDIR/README.md" ||
+	    fail "README.md does not quote: $want"
+}
