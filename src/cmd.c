@@ -318,7 +318,7 @@ cmd_main(int argc, char **argv)
  * " (did you mean 'HOST PORT'?)" to append to the message, or "".
  */
 static const char *
-endpoint_hint(const char *arg, const char *before, char *buf, size_t len)
+endpoint_hint(const char *arg, char *buf, size_t len)
 {
 	char	 host[NI_MAXHOST];
 	size_t	 n;
@@ -326,7 +326,7 @@ endpoint_hint(const char *arg, const char *before, char *buf, size_t len)
 
 	if (addr_parse_endpoint(arg, host, sizeof(host), &port, &n) != NULL)
 		return ("");
-	snprintf(buf, len, " (did you mean '%s%.*s %s'?)", before, (int)n, arg,
+	snprintf(buf, len, " (did you mean '%.*s %s'?)", (int)n, arg,
 	    arg + n + 1);
 	return (buf);
 }
@@ -340,7 +340,7 @@ cmd_missing(const char *what, int argc, char **argv)
 	if (argc == 1 && (strcmp(what, "PORT") == 0 ||
 	    strcmp(what, "PORTS") == 0))
 		return (log_usage("missing %s%s", what,
-		    endpoint_hint(argv[0], "", hint, sizeof(hint))));
+		    endpoint_hint(argv[0], hint, sizeof(hint))));
 	return (log_usage("missing %s", what));
 }
 
@@ -362,7 +362,7 @@ cmd_parse_bind(int argc, char **argv, char *buf, size_t buflen,
 		return (log_usage("extra argument '%s'", argv[2]));
 	if ((why = addr_parse_port(argv[argc - 1], port)) != NULL)
 		return (log_usage("invalid port '%s': %s%s", argv[argc - 1],
-		    why, argc == 1 ? endpoint_hint(argv[0], "", hint,
+		    why, argc == 1 ? endpoint_hint(argv[0], hint,
 		    sizeof(hint)) : ""));
 	if (argc == 2) {
 		if ((why = addr_parse_host(argv[0], buf, buflen)) != NULL)
@@ -389,7 +389,7 @@ cmd_parse_target(int argc, char **argv, int extra, char *buf, size_t buflen,
 		return (log_usage("invalid host '%s': %s", argv[0], why));
 	if ((why = addr_parse_port(argv[1], port)) != NULL)
 		return (log_usage("invalid port '%s': %s%s", argv[1], why,
-		    endpoint_hint(argv[0], "", hint, sizeof(hint))));
+		    endpoint_hint(argv[0], hint, sizeof(hint))));
 	return (0);
 }
 

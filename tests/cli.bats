@@ -626,7 +626,9 @@ expected_version() {
 
 @test "--help explains DUR once, as its last line, when a command has one" {
 	local cmd n
-	for cmd in $("$SOCKCTL" __complete); do
+	sc __complete
+	assert_equal "$status" 0
+	for cmd in "${lines[@]}"; do
 		sc "$cmd" --help
 		assert_equal "$status" 0
 		n=$(grep -c '^  .* DUR  *[a-z]' "$BATS_TEST_TMPDIR/stdout") ||
