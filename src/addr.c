@@ -163,6 +163,46 @@ addr_parse_host(const char *s, char *out, size_t outlen)
 	return (NULL);
 }
 
+/*
+ * "HOST:PORT" or "[IPV6]:PORT", as other tools take an address in one
+ * argument.  A bare IPv6 literal has more than one colon and is not split.
+ * On success *hostlen is the length of HOST as written (brackets kept), so
+ * a caller can quote both halves back to the user.
+ */
+const char *
+addr_parse_endpoint(const char *s, char *host, size_t hostlen, int *port,
+    size_t *written)
+{
+	const char	*colon, *why;
+	char		*h;
+	size_t		 n;
+
+	if (s[0] == '[') {
+		if ((colon = strstr(s, "]:")) == NULL)
+			return ("expected [ADDRESS]:PORT");
+		colon++;
+	} else {
+		if ((colon = strchr(s, ':')) == NULL)
+			return ("expected HOST:PORT");
+		if (strchr(colon + 1, ':') != NULL)
+			return ("expected HOST:PORT (an IPv6 address needs "
+			    "brackets)");
+	}
+	n = (size_t)(colon - s);
+	if (n == 0)
+		return ("empty host");
+	if ((h = strndup(s, n)) == NULL)
+		return ("out of memory");
+	why = addr_parse_host(h, host, hostlen);
+	free(h);
+	if (why != NULL)
+		return (why);
+	if ((why = addr_parse_port(colon + 1, port)) != NULL)
+		return (why);
+	*written = n;
+	return (NULL);
+}
+
 /* A leading '@' names the Linux abstract namespace (no file, no NUL end). */
 const char *
 addr_parse_unix(const char *s, struct sockaddr_un *sun, socklen_t *len)

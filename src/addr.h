@@ -30,6 +30,8 @@ const char *addr_parse_port(const char *, int *);
 const char *addr_parse_port_list(const char *, struct port_list *);
 void	    addr_free_port_list(struct port_list *);
 const char *addr_parse_host(const char *, char *, size_t);
+const char *addr_parse_endpoint(const char *, char *, size_t, int *,
+	    size_t *);
 const char *addr_parse_unix(const char *, struct sockaddr_un *, socklen_t *);
 const char *addr_parse_duration(const char *, long long *);
 

@@ -199,11 +199,13 @@ connect_exec(void *p, int argc, char **argv)
 	if (o->s.unix_path && (o->source != NULL || o->source_port >= 0))
 		return (log_usage("-s and -p cannot be used with -U"));
 	if (argc < need)
-		return (log_usage("missing %s", argc == 0 ?
+		return (cmd_missing(argc == 0 ?
 		    (o->s.unix_path ? "PATH" : "HOST") :
-		    (o->scan ? "PORTS" : "PORT")));
+		    (o->scan ? "PORTS" : "PORT"), argc, argv));
 	if (argc > need)
 		return (log_usage("extra argument '%s'", argv[need]));
+	if (o->s.unix_path && (status = cmd_parse_unix(argc, argv)) != 0)
+		return (status);
 	if (o->scan)
 		return (connect_scan(o, argv[0], argv[1]));
 

@@ -332,9 +332,8 @@ listen_exec(void *p, int argc, char **argv)
 	la.socktype = SOCK_STREAM;
 	la.backlog = (int)o->backlog;
 	if (o->s.unix_path) {
-		if (argc != 1)
-			return (argc == 0 ? log_usage("missing PATH") :
-			    log_usage("extra argument '%s'", argv[1]));
+		if ((status = cmd_parse_unix(argc, argv)) != 0)
+			return (status);
 	} else if ((status = cmd_parse_bind(argc, argv, host, sizeof(host),
 	    &la.host, &la.port)) != 0)
 		return (status);

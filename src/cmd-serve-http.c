@@ -986,6 +986,8 @@ serve_exec(void *p, int argc, char **argv)
 	if (argc > 1)
 		return (log_usage("extra argument '%s'", argv[1]));
 	dir = argc == 1 ? argv[0] : ".";
+	if ((r = cmd_check_dir(dir)) != 0)
+		return (r);
 	if (strchr(o->index, '/') != NULL || o->index[0] == '\0')
 		return (log_usage("invalid index name '%s'", o->index));
 	if ((why = addr_parse_host(o->bind, host, sizeof(host))) != NULL)

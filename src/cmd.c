@@ -2,7 +2,14 @@
  * The command table and dispatch: lookup by exact name or unique prefix,
  * "did you mean" for a typo, `help`, and the generic run of a command
  * (defaults, parse, --help, exec) so command files hold only their logic.
+ * Also the checks of positional arguments that several commands share, and
+ * the hints for other tools' habits (nc -u, nc -l -p PORT, HOST:PORT), kept
+ * here in one place rather than in each command.
  */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +29,54 @@ static const struct cmd_entry *const cmd_table[] = {
 };
 
 static const struct opt no_options[] = { OPT_END_ };
+
+#define HINT_UDP	"for UDP use sockctl udp-send or sockctl udp-recv"
+
+/* Options of nc, ncat and socat that sockctl spells differently. */
+static const struct opt_hint listen_hints[] = {
+	{ 'l', "listen", "sockctl listen needs no -l" },
+	{ 'p', NULL, "the port is positional: sockctl listen [ADDRESS] PORT" },
+	{ 'u', "udp", HINT_UDP },
+	{ 0, NULL, NULL }
+};
+static const struct opt_hint connect_hints[] = {
+	{ 'l', "listen", "to wait for a client, use sockctl listen" },
+	{ 'u', "udp", HINT_UDP },
+	{ 0, NULL, NULL }
+};
+static const struct opt_hint udp_send_hints[] = {
+	{ 'u', "udp", "sockctl udp-send always sends UDP" },
+	{ 0, NULL, NULL }
+};
+static const struct opt_hint udp_recv_hints[] = {
+	{ 'l', "listen", "sockctl udp-recv needs no -l" },
+	{ 'p', NULL,
+	    "the port is positional: sockctl udp-recv [ADDRESS] PORT" },
+	{ 'u', "udp", "sockctl udp-recv always receives UDP" },
+	{ 0, NULL, NULL }
+};
+
+static const struct {
+	const char		*cmd;
+	const struct opt_hint	*hints;
+} cmd_hints[] = {
+	{ "listen", listen_hints },
+	{ "connect", connect_hints },
+	{ "udp-send", udp_send_hints },
+	{ "udp-recv", udp_recv_hints },
+	{ NULL, NULL }
+};
+
+static const struct opt_hint *
+hints_of(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; cmd_hints[i].cmd != NULL; i++)
+		if (strcmp(cmd_hints[i].cmd, name) == 0)
+			return (cmd_hints[i].hints);
+	return (NULL);
+}
 
 void
 cmd_print_top_help(FILE *fp)
@@ -161,8 +216,8 @@ cmd_run(const struct cmd_entry *c, int argc, char **argv)
 	}
 	if (c->init != NULL)
 		c->init(opts);
-	switch (opt_parse(tab, opts, argc, argv, &pos, &npos, err,
-	    sizeof(err))) {
+	switch (opt_parse_hints(tab, hints_of(c->name), opts, argc, argv, &pos,
+	    &npos, err, sizeof(err))) {
 	case OPT_HELP:
 		cmd_print_help(stdout, c);
 		status = fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
@@ -199,6 +254,20 @@ cmd_complete(int argc, char **argv)
 	return (0);
 }
 
+/* --help and --version, or a prefix of one (no other option starts so). */
+static int
+top_option(const char *arg, const char *name)
+{
+	size_t	len;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return (0);
+	arg += 2;
+	len = strlen(arg);
+	return (len > 0 && strncmp(name, arg, len) == 0 &&
+	    strchr(arg, '=') == NULL);
+}
+
 int
 cmd_main(int argc, char **argv)
 {
@@ -209,11 +278,11 @@ cmd_main(int argc, char **argv)
 		log_setcmd(NULL);
 		return (log_usage("missing command"));
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+	if (strcmp(argv[1], "-h") == 0 || top_option(argv[1], "help")) {
 		cmd_print_top_help(stdout);
 		return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
 	}
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[1], "-V") == 0 || top_option(argv[1], "version")) {
 		printf("sockctl %s\n", PACKAGE_VERSION);
 		return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
 	}
@@ -245,6 +314,37 @@ cmd_main(int argc, char **argv)
 }
 
 /*
+ * "HOST:PORT" in one argument, as nc -l, ncat and socat users write it:
+ * " (did you mean 'HOST PORT'?)" to append to the message, or "".
+ */
+static const char *
+endpoint_hint(const char *arg, char *buf, size_t len)
+{
+	char	 host[NI_MAXHOST];
+	size_t	 n;
+	int	 port;
+
+	if (addr_parse_endpoint(arg, host, sizeof(host), &port, &n) != NULL)
+		return ("");
+	snprintf(buf, len, " (did you mean '%.*s %s'?)", (int)n, arg,
+	    arg + n + 1);
+	return (buf);
+}
+
+/* "missing WHAT", with a hint when the one argument is HOST:PORT. */
+int
+cmd_missing(const char *what, int argc, char **argv)
+{
+	char	 hint[NI_MAXHOST + 64];
+
+	if (argc == 1 && (strcmp(what, "PORT") == 0 ||
+	    strcmp(what, "PORTS") == 0))
+		return (log_usage("missing %s%s", what,
+		    endpoint_hint(argv[0], hint, sizeof(hint))));
+	return (log_usage("missing %s", what));
+}
+
+/*
  * "[ADDRESS] PORT", as the server commands take it.  *host is NULL when no
  * address was given.  Returns 0 or the usage exit status (message said).
  */
@@ -252,6 +352,7 @@ int
 cmd_parse_bind(int argc, char **argv, char *buf, size_t buflen,
     const char **host, int *port)
 {
+	char		 hint[NI_MAXHOST + 64];
 	const char	*why;
 
 	*host = NULL;
@@ -260,8 +361,9 @@ cmd_parse_bind(int argc, char **argv, char *buf, size_t buflen,
 	if (argc > 2)
 		return (log_usage("extra argument '%s'", argv[2]));
 	if ((why = addr_parse_port(argv[argc - 1], port)) != NULL)
-		return (log_usage("invalid port '%s': %s", argv[argc - 1],
-		    why));
+		return (log_usage("invalid port '%s': %s%s", argv[argc - 1],
+		    why, argc == 1 ? endpoint_hint(argv[0], hint,
+		    sizeof(hint)) : ""));
 	if (argc == 2) {
 		if ((why = addr_parse_host(argv[0], buf, buflen)) != NULL)
 			return (log_usage("invalid address '%s': %s", argv[0],
@@ -276,15 +378,56 @@ int
 cmd_parse_target(int argc, char **argv, int extra, char *buf, size_t buflen,
     int *port)
 {
+	char		 hint[NI_MAXHOST + 64];
 	const char	*why;
 
 	if (argc < 2)
-		return (log_usage("missing %s", argc == 0 ? "HOST" : "PORT"));
+		return (cmd_missing(argc == 0 ? "HOST" : "PORT", argc, argv));
 	if (argc > 2 && !extra)
 		return (log_usage("extra argument '%s'", argv[2]));
 	if ((why = addr_parse_host(argv[0], buf, buflen)) != NULL)
 		return (log_usage("invalid host '%s': %s", argv[0], why));
 	if ((why = addr_parse_port(argv[1], port)) != NULL)
-		return (log_usage("invalid port '%s': %s", argv[1], why));
+		return (log_usage("invalid port '%s': %s%s", argv[1], why,
+		    endpoint_hint(argv[0], hint, sizeof(hint))));
 	return (0);
+}
+
+/*
+ * The PATH of -U: exactly one, and one that fits a sockaddr_un, or a usage
+ * error (not a failed bind or connect later).
+ */
+int
+cmd_parse_unix(int argc, char **argv)
+{
+	struct sockaddr_un sun;
+	socklen_t	 len;
+	const char	*why;
+
+	if (argc == 0)
+		return (log_usage("missing PATH"));
+	if (argc > 1)
+		return (log_usage("extra argument '%s'", argv[1]));
+	if ((why = addr_parse_unix(argv[0], &sun, &len)) != NULL)
+		return (log_usage("invalid socket path '%s': %s", argv[0],
+		    why));
+	return (0);
+}
+
+/*
+ * serve-http's DIR.  A number that names no directory was meant as a port,
+ * as in "python3 -m http.server 8000": a usage error that says -p.
+ */
+int
+cmd_check_dir(const char *dir)
+{
+	struct stat	 st;
+	int		 port;
+
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return (0);
+	if (dir[0] < '0' || dir[0] > '9' || addr_parse_port(dir, &port) != NULL)
+		return (0);	/* the command reports it as usual */
+	return (log_usage("'%s' is not a directory (did you mean '-p %s'?)",
+	    dir, dir));
 }

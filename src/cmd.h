@@ -30,7 +30,10 @@ extern const struct cmd_entry cmd_chat_entry;
 
 int	cmd_main(int, char **);
 void	cmd_print_top_help(FILE *);
+int	cmd_missing(const char *, int, char **);
 int	cmd_parse_bind(int, char **, char *, size_t, const char **, int *);
 int	cmd_parse_target(int, char **, int, char *, size_t, int *);
+int	cmd_parse_unix(int, char **);
+int	cmd_check_dir(const char *);
 
 #endif /* CMD_H */

@@ -5,6 +5,8 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -23,13 +25,82 @@ log_getcmd(void)
 	return (log_cmd);
 }
 
-static void
-log_prefix(void)
+/*
+ * Appends src to the line being built, with every control character shown
+ * as a C escape (\n, \r, \t, \xNN): an error is one line whatever the
+ * value it quotes holds (a -H value with CR LF, a path with a newline),
+ * and no escape sequence reaches the terminal.
+ */
+static char *
+log_escape(char *out, const char *src)
 {
-	if (log_cmd != NULL)
-		fprintf(stderr, "sockctl %s: ", log_cmd);
-	else
-		fputs("sockctl: ", stderr);
+	unsigned char	c;
+
+	for (; (c = (unsigned char)*src) != '\0'; src++) {
+		if (c >= 0x20 && c != 0x7f) {
+			*out++ = (char)c;
+			continue;
+		}
+		*out++ = '\\';
+		switch (c) {
+		case '\n':
+			*out++ = 'n';
+			break;
+		case '\r':
+			*out++ = 'r';
+			break;
+		case '\t':
+			*out++ = 't';
+			break;
+		default:
+			out += sprintf(out, "x%02x", c);
+			break;
+		}
+	}
+	return (out);
+}
+
+/*
+ * Writes "sockctl CMD: MESSAGE\n" (and the usage hint) with one call, so
+ * lines from concurrent processes sharing stderr never interleave.
+ */
+static void
+log_line(int usage, const char *fmt, va_list ap)
+{
+	char		*msg = NULL, *line, *p;
+	const char	*cmd = log_cmd != NULL ? log_cmd : "";
+	va_list		 ap2;
+	size_t		 len;
+
+	va_copy(ap2, ap);
+	if (vasprintf(&msg, fmt, ap) == -1) {
+		/* No memory for the copy: the raw message is still said. */
+		fprintf(stderr, "sockctl%s%s: ", *cmd != '\0' ? " " : "", cmd);
+		vfprintf(stderr, fmt, ap2);
+		fputc('\n', stderr);
+		va_end(ap2);
+		return;
+	}
+	va_end(ap2);
+	/* Prefix and hint name the command twice; each escape is 4 bytes. */
+	len = 2 * strlen(cmd) + 4 * strlen(msg) + 64;
+	if ((line = malloc(len)) == NULL) {
+		fprintf(stderr, "sockctl%s%s: %s\n", *cmd != '\0' ? " " : "",
+		    cmd, msg);
+		free(msg);
+		return;
+	}
+	p = line + sprintf(line, "sockctl%s%s: ", *cmd != '\0' ? " " : "",
+	    cmd);
+	p = log_escape(p, msg);
+	*p++ = '\n';
+	if (usage)
+		p += sprintf(p, "Try 'sockctl%s%s --help'.\n",
+		    *cmd != '\0' ? " " : "", cmd);
+	*p = '\0';
+	fputs(line, stderr);
+	free(line);
+	free(msg);
 }
 
 void
@@ -37,11 +108,9 @@ log_err(const char *fmt, ...)
 {
 	va_list	ap;
 
-	log_prefix();
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_line(0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Prints the error and the hint; returns the usage exit status. */
@@ -50,15 +119,9 @@ log_usage(const char *fmt, ...)
 {
 	va_list	ap;
 
-	log_prefix();
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_line(1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (log_cmd != NULL)
-		fprintf(stderr, "Try 'sockctl %s --help'.\n", log_cmd);
-	else
-		fputs("Try 'sockctl --help'.\n", stderr);
 	return (EXIT_USAGE);
 }
 

@@ -1,8 +1,10 @@
 /*
  * Option parsing from the tables in opt.h: long options with "=value" or a
  * separate value, bundled short flags with attached or separate values,
- * options anywhere among the positionals, "--" to stop.  Values are checked
- * by type as they are parsed, so a bad one is reported by its option name.
+ * options anywhere among the positionals, "--" to stop.  A long option may
+ * be abbreviated to a unique prefix of its name, as commands may.  Values
+ * are checked by type as they are parsed, so a bad one is reported by its
+ * option name.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -194,6 +196,112 @@ nearest_long(const struct opt *tab, const char *name, size_t len)
 	return (best);
 }
 
+/* The implicit --help, unless the table has a "help" of its own. */
+static int
+has_implicit_help(const struct opt *tab)
+{
+	return (find_long(tab, "help", 4) == NULL);
+}
+
+/*
+ * A long option spelled as a unique prefix of one name is that option, as
+ * commands are; *help is set when the name is (a prefix of) the implicit
+ * --help.  Returns NULL with *nmatch set to 0 (unknown) or more than 1
+ * (ambiguous).
+ */
+static const struct opt *
+resolve_long(const struct opt *tab, const char *name, size_t len, int *help,
+    int *nmatch)
+{
+	const struct opt *o, *found = NULL;
+
+	*help = 0;
+	*nmatch = 0;
+	if ((found = find_long(tab, name, len)) != NULL) {
+		*nmatch = 1;
+		return (found);
+	}
+	if (has_implicit_help(tab) && len <= 4 && len > 0 &&
+	    strncmp("help", name, len) == 0) {
+		*help = 1;
+		(*nmatch)++;
+	}
+	for (o = tab; o->o_long != NULL || o->o_short != 0; o++)
+		if (o->o_long != NULL && len > 0 &&
+		    strncmp(o->o_long, name, len) == 0) {
+			found = o;
+			(*nmatch)++;
+		}
+	if (*nmatch != 1) {
+		*help = 0;
+		return (NULL);
+	}
+	return (found);
+}
+
+/* "ambiguous option '--re' (could be '--retry', '--retry-delay')" */
+static void
+ambiguous_long(const struct opt *tab, const char *name, size_t len,
+    char *err, size_t errlen)
+{
+	const struct opt *o;
+	int		 n;
+	const char	*sep = " ";
+
+	n = snprintf(err, errlen, "ambiguous option '--%.*s' (could be",
+	    (int)len, name);
+	if (has_implicit_help(tab) && strncmp("help", name, len) == 0 &&
+	    n >= 0 && (size_t)n < errlen) {
+		n += snprintf(err + n, errlen - (size_t)n, "%s'--help'", sep);
+		sep = ", ";
+	}
+	for (o = tab; o->o_long != NULL || o->o_short != 0; o++) {
+		if (o->o_long == NULL || strncmp(o->o_long, name, len) != 0)
+			continue;
+		if (n < 0 || (size_t)n >= errlen)
+			return;
+		n += snprintf(err + n, errlen - (size_t)n, "%s'--%s'", sep,
+		    o->o_long);
+		sep = ", ";
+	}
+	if (n >= 0 && (size_t)n < errlen)
+		snprintf(err + n, errlen - (size_t)n, ")");
+}
+
+/*
+ * An unknown option: the caller's hint for it when there is one (other
+ * tools' habits, such as nc's -u), else the nearest long name.
+ */
+static void
+unknown_option(const struct opt *tab, const struct opt_hint *hints,
+    int c, const char *name, size_t len, char *err, size_t errlen)
+{
+	const char	*near;
+
+	for (; hints != NULL && hints->h_text != NULL; hints++) {
+		if (name == NULL && hints->h_short != 0 &&
+		    hints->h_short == c) {
+			seterr(err, errlen, "unknown option '-%c' (%s)", c,
+			    hints->h_text);
+			return;
+		}
+		if (name != NULL && hints->h_long != NULL &&
+		    strlen(hints->h_long) == len &&
+		    strncmp(hints->h_long, name, len) == 0) {
+			seterr(err, errlen, "unknown option '--%.*s' (%s)",
+			    (int)len, name, hints->h_text);
+			return;
+		}
+	}
+	if (name == NULL)
+		seterr(err, errlen, "unknown option '-%c'", c);
+	else if ((near = nearest_long(tab, name, len)) != NULL)
+		seterr(err, errlen, "unknown option '--%.*s' (did you mean "
+		    "'--%s'?)", (int)len, name, near);
+	else
+		seterr(err, errlen, "unknown option '--%.*s'", (int)len, name);
+}
+
 static int
 add_pos(char ***pos, int *npos, char *arg)
 {
@@ -212,10 +320,19 @@ enum opt_result
 opt_parse(const struct opt *tab, void *dst, int argc, char **argv,
     char ***pos, int *npos, char *err, size_t errlen)
 {
+	return (opt_parse_hints(tab, NULL, dst, argc, argv, pos, npos, err,
+	    errlen));
+}
+
+enum opt_result
+opt_parse_hints(const struct opt *tab, const struct opt_hint *hints,
+    void *dst, int argc, char **argv, char ***pos, int *npos, char *err,
+    size_t errlen)
+{
 	const struct opt *o;
-	const char	*arg, *eq, *val, *near;
+	const char	*arg, *eq, *val;
 	char		 name[64];
-	int		 i, dashdash = 0;
+	int		 i, dashdash = 0, help, nmatch;
 	size_t		 len, j;
 
 	*pos = NULL;
@@ -239,8 +356,8 @@ opt_parse(const struct opt *tab, void *dst, int argc, char **argv,
 			arg += 2;
 			eq = strchr(arg, '=');
 			len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
-			if (len == 4 && strncmp(arg, "help", 4) == 0 &&
-			    find_long(tab, arg, len) == NULL) {
+			o = resolve_long(tab, arg, len, &help, &nmatch);
+			if (help) {
 				if (eq != NULL) {
 					seterr(err, errlen, "option '--help' "
 					    "takes no value");
@@ -248,15 +365,13 @@ opt_parse(const struct opt *tab, void *dst, int argc, char **argv,
 				}
 				return (OPT_HELP);
 			}
-			if ((o = find_long(tab, arg, len)) == NULL) {
-				near = nearest_long(tab, arg, len);
-				if (near != NULL)
-					seterr(err, errlen, "unknown option "
-					    "'--%.*s' (did you mean '--%s'?)",
-					    (int)len, arg, near);
+			if (o == NULL) {
+				if (nmatch > 1)
+					ambiguous_long(tab, arg, len, err,
+					    errlen);
 				else
-					seterr(err, errlen, "unknown option "
-					    "'--%.*s'", (int)len, arg);
+					unknown_option(tab, hints, 0, arg, len,
+					    err, errlen);
 				return (OPT_ERROR);
 			}
 			opt_name(o, name, sizeof(name));
@@ -286,8 +401,9 @@ opt_parse(const struct opt *tab, void *dst, int argc, char **argv,
 				return (OPT_HELP);
 			if ((o = find_short(tab, (unsigned char)arg[j])) ==
 			    NULL) {
-				seterr(err, errlen, "unknown option '-%c'",
-				    arg[j]);
+				unknown_option(tab, hints,
+				    (unsigned char)arg[j], NULL, 0, err,
+				    errlen);
 				return (OPT_ERROR);
 			}
 			if (!takes_value(o)) {
@@ -320,10 +436,12 @@ void
 opt_print_help(FILE *fp, const struct opt *tab)
 {
 	char	 left[128];
-	int	 n;
+	int	 n, has_dur = 0;
 
 	fputs("Options:\n", fp);
 	for (; tab->o_long != NULL || tab->o_short != 0; tab++) {
+		if (tab->o_type == OPT_DUR)
+			has_dur = 1;
 		if (tab->o_short != 0 && tab->o_long != NULL)
 			n = snprintf(left, sizeof(left), "  -%c, --%s",
 			    tab->o_short, tab->o_long);
@@ -347,6 +465,10 @@ opt_print_help(FILE *fp, const struct opt *tab)
 	}
 	fprintf(fp, "%-*s%s\n", HELP_COLUMN, "  -h, --help",
 	    "show this help and exit");
+	/* Said once, for every DUR above, rather than in each line. */
+	if (has_dur)
+		fputs("\nDUR is a number of seconds with an optional unit: "
+		    "2, 1.5, 250ms, 3s, 2m, 1h.\n", fp);
 }
 
 /* One word per line, for shells and for the test that checks the docs. */

@@ -75,6 +75,17 @@ struct opt_list {
 	  .o_choices = (ch) }
 #define OPT_END_ { .o_long = NULL, .o_short = 0 }
 
+/*
+ * A hint for an option the table does not have, by short letter or long
+ * name: what a user of another tool may have meant ("for UDP use ...").
+ * A list ends with h_text NULL.
+ */
+struct opt_hint {
+	int		 h_short;
+	const char	*h_long;
+	const char	*h_text;
+};
+
 enum opt_result {
 	OPT_OK,
 	OPT_HELP,
@@ -88,6 +99,9 @@ enum opt_result {
  */
 enum opt_result opt_parse(const struct opt *, void *, int, char **,
 	    char ***, int *, char *, size_t);
+/* The same, with hints appended to the message for an unknown option. */
+enum opt_result opt_parse_hints(const struct opt *, const struct opt_hint *,
+	    void *, int, char **, char ***, int *, char *, size_t);
 void	opt_print_help(FILE *, const struct opt *);
 void	opt_print_words(FILE *, const struct opt *);
 void	opt_free(const struct opt *, void *);

@@ -495,18 +495,100 @@ sock_listen_unix(const char *path, int socktype, int backlog, int *created,
 	return (-1);
 }
 
-/* Written to a temporary file and renamed, so readers never see half. */
+/* What is at a path, for the message that refuses to replace it. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return ("a FIFO");
+	if (S_ISCHR(mode))
+		return ("a character device");
+	if (S_ISBLK(mode))
+		return ("a block device");
+	if (S_ISLNK(mode))
+		return ("a symbolic link");
+	if (S_ISDIR(mode))
+		return ("a directory");
+	if (S_ISSOCK(mode))
+		return ("a socket");
+	return ("not a regular file");
+}
+
+/*
+ * Whether the port file may be put at file: 1 over a regular file, 0 where
+ * nothing is, -1 (err set) for anything else, which is never replaced: as
+ * root, "--port-file /dev/null" must not delete /dev/null, and a FIFO or a
+ * symlink someone put there is theirs.
+ */
+static int
+port_file_target(const char *file, struct sk_err *err)
+{
+	struct stat	st;
+
+	if (lstat(file, &st) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		err_set(err, "port file %s: %s", file, strerror(errno));
+		return (-1);
+	}
+	if (S_ISREG(st.st_mode))
+		return (1);
+	err_set(err, "port file %s: is %s, not a regular file", file,
+	    file_kind(st.st_mode));
+	return (-1);
+}
+
+/*
+ * Renames tmp to file, over a regular file or where nothing is.  Where
+ * nothing was, RENAME_NOREPLACE keeps a file made meanwhile (by anyone)
+ * from being replaced; a file system without it gets link(2), which never
+ * replaces either.  Returns 0, or -1 with errno or err set.
+ */
+static int
+port_file_rename(const char *tmp, const char *file, struct sk_err *err)
+{
+	int	tries, r;
+
+	for (tries = 0; tries < 8; tries++) {
+		if ((r = port_file_target(file, err)) == -1)
+			return (-1);
+		if (r == 1)
+			return (rename(tmp, file));
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, file,
+		    RENAME_NOREPLACE) == 0)
+			return (0);
+		if (errno == EINVAL || errno == ENOSYS) {
+			if (link(tmp, file) == 0)
+				return (unlink(tmp));
+		}
+		if (errno != EEXIST)
+			return (-1);
+		/* Something appeared at file: look at it again. */
+	}
+	errno = EEXIST;
+	return (-1);
+}
+
+/*
+ * Written to a temporary file in the same directory (mkstemp(3) opens it
+ * O_EXCL) and renamed, so readers never see half of it.
+ */
 int
 sock_write_port_file(const char *file, int fd, struct sk_err *err)
 {
 	struct sock_name	n;
+	struct sk_err		why;
 	char			*tmp = NULL, buf[16];
-	int			tfd, len, saved;
+	const char		*p;
+	ssize_t			 w;
+	int			 tfd, len, saved;
 
 	if (sock_local_name(fd, &n) == -1) {
 		err_set(err, "getsockname: %s", strerror(errno));
 		return (-1);
 	}
+	if (port_file_target(file, err) == -1)
+		return (-1);
 	if (asprintf(&tmp, "%s.XXXXXX", file) == -1) {
 		err_set(err, "out of memory");
 		return (-1);
@@ -517,13 +599,36 @@ sock_write_port_file(const char *file, int fd, struct sk_err *err)
 		return (-1);
 	}
 	len = snprintf(buf, sizeof(buf), "%d\n", n.port);
-	if (write(tfd, buf, (size_t)len) != len || fchmod(tfd, 0644) == -1) {
+	for (p = buf; len > 0; ) {
+		if ((w = write(tfd, p, (size_t)len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			close(tfd);
+			goto fail;
+		}
+		p += w;
+		len -= (int)w;
+	}
+	if (fchmod(tfd, 0644) == -1) {
 		saved = errno;
 		close(tfd);
 		goto fail;
 	}
-	if (close(tfd) == -1 || rename(tmp, file) == -1) {
+	if (close(tfd) == -1) {
 		saved = errno;
+		goto fail;
+	}
+	why.msg[0] = '\0';
+	if (port_file_rename(tmp, file, &why) == -1) {
+		saved = errno;
+		if (why.msg[0] != '\0') {
+			/* Not a regular file: said as it is. */
+			err_set(err, "%s", why.msg);
+			unlink(tmp);
+			free(tmp);
+			return (-1);
+		}
 		goto fail;
 	}
 	free(tmp);

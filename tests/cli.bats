@@ -5,7 +5,13 @@
 # tests/fixtures/help/), command lookup by name and unique prefix, "did you
 # mean", and one usage error of each kind for listen and connect: exit 2,
 # nothing on stdout, exactly "sockctl CMD: <message>" and
-# "Try 'sockctl CMD --help'." on stderr.
+# "Try 'sockctl CMD --help'." on stderr.  Also long options by unique
+# prefix, the hints for other tools' habits, errors that stay one line,
+# and --port-file against every kind of file.
+#
+# No test binds a fixed port: a server binds port 0, and every command runs
+# under `timeout`, so a regression that starts a server where a usage
+# error was expected fails the test instead of hanging `make check`.
 #
 # The help goldens change only on purpose.  To regenerate them, from the top
 # of the build tree, then read the diff before committing:
@@ -26,8 +32,8 @@ sc() {
 
 sc_exact() {
 	local rc=0
-	"$SOCKCTL" "$@" </dev/null >"$BATS_TEST_TMPDIR/stdout" \
-	    2>"$BATS_TEST_TMPDIR/stderr" || rc=$?
+	timeout "$WAIT_LIMIT" "$SOCKCTL" "$@" </dev/null \
+	    >"$BATS_TEST_TMPDIR/stdout" 2>"$BATS_TEST_TMPDIR/stderr" || rc=$?
 	cat "$BATS_TEST_TMPDIR/stdout"
 	cat "$BATS_TEST_TMPDIR/stderr" >&2
 	return "$rc"
@@ -109,7 +115,7 @@ expected_version() {
 }
 
 @test "the command table is the contract's six commands, each with a golden" {
-	run --separate-stderr "$SOCKCTL" __complete
+	run --separate-stderr timeout "$WAIT_LIMIT" "$SOCKCTL" __complete
 	assert_success
 	assert_output "$(printf '%s\n' listen connect udp-send udp-recv \
 	    serve-http chat)"
@@ -241,36 +247,36 @@ expected_version() {
 
 @test "listen: integers out of range for --max-conns and --backlog" {
 	usage "invalid value '0' for --max-conns: too small (1-100000)" \
-	    listen -m 0 9000
+	    listen -m 0 0
 	usage "invalid value '100001' for --max-conns: too large (1-100000)" \
-	    listen --max-conns=100001 9000
+	    listen --max-conns=100001 0
 	usage "invalid value '99999999999999999999' for --max-conns: too large (1-100000)" \
-	    listen --max-conns 99999999999999999999 9000
+	    listen --max-conns 99999999999999999999 0
 	usage "invalid value '0' for --backlog: too small (1-65535)" \
-	    listen --backlog 0 9000
+	    listen --backlog 0 0
 	usage "invalid value '65536' for --backlog: too large (1-65535)" \
-	    listen --backlog=65536 9000
+	    listen --backlog=65536 0
 }
 
 @test "listen: a non-numeric --max-conns is 'not a number'" {
 	usage "invalid value 'abc' for --max-conns: not a number (1-100000)" \
-	    listen --max-conns abc 9000
+	    listen --max-conns abc 0
 	usage "invalid value '5x' for --max-conns: not a number (1-100000)" \
-	    listen -m5x 9000
+	    listen -m5x 0
 	usage "invalid value '' for --backlog: not a number (1-65535)" \
-	    listen --backlog= 9000
+	    listen --backlog= 0
 }
 
 @test "listen: bad durations for -w, -i and -q" {
 	local e="expected a number with an optional unit (ms, s, m, h)"
-	usage "invalid duration 'abc' for --timeout: $e" listen -w abc 9000
-	usage "invalid duration '5x' for --timeout: $e" listen -w5x 9000
-	usage "invalid duration '' for --timeout: $e" listen --timeout= 9000
+	usage "invalid duration 'abc' for --timeout: $e" listen -w abc 0
+	usage "invalid duration '5x' for --timeout: $e" listen -w5x 0
+	usage "invalid duration '' for --timeout: $e" listen --timeout= 0
 	usage "invalid duration '1d' for --idle-timeout: $e" \
-	    listen --idle-timeout=1d 9000
-	usage "invalid duration '-1' for --quit-after: $e" listen -q -1 9000
+	    listen --idle-timeout=1d 0
+	usage "invalid duration '-1' for --quit-after: $e" listen -q -1 0
 	usage "invalid duration '99999999999h' for --timeout: too large" \
-	    listen -w 99999999999h 9000
+	    listen -w 99999999999h 0
 }
 
 @test "listen: bad PORT and ADDRESS arguments" {
@@ -278,49 +284,49 @@ expected_version() {
 	usage "invalid port '65536': too large (0-65535)" listen 127.0.0.1 65536
 	usage "invalid port 'nosuchsvc': unknown service name" listen nosuchsvc
 	usage "invalid port '8x': unknown service name" listen 8x
-	usage "invalid address '[::1': unbalanced brackets" listen '[::1' 9000
+	usage "invalid address '[::1': unbalanced brackets" listen '[::1' 0
 	usage "invalid address '[1.2.3.4]': brackets hold an IPv6 address" \
-	    listen '[1.2.3.4]' 9000
+	    listen '[1.2.3.4]' 0
 	usage "invalid address 'local host': contains white space or control characters" \
-	    listen 'local host' 9000
+	    listen 'local host' 0
 }
 
 @test "listen: unknown options, with 'did you mean' when one is near" {
 	usage "unknown option '--keep-opn' (did you mean '--keep-open'?)" \
-	    listen --keep-opn 9000
+	    listen --keep-opn 0
 	usage "unknown option '--time-out' (did you mean '--timeout'?)" \
-	    listen --time-out=5 9000
-	usage "unknown option '--verbos' (did you mean '--verbose'?)" \
-	    listen 9000 --verbos
-	usage "unknown option '--zzzzzzzz'" listen --zzzzzzzz 9000
-	usage "unknown option '-x'" listen -x 9000
-	usage "unknown option '-x'" listen -kx 9000
-	usage "unknown option '-z'" listen -z 9000
+	    listen --time-out=5 0
+	usage "unknown option '--vrebose' (did you mean '--verbose'?)" \
+	    listen 0 --vrebose
+	usage "unknown option '--zzzzzzzz'" listen --zzzzzzzz 0
+	usage "unknown option '-x'" listen -x 0
+	usage "unknown option '-x'" listen -kx 0
+	usage "unknown option '-z'" listen -z 0
 }
 
 @test "listen: an option missing its value" {
-	usage "option '-w' requires a value" listen 9000 -w
-	usage "option '--timeout' requires a value" listen 9000 --timeout
-	usage "option '-e' requires a value" listen 9000 -kve
-	usage "option '--port-file' requires a value" listen 9000 --port-file
+	usage "option '-w' requires a value" listen 0 -w
+	usage "option '--timeout' requires a value" listen 0 --timeout
+	usage "option '-e' requires a value" listen 0 -kve
+	usage "option '--port-file' requires a value" listen 0 --port-file
 }
 
 @test "listen: a value given to a flag" {
-	usage "option '--keep-open' takes no value" listen --keep-open=yes 9000
-	usage "option '--verbose' takes no value" listen --verbose=1 9000
+	usage "option '--keep-open' takes no value" listen --keep-open=yes 0
+	usage "option '--verbose' takes no value" listen --verbose=1 0
 	usage "option '--help' takes no value" listen --help=x
 }
 
 @test "listen: missing, extra and conflicting arguments" {
 	usage "missing PORT" listen
 	usage "missing PORT" listen -k -v
-	usage "extra argument 'extra'" listen 127.0.0.1 9000 extra
+	usage "extra argument 'extra'" listen 127.0.0.1 0 extra
 	usage "missing PATH" listen -U
 	usage "extra argument 'b'" listen -U a b
-	usage "-4 and -6 cannot be used together" listen -4 -6 9000
+	usage "-4 and -6 cannot be used together" listen -4 -6 0
 	usage "-U cannot be used with -4 or -6" listen -U -4 sock
 	usage "--send-only and --recv-only cannot be used together" \
-	    listen --send-only --recv-only 9000
+	    listen --send-only --recv-only 0
 }
 
 # ---- connect: one usage error of each kind -------------------------------
@@ -439,7 +445,7 @@ expected_version() {
 	    "sockctl listen: no connection within 250 ms"
 
 	usage "invalid duration '5x' for --timeout: $e" \
-	    listen 127.0.0.1 9000 -w5x
+	    listen 127.0.0.1 0 -w5x
 }
 
 @test "'--' ends options: a positional may then start with '-'" {
@@ -457,4 +463,266 @@ expected_version() {
 	[[ ! -e ./-sock ]] || fail "the socket file -sock was left behind"
 }
 
-# Delete this test as each command lands; its own .bats file takes over.
+# ---- long options by unique prefix ---------------------------------------
+
+@test "a unique prefix of a long option is that option: --keep, --verbos" {
+	sc listen --keep --verbos --time 200ms --back=8 127.0.0.1 0
+	assert_equal "$status" 1
+	stdout_empty
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_regex "${stderr_lines[0]}" '^listening on 127\.0\.0\.1 port [1-9][0-9]*$'
+	assert_equal "${stderr_lines[1]}" \
+	    "sockctl listen: no connection within 200 ms"
+
+	# A bad value is named by the option's full name.
+	usage "invalid value '0' for --max-conns: too small (1-100000)" \
+	    listen --max 0 0
+	usage "option '--keep-open' takes no value" listen --kee=1 0
+	usage "option '--timeout' requires a value" listen 0 --tim
+
+	# --retry is exact although --retry-delay starts with it.
+	usage "invalid value 'x' for --retry: not a number (0-1000000)" \
+	    connect --retry x 127.0.0.1 9
+	usage "invalid duration 'x' for --retry-delay: expected a number with an optional unit (ms, s, m, h)" \
+	    connect --retry-d x 127.0.0.1 9
+
+	# --help too, where nothing else starts the same way.
+	help_is listen.txt listen --hel
+	help_is listen.txt listen --h
+	help_is connect.txt connect 127.0.0.1 9 --he
+}
+
+@test "an ambiguous prefix of long options is a usage error naming each" {
+	usage "ambiguous option '--re' (could be '--retry', '--retry-delay', '--recv-only')" \
+	    connect --re 1 127.0.0.1 9
+	usage "ambiguous option '--re' (could be '--retry', '--retry-delay', '--recv-only')" \
+	    connect --re=1 127.0.0.1 9
+	usage "ambiguous option '--s' (could be '--scan', '--send-only', '--source', '--source-port')" \
+	    connect --s 127.0.0.1 9
+	usage "ambiguous option '--he' (could be '--help', '--header')" \
+	    serve-http --he
+	usage "ambiguous option '--h' (could be '--help', '--hidden', '--header')" \
+	    serve-http --h
+}
+
+@test "top level: --vers and --hel are --version and --help" {
+	local v
+	v=$(expected_version)
+	printf 'sockctl %s\n' "$v" >"$BATS_TEST_TMPDIR/version"
+	sc --vers
+	assert_equal "$status" 0
+	stdout_is "$BATS_TEST_TMPDIR/version"
+	stderr_empty
+	help_is sockctl.txt --hel
+}
+
+# ---- hints for other tools' habits ---------------------------------------
+
+@test "nc's -u, -l and -p get a hint naming the sockctl way" {
+	local udp="for UDP use sockctl udp-send or sockctl udp-recv"
+	usage "unknown option '-u' ($udp)" listen -u 0
+	usage "unknown option '-u' ($udp)" listen -ku 0
+	usage "unknown option '--udp' ($udp)" listen --udp 0
+	usage "unknown option '-u' ($udp)" connect -u 127.0.0.1 9
+	usage "unknown option '-u' (sockctl udp-send always sends UDP)" \
+	    udp-send -u 127.0.0.1 9 x
+	usage "unknown option '-u' (sockctl udp-recv always receives UDP)" \
+	    udp-recv -u 0
+	usage "unknown option '-l' (sockctl listen needs no -l)" listen -l 0
+	usage "unknown option '-l' (sockctl listen needs no -l)" \
+	    listen -lp 8000
+	usage "unknown option '-l' (sockctl udp-recv needs no -l)" \
+	    udp-recv -l 0
+	usage "unknown option '-p' (the port is positional: sockctl listen [ADDRESS] PORT)" \
+	    listen -p 8000
+	usage "unknown option '-p' (the port is positional: sockctl udp-recv [ADDRESS] PORT)" \
+	    udp-recv -p 8000
+	usage "unknown option '-l' (to wait for a client, use sockctl listen)" \
+	    connect -l 8000
+	# Where the command has the option, it is the option.
+	usage "invalid port 'x' for --source-port: unknown service name" \
+	    connect -p x 127.0.0.1 9
+}
+
+@test "HOST:PORT in one argument: did you mean 'HOST PORT'" {
+	usage "missing PORT (did you mean 'example.com 80'?)" \
+	    connect example.com:80
+	usage "missing PORT (did you mean '[::1] 80'?)" connect '[::1]:80'
+	usage "missing PORT (did you mean '127.0.0.1 9'?)" chat 127.0.0.1:9
+	usage "invalid port 'hello': unknown service name (did you mean '127.0.0.1 9'?)" \
+	    udp-send 127.0.0.1:9 hello
+	usage "invalid port '127.0.0.1:0': not a number or a service name (did you mean '127.0.0.1 0'?)" \
+	    listen 127.0.0.1:0
+	# A bare IPv6 address is not HOST:PORT, and the rest is as before.
+	usage "missing PORT" connect ::1
+	usage "missing PORT" connect example.com
+	usage "missing PORT" connect example.com:
+	usage "missing PORTS" connect -z example.com
+}
+
+@test "serve-http 8000, with no directory 8000: did you mean '-p 8000'" {
+	cd "$BATS_TEST_TMPDIR"
+	usage "'8000' is not a directory (did you mean '-p 8000'?)" \
+	    serve-http 8000
+	usage "'0' is not a directory (did you mean '-p 0'?)" serve-http 0
+	# A file named 8000 is not a directory either.
+	: >8000
+	usage "'8000' is not a directory (did you mean '-p 8000'?)" \
+	    serve-http 8000
+	rm 8000
+
+	# A directory named 8000 is served.
+	mkdir 8000
+	echo hi >8000/a.txt
+	start_server serve-http -p 0 8000 2>"$BATS_TEST_TMPDIR/serve.err"
+	run timeout "$WAIT_LIMIT" curl -sS --max-time 5 \
+	    "http://127.0.0.1:$PORT/a.txt"
+	assert_success
+	assert_output hi
+}
+
+# ---- values that are usage errors ----------------------------------------
+
+@test "-U '' and a -U path longer than sun_path are usage errors" {
+	local long
+	long=/tmp/$(printf 'a%.0s' {1..104})	# 108 bytes: one too many
+	usage "invalid socket path '': empty path" listen -U ''
+	usage "invalid socket path '': empty path" connect -U ''
+	usage "invalid socket path '$long': too long (at most 107 bytes)" \
+	    listen -U "$long"
+	usage "invalid socket path '$long': too long (at most 107 bytes)" \
+	    connect -U "$long"
+	usage "invalid socket path '@$long': too long (at most 107 bytes after '@')" \
+	    connect -U "@$long"
+	usage "invalid socket path '@': empty abstract name" listen -U @
+	[[ ! -e $long ]] || fail "$long was created"
+}
+
+@test "-H with CR or LF is a usage error whose message stays one line" {
+	cd "$BATS_TEST_TMPDIR"
+	usage 'invalid header '\''X-A: b\r\nX-B: c'\'': control character' \
+	    serve-http -p 0 -H $'X-A: b\r\nX-B: c'
+	usage 'invalid header '\''X-A: b\nSet-Cookie: x'\'': control character' \
+	    serve-http -p 0 -H $'X-A: b\nSet-Cookie: x'
+	usage 'invalid header '\''X-A: b\r'\'': control character' \
+	    serve-http -p 0 --header=$'X-A: b\r'
+}
+
+@test "every error is one line: control characters in a value are escaped" {
+	usage 'invalid port '\''a\nb'\'': not a number or a service name' \
+	    listen $'a\nb'
+	usage 'invalid host '\''ex\tample'\'': contains white space or control characters' \
+	    connect $'ex\tample' 80
+	usage 'unknown option '\''--a\x1b[2J'\''' listen $'--a\e[2J' 0
+
+	# A runtime error (exit 1) too.
+	sc connect -U "$BATS_TEST_TMPDIR/no"$'\n'"such"
+	assert_equal "$status" 1
+	stdout_empty
+	stderr_is "sockctl connect: connect to $BATS_TEST_TMPDIR/no\\nsuch: No such file or directory"
+}
+
+# ---- --help -------------------------------------------------------------
+
+@test "--help explains DUR once, as its last line, when a command has one" {
+	local cmd n
+	sc __complete
+	assert_equal "$status" 0
+	for cmd in "${lines[@]}"; do
+		sc "$cmd" --help
+		assert_equal "$status" 0
+		n=$(grep -c '^  .* DUR  *[a-z]' "$BATS_TEST_TMPDIR/stdout") ||
+		    true
+		if ((n > 0)); then
+			assert_equal "$(grep -c '^DUR ' "$BATS_TEST_TMPDIR/stdout")" 1
+			assert_equal "${lines[-1]}" \
+			    "DUR is a number of seconds with an optional unit: 2, 1.5, 250ms, 3s, 2m, 1h."
+			assert_equal "${lines[-2]}" \
+			    "  -h, --help                show this help and exit"
+		else
+			refute_output --partial DUR
+		fi
+	done
+	sc --help
+	refute_output --partial DUR
+}
+
+# ---- --port-file --------------------------------------------------------
+
+# kinds DIR: one line per entry of DIR: name, file type, inode.
+kinds() {
+	(cd "$1" && stat -c '%n %F %i' -- * .[!.]* 2>/dev/null | sort)
+}
+
+@test "--port-file replaces a regular file, creates a new one, leaves no temp" {
+	local d=$BATS_TEST_TMPDIR/pf port
+	mkdir "$d"
+	echo old >"$d/reg"
+	sc listen -v -w 0.2 --port-file "$d/reg" 127.0.0.1 0
+	assert_equal "$status" 1
+	port=${stderr_lines[0]##* }
+	[[ $port =~ ^[1-9][0-9]*$ ]] || fail "no port in '${stderr_lines[0]}'"
+	printf '%s\n' "$port" >"$BATS_TEST_TMPDIR/want"
+	diff -u "$BATS_TEST_TMPDIR/want" "$d/reg"
+
+	sc listen -w 0.2 --port-file "$d/new" 127.0.0.1 0
+	assert_equal "$status" 1
+	stderr_is "sockctl listen: no connection within 200 ms"
+	[[ $(<"$d/new") =~ ^[1-9][0-9]*$ ]] || fail "new: '$(<"$d/new")'"
+	assert_equal "$(ls -A "$d" | tr '\n' ' ')" "new reg "
+	assert_equal "$(stat -c %a "$d/new")" 644
+}
+
+@test "--port-file never replaces a FIFO, directory, symlink, socket or device" {
+	local d=$BATS_TEST_TMPDIR/pf kind name path
+	mkdir "$d"
+	mkfifo "$d/fifo"
+	mkdir "$d/dir"
+	echo keep >"$d/target"
+	ln -s target "$d/link"
+	ln -s nowhere "$d/dangling"
+	"${PYTHON3:-python3}" -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$d/sock"
+	# A device node needs root; as root, rename(2) would replace it.
+	if ((EUID == 0)); then
+		mknod "$d/null" c 1 3
+	fi
+	kinds "$d" >"$BATS_TEST_TMPDIR/before"
+	for kind in "fifo:a FIFO" "dir:a directory" "link:a symbolic link" \
+	    "dangling:a symbolic link" "sock:a socket" \
+	    "null:a character device"; do
+		name=${kind%%:*}
+		path=$d/$name
+		[[ -e $path || -L $path ]] || continue
+		sc listen -w 1 --port-file "$path" 127.0.0.1 0
+		[[ $status -eq 1 ]] || fail "$name: exit $status, not 1"
+		stdout_empty
+		stderr_is "sockctl listen: port file $path: is ${kind#*:}, not a regular file"
+	done
+	kinds "$d" >"$BATS_TEST_TMPDIR/after"
+	diff -u "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" ||
+	    fail "a file in $d was replaced, or a temporary file was left"
+	assert_equal "$(<"$d/target")" keep
+	[[ ! -e $d/nowhere ]] || fail "the dangling symlink's target was made"
+	assert_equal "$(ls -A "$d/dir")" ""
+}
+
+@test "--port-file: every server command refuses a FIFO the same way" {
+	local f=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$f"
+	cd "$BATS_TEST_TMPDIR"
+	sc listen -w 1 --port-file "$f" 127.0.0.1 0
+	assert_equal "$status" 1
+	stderr_is "sockctl listen: port file $f: is a FIFO, not a regular file"
+	sc udp-recv -w 1 --port-file "$f" 127.0.0.1 0
+	assert_equal "$status" 1
+	stderr_is "sockctl udp-recv: port file $f: is a FIFO, not a regular file"
+	sc chat -l --port-file "$f" 127.0.0.1 0
+	assert_equal "$status" 1
+	stderr_is "sockctl chat: port file $f: is a FIFO, not a regular file"
+	sc serve-http -p 0 --port-file "$f" .
+	assert_equal "$status" 1
+	stderr_is "sockctl serve-http: port file $f: is a FIFO, not a regular file"
+	[[ -p $f ]] || fail "$f is no longer a FIFO"
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR" | grep -c '^fifo')" 1
+}

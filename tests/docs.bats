@@ -41,8 +41,14 @@ man_section() {
 	' "$MAN"
 }
 
+# words [CMD]: the commands, or CMD's option words; bounded in time, as
+# every command a test runs.
+words() {
+	timeout "$WAIT_LIMIT" "$SOCKCTL" __complete "$@"
+}
+
 commands() {
-	"$SOCKCTL" __complete
+	words
 }
 
 setup() {
@@ -55,7 +61,7 @@ setup() {
 @test "docs: sockctl __complete lists every command's option words" {
 	local cmd
 	for cmd in $(commands); do
-		run "$SOCKCTL" __complete "$cmd"
+		run words "$cmd"
 		assert_success
 		assert_line -- --help
 		assert_line -- -h
@@ -78,7 +84,7 @@ setup() {
 	page=$(<"$MAN")
 	for cmd in $(commands); do
 		section=$(man_section "$cmd")
-		for word in $("$SOCKCTL" __complete "$cmd"); do
+		for word in $(words "$cmd"); do
 			case $word in
 			-h | --help)
 				# Documented once, for every command, in DESCRIPTION.
@@ -110,7 +116,7 @@ setup() {
 			    missing+=("$file: command $cmd")
 		done
 		for cmd in $(commands); do
-			for word in $("$SOCKCTL" __complete "$cmd"); do
+			for word in $(words "$cmd"); do
 				word_pattern "$word"
 				has_match "$pat" "$text" ||
 				    missing+=("$file: $word (sockctl $cmd)")
@@ -132,7 +138,7 @@ setup() {
 			printf "%s\n" "${COMPREPLY[@]}"
 		' _ "$BASH_COMP" "$cmd"
 		assert_success
-		for word in $("$SOCKCTL" __complete "$cmd"); do
+		for word in $(words "$cmd"); do
 			has_match "(^|\\n)$word(\\n|\$)" "$output" ||
 			    missing+=("$word (sockctl $cmd)")
 		done
@@ -148,7 +154,7 @@ setup() {
 	local cmd word text missing=()
 	text=$(<"$ZSH_COMP")
 	for cmd in $(commands); do
-		for word in $("$SOCKCTL" __complete "$cmd"); do
+		for word in $(words "$cmd"); do
 			has_match "[{,')]$word[+=,}[]" "$text" ||
 			    missing+=("$word (sockctl $cmd)")
 		done
@@ -177,7 +183,7 @@ setup() {
 	local cmd says
 	for cmd in $(commands); do
 		# An argument every command rejects quickly, if it is built.
-		run timeout 10 "$SOCKCTL" "$cmd" -- /nonexistent/sockctl-docs \
+		run timeout "$WAIT_LIMIT" "$SOCKCTL" "$cmd" -- /nonexistent/sockctl-docs \
 		    </dev/null
 		says=0
 		man_section "$cmd" | grep -q 'not yet implemented' && says=1
@@ -254,11 +260,44 @@ setup() {
 		run fish -c 'source $argv[1]; complete -C"sockctl $argv[2] -"' \
 		    "$FISH_COMP" "$cmd"
 		assert_success
-		for word in $("$SOCKCTL" __complete "$cmd"); do
+		for word in $(words "$cmd"); do
 			has_match "(^|\\n)$word([[:space:]]|\$)" "$output" ||
 			    missing+=("$word (sockctl $cmd)")
 		done
 	done
 	((${#missing[@]} == 0)) ||
 	    fail "$(printf 'fish does not offer %s\n' "${missing[@]}")"
+}
+
+@test "docs: make install says where fish looks, as the README quotes it" {
+	local builddir fishdir want vendor=/usr/share/fish/vendor_completions.d
+	builddir=$(cd "$(dirname "$SOCKCTL")/.." && pwd)
+	[[ -f $builddir/Makefile ]] || skip "no Makefile beside $SOCKCTL"
+	# The sub-make must not join the jobserver of a `make check` above.
+	run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL timeout 60 \
+	    make -s --no-print-directory -C "$builddir" -f Makefile -f - \
+	    print-fishcompdir <<<'print-fishcompdir: ; @echo $(fishcompdir)'
+	assert_success
+	fishdir=$output
+	[[ $fishdir == /* ]] || fail "fishcompdir is '$fishdir'"
+
+	run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL timeout 120 \
+	    make -s --no-print-directory -C "$builddir" install \
+	    DESTDIR="$BATS_TEST_TMPDIR/root"
+	assert_success
+	[[ -f $BATS_TEST_TMPDIR/root$fishdir/sockctl.fish ]] ||
+	    fail "no sockctl.fish in $fishdir"
+	if [[ $fishdir == "$vendor" ]]; then
+		refute_line --partial "fish looks"
+		return
+	fi
+	want="sockctl: fish looks for completions in $vendor, not $fishdir;"
+	want+=" to install there, ./configure"
+	want+=" --with-fish-completion-dir=$vendor"
+	assert_line "$want"
+	assert_equal "$(grep -c 'fish looks' <<<"$output")" 1
+	# The README shows the line a default prefix (/usr/local) gives.
+	want=${want/"not $fishdir;"/"not /usr/local/share/fish/vendor_completions.d;"}
+	grep -qxF -- "$want" "$SOCKCTL_SRCDIR/README.md" ||
+	    fail "README.md does not quote: $want"
 }

@@ -238,6 +238,69 @@ test_host(void)
 	    "host '[:: 1]' refused like ':: 1'");
 }
 
+struct endpoint_case {
+	const char	*in;
+	const char	*host;	/* as parsed, brackets stripped */
+	int		 port;
+	size_t		 written;	/* HOST's length as written */
+	const char	*err;
+};
+
+static const struct endpoint_case endpoint_cases[] = {
+	{ "example.com:80",	"example.com",	80,	11,	NULL },
+	{ "127.0.0.1:8000",	"127.0.0.1",	8000,	9,	NULL },
+	{ "localhost:http",	"localhost",	80,	9,	NULL },
+	{ "[::1]:443",		"::1",		443,	5,	NULL },
+	{ "[fe80::1%eth0]:22",	"fe80::1%eth0",	22,	14,	NULL },
+	{ "host:0",		"host",		0,	4,	NULL },
+	{ "example.com",	NULL, 0, 0,	"expected HOST:PORT" },
+	{ "::1",		NULL, 0, 0,
+	    "expected HOST:PORT (an IPv6 address needs brackets)" },
+	{ "fe80::1:80",		NULL, 0, 0,
+	    "expected HOST:PORT (an IPv6 address needs brackets)" },
+	{ "[::1]",		NULL, 0, 0,	"expected [ADDRESS]:PORT" },
+	{ "[::1]80",		NULL, 0, 0,	"expected [ADDRESS]:PORT" },
+	{ ":80",		NULL, 0, 0,	"empty host" },
+	{ "host:",		NULL, 0, 0,	"empty" },
+	{ "host:70000",		NULL, 0, 0,	"too large (0-65535)" },
+	{ "host:8x",		NULL, 0, 0,	"unknown service name" },
+	{ "[1.2.3.4]:80",	NULL, 0, 0,
+	    "brackets hold an IPv6 address" },
+	{ "my host:80",		NULL, 0, 0,
+	    "contains white space or control characters" },
+};
+
+static void
+test_endpoint(void)
+{
+	const struct endpoint_case *t;
+	char		 host[64];
+	const char	*why;
+	size_t		 written;
+	int		 port;
+
+	for (t = endpoint_cases; t < endpoint_cases + nitems(endpoint_cases);
+	    t++) {
+		port = -1;
+		written = 0;
+		host[0] = '\0';
+		why = addr_parse_endpoint(t->in, host, sizeof(host), &port,
+		    &written);
+		is_str(why, t->err, "endpoint '%s': %s", t->in,
+		    t->err != NULL ? t->err : "accepted");
+		if (t->err != NULL)
+			continue;
+		is_str(host, t->host, "endpoint '%s': host '%s'", t->in,
+		    t->host);
+		is_int(port, t->port, "endpoint '%s': port %d", t->in,
+		    t->port);
+		is_int(written, t->written, "endpoint '%s': HOST is %zu bytes",
+		    t->in, t->written);
+	}
+	is_str(addr_parse_endpoint("example.com:80", host, 5, &port,
+	    &written), "too long", "endpoint: a host too long for the buffer");
+}
+
 static void
 test_unix(void)
 {
@@ -389,6 +452,7 @@ main(void)
 	test_port();
 	test_port_list();
 	test_host();
+	test_endpoint();
 	test_unix();
 	test_duration();
 	return (done_testing());

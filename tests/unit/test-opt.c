@@ -2,8 +2,9 @@
  * Unit tests of the option parser in src/opt.c, over a table of every value
  * type declared here: long options with "=value" or a separate value,
  * bundled short flags with attached or separate values, options among the
- * positionals, "--", --help and -h, and the exact one-line messages for
- * every kind of bad option or value.  Also opt_distance, which picks the
+ * positionals, "--", --help and -h, unique prefixes of long options and
+ * the error for an ambiguous one, hints for other tools' options, and the
+ * exact one-line messages for every kind of bad option or value.  Also opt_distance, which picks the
  * "did you mean" suggestions, and the help and completion-word output.
  */
 #include <errno.h>
@@ -379,16 +380,26 @@ struct err_case {
 
 static const struct err_case err_cases[] = {
 	/* Unknown options, with a suggestion when one is near. */
-	{ { "--verbos" },
-	    "unknown option '--verbos' (did you mean '--verbose'?)" },
-	{ { "--verbos=3" },
-	    "unknown option '--verbos' (did you mean '--verbose'?)" },
+	{ { "--vrebose" },
+	    "unknown option '--vrebose' (did you mean '--verbose'?)" },
+	{ { "--vrebose=3" },
+	    "unknown option '--vrebose' (did you mean '--verbose'?)" },
+	{ { "--verbos=3" }, "option '--verbose' takes no value" },
 	{ { "--keep-opn" },
 	    "unknown option '--keep-opn' (did you mean '--keep-open'?)" },
 	{ { "--time-out", "5" },
 	    "unknown option '--time-out' (did you mean '--timeout'?)" },
 	{ { "--zzzzzz" }, "unknown option '--zzzzzz'" },
-	{ { "--keep" }, "unknown option '--keep'" },
+	{ { "--keepopen" },
+	    "unknown option '--keepopen' (did you mean '--keep-open'?)" },
+	{ { "--keep-open-x" },
+	    "unknown option '--keep-open-x' (did you mean '--keep-open'?)" },
+	{ { "--=1" }, "unknown option '--'" },
+	/* A prefix of more than one name. */
+	{ { "--he" }, "ambiguous option '--he' (could be '--help', '--header')" },
+	{ { "--h=1" }, "ambiguous option '--h' (could be '--help', '--header')" },
+	{ { "--tim" }, "option '--timeout' requires a value" },
+	{ { "--hel=1" }, "option '--help' takes no value" },
 	{ { "-x" }, "unknown option '-x'" },
 	{ { "-kx" }, "unknown option '-x'" },
 	{ { "-6" }, "unknown option '-6'" },
@@ -458,6 +469,172 @@ test_errors(void)
 		is_error(r, t->err, what);
 		run_free(r);
 	}
+}
+
+/* A table where prefixes collide, as connect's --retry and --recv-only. */
+struct popts {
+	long long	 retry;
+	long long	 delay;
+	int		 recv;
+	const char	*pfile;
+};
+
+static const struct opt ptable[] = {
+	OPT_INT_(0, "retry", struct popts, retry, "N", 0, 9, "retry N times"),
+	OPT_DUR_(0, "retry-delay", struct popts, delay, "between tries"),
+	OPT_FLAG_(0, "recv-only", struct popts, recv, "only receive"),
+	OPT_STR_(0, "port-file", struct popts, pfile, "FILE", OPTC_FILE,
+	    "write the port"),
+	OPT_END_
+};
+
+/* One parse of ptable, with or without hints; returns the result. */
+static enum opt_result
+prun(const struct opt_hint *hints, struct popts *o, char *err, size_t len,
+    int argc, char **argv)
+{
+	enum opt_result	 r;
+	char		**pos = NULL;
+	int		 npos;
+
+	memset(o, 0, sizeof(*o));
+	strlcpy(err, "(no message)", len);
+	r = opt_parse_hints(ptable, hints, o, argc, argv, &pos, &npos, err,
+	    len);
+	free(pos);
+	return (r);
+}
+
+/*
+ * A long option may be shortened to a unique prefix, as commands may; an
+ * exact name wins over a longer one it is a prefix of; a prefix of several
+ * names is an error that lists them.
+ */
+static void
+test_prefix(void)
+{
+	struct run	*r;
+	struct popts	 o;
+	char		 err[256];
+	char		*a1[] = { "cmd", "--retry", "3", NULL };
+	char		*a2[] = { "cmd", "--retry-", "1.5", "--rec", NULL };
+	char		*a3[] = { "cmd", "--re", NULL };
+	char		*a4[] = { "cmd", "--r=1", NULL };
+	char		*a5[] = { "cmd", "--p=f", "--retry-d=2", NULL };
+	char		*a6[] = { "cmd", "--h", NULL };
+
+	r = run(table, "--keep", "--verb", "--time", "5", "--max=3",
+	    "--form", "hex", "--so=22", "--ex", "cat", "--back=9", NULL);
+	is_ok(r, "unique prefixes of long options");
+	is_int(r->o.keep, 1, "--keep is --keep-open");
+	is_int(r->o.verbose, 1, "--verb is --verbose");
+	is_int(r->o.timeout, 5000, "--time 5 is --timeout 5");
+	is_int(r->o.max, 3, "--max=3 is --max-conns=3");
+	is_str(r->o.format, "hex", "--form hex is --format hex");
+	is_int(r->o.port, 22, "--so=22 is --source-port=22");
+	is_str(r->o.exec, "cat", "--ex cat is --exec cat");
+	is_int(r->o.backlog, 9, "--back=9 is --backlog=9");
+	is_pos(r, "", 0, "unique prefixes of long options");
+	run_free(r);
+
+	r = run(table, "--max", "0", NULL);
+	is_error(r, "invalid value '0' for --max-conns: too small (1-100)",
+	    "a bad value is reported under the option's full name");
+	run_free(r);
+
+	r = run(table, "--hel", NULL);
+	is_int(r->res, OPT_HELP, "--hel is --help");
+	run_free(r);
+
+	r = run(table, "--hea", "x: y", NULL);
+	is_ok(r, "--hea is --header");
+	is_int(r->o.headers.n, 1, "--hea adds a header");
+	run_free(r);
+
+	r = run(htable, "--ho", "example.com", NULL);
+	is_ok(r, "--ho is --host where the table has -h, --host");
+	is_str(r->o.host, "example.com", "--ho example.com");
+	run_free(r);
+
+	r = run(htable, "--h", NULL);
+	is_error(r, "ambiguous option '--h' (could be '--help', '--host')",
+	    "--h is --help or --host");
+	run_free(r);
+
+	is_int(prun(NULL, &o, err, sizeof(err), 3, a1), OPT_OK,
+	    "--retry: an exact name");
+	is_int(o.retry, 3, "--retry is not taken for --retry-delay");
+	is_int(prun(NULL, &o, err, sizeof(err), 4, a2), OPT_OK,
+	    "--retry- and --rec: unique prefixes");
+	ok(o.delay == 1500 && o.recv == 1,
+	    "--retry- is --retry-delay, --rec is --recv-only");
+	is_int(prun(NULL, &o, err, sizeof(err), 2, a3), OPT_ERROR,
+	    "--re: ambiguous");
+	is_str(err, "ambiguous option '--re' (could be '--retry', "
+	    "'--retry-delay', '--recv-only')", "--re: every candidate named");
+	is_int(prun(NULL, &o, err, sizeof(err), 2, a4), OPT_ERROR,
+	    "--r=1: ambiguous");
+	is_str(err, "ambiguous option '--r' (could be '--retry', "
+	    "'--retry-delay', '--recv-only')", "--r=1: named without '=1'");
+	is_int(prun(NULL, &o, err, sizeof(err), 3, a5), OPT_OK,
+	    "--p=f and --retry-d=2");
+	ok(o.pfile != NULL && strcmp(o.pfile, "f") == 0 && o.delay == 2000,
+	    "--p=f is --port-file=f, --retry-d=2 is --retry-delay=2");
+	is_int(prun(NULL, &o, err, sizeof(err), 2, a6), OPT_HELP,
+	    "--h is --help where no other name starts with h");
+
+	/* A message cut short by a small buffer still ends with a NUL. */
+	is_int(prun(NULL, &o, err, 20, 2, a3), OPT_ERROR,
+	    "--re into a 20-byte message");
+	is_str(err, "ambiguous option '-", "the message is cut at 19 bytes");
+}
+
+/* Hints for options of other tools, only where the table has none. */
+static void
+test_hints(void)
+{
+	static const struct opt_hint hints[] = {
+		{ 'u', "udp", "for UDP use udp-send" },
+		{ 'l', NULL, "no -l needed" },
+		{ 0, "retry", "never shown: the table has --retry" },
+		{ 0, NULL, NULL }
+	};
+	struct popts	 o;
+	char		 err[256];
+	char		*a1[] = { "cmd", "-u", NULL };
+	char		*a2[] = { "cmd", "--udp", NULL };
+	char		*a3[] = { "cmd", "--udp=1", NULL };
+	char		*a4[] = { "cmd", "-l", NULL };
+	char		*a5[] = { "cmd", "--l", NULL };
+	char		*a6[] = { "cmd", "--retry", "1", "-x", NULL };
+	char		*a7[] = { "cmd", "--ud", NULL };
+
+	is_int(prun(hints, &o, err, sizeof(err), 2, a1), OPT_ERROR, "-u");
+	is_str(err, "unknown option '-u' (for UDP use udp-send)",
+	    "-u: the hint follows");
+	is_int(prun(hints, &o, err, sizeof(err), 2, a2), OPT_ERROR, "--udp");
+	is_str(err, "unknown option '--udp' (for UDP use udp-send)",
+	    "--udp: the same hint by its long name");
+	is_int(prun(hints, &o, err, sizeof(err), 2, a3), OPT_ERROR,
+	    "--udp=1");
+	is_str(err, "unknown option '--udp' (for UDP use udp-send)",
+	    "--udp=1: the hint, the name without its value");
+	is_int(prun(hints, &o, err, sizeof(err), 2, a4), OPT_ERROR, "-l");
+	is_str(err, "unknown option '-l' (no -l needed)",
+	    "-l: a short-only hint");
+	is_int(prun(hints, &o, err, sizeof(err), 2, a5), OPT_ERROR, "--l");
+	is_str(err, "unknown option '--l'",
+	    "--l: a short-only hint is not used for a long option");
+	is_int(prun(hints, &o, err, sizeof(err), 4, a6), OPT_ERROR,
+	    "--retry 1 -x");
+	is_int(o.retry, 1, "--retry parsed though a hint names it");
+	is_str(err, "unknown option '-x'", "-x: no hint for it");
+	is_int(prun(hints, &o, err, sizeof(err), 2, a7), OPT_ERROR, "--ud");
+	is_str(err, "unknown option '--ud'",
+	    "--ud: a hint needs the whole name");
+	is_int(prun(NULL, &o, err, sizeof(err), 2, a1), OPT_ERROR,
+	    "-u without hints");
+	is_str(err, "unknown option '-u'", "-u without hints: no hint");
 }
 
 /* A name too long to compare gets no suggestion, and no overflow. */
@@ -578,6 +755,10 @@ test_output(void)
 		    OPTC_FILE, "write the port to FILE"),
 		OPT_END_
 	};
+	static const struct opt nodur[] = {
+		OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
+		OPT_END_
+	};
 	char	*s;
 
 	s = capture(opt_print_help, small);
@@ -586,8 +767,29 @@ test_output(void)
 	    "  -k, --keep-open           keep open\n"
 	    "  -w, --timeout DUR         give up after DUR\n"
 	    "      --port-file FILE      write the port to FILE\n"
+	    "  -h, --help                show this help and exit\n"
+	    "\n"
+	    "DUR is a number of seconds with an optional unit: 2, 1.5, "
+	    "250ms, 3s, 2m, 1h.\n",
+	    "opt_print_help: aligned at column 28, --help last, then DUR "
+	    "explained once");
+	free(s);
+
+	s = capture(opt_print_help, nodur);
+	is_str(s,
+	    "Options:\n"
+	    "  -k, --keep-open           keep open\n"
 	    "  -h, --help                show this help and exit\n",
-	    "opt_print_help: aligned at column 28, --help last");
+	    "opt_print_help: no DUR option, no word about DUR");
+	free(s);
+
+	s = capture(opt_print_help, ptable);
+	is_str(strstr(s, "\n  -h, --help"),
+	    "\n  -h, --help                show this help and exit\n"
+	    "\n"
+	    "DUR is a number of seconds with an optional unit: 2, 1.5, "
+	    "250ms, 3s, 2m, 1h.\n",
+	    "opt_print_help: DUR explained once, last, for a long-only DUR");
 	free(s);
 
 	s = capture(opt_print_help, empty);
@@ -625,6 +827,8 @@ main(void)
 	test_help();
 	test_lists();
 	test_errors();
+	test_prefix();
+	test_hints();
 	test_long_name();
 	test_int_messages();
 	test_distance();
