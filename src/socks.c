@@ -74,7 +74,7 @@ valid_name(const char *s, size_t len)
 		return (0);
 	for (i = 0; i < len; i++)
 		if (!isalnum((unsigned char)s[i]) &&
-		    strchr(".-_:", s[i]) == NULL)
+		    (s[i] == '\0' || strchr(".-_:", s[i]) == NULL))
 			return (0);
 	return (1);
 }
