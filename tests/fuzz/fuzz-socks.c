@@ -268,7 +268,7 @@ udp(const uint8_t *data, size_t size)
 		abort();
 	memcpy(copy, data, size);
 	if (socks5_udp_parse(copy, size, &a, &n) == 0) {
-		CHECK(n >= 10 && n <= size && n <= SOCKS5_UDP_HDR_MAX);
+		CHECK(n >= 8 && n <= size && n <= SOCKS5_UDP_HDR_MAX);
 		check_addr(&a);
 		m = socks5_udp_build(hdr, &a);
 		CHECK(m == n && memcmp(hdr, copy, n) == 0);

@@ -39,7 +39,8 @@ dup_exact(const void *p, size_t len)
 		perror("malloc");
 		exit(2);
 	}
-	memcpy(q, p, len);
+	if (len > 0)
+		memcpy(q, p, len);
 	return (q);
 }
 
@@ -736,7 +737,7 @@ test_server_table(void)
 		    SOCKS_ERROR, 9, S("\x00\x5b\0\0\0\0\0\0"), "port 0" },
 		{ "TLS to the proxy", 0, S("\x16\x03\x01"), SOCKS_ERROR, 0,
 		    NULL, 0, "unknown protocol" },
-		{ "empty", 0, NULL, 0, SOCKS_MORE, 0, NULL, 0, NULL },
+		{ "empty", 0, S(""), SOCKS_MORE, 0, NULL, 0, NULL },
 		{ "http CONNECT", 0,
 		    S("CONNECT example.com:443 HTTP/1.1\r\n"
 		    "Host: example.com:443\r\n\r\n\x16\x03"),
