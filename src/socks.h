@@ -147,6 +147,39 @@ void	socks_server_free(struct socks_server *);
 int	socks_reply_from_errno(int);
 const char *socks_proto_name(enum socks_proto);
 
+/*
+ * Keep-alive through the proxy for absolute-form requests: where a
+ * request or response body ends, and the origin's response head made
+ * fit for the client.
+ */
+#define SOCKS_BODY_NONE		0
+#define SOCKS_BODY_LENGTH	1
+#define SOCKS_BODY_CHUNKED	2
+#define SOCKS_BODY_CLOSE	3	/* until the origin closes */
+
+#define SOCKS_CHUNK_LINE_MAX	4096	/* chunk extensions */
+#define SOCKS_TRAILERS_MAX	8192
+
+struct socks_body {
+	int		 state;
+	unsigned long long remaining;
+	size_t		 line;
+	size_t		 trailers;
+};
+
+struct socks_http_response {
+	int		 status;
+	int		 framing;	/* SOCKS_BODY_* */
+	long long	 content_length;
+	int		 keep_alive;	/* the client may send more */
+	size_t		 head_len;
+};
+
+void	socks_body_init(struct socks_body *, int, long long);
+int	socks_body_scan(struct socks_body *, const void *, size_t, size_t *);
+int	socks_http_response(const char *, size_t, int, int,
+	    struct socks_http_response *, struct buf *);
+
 /* SOCKS5 UDP ASSOCIATE datagrams. */
 int	socks5_udp_parse(const void *, size_t, struct socks_addr *,
 	    size_t *);

@@ -1,7 +1,9 @@
 /*
  * libFuzzer harness for src/socks.c: arbitrary bytes as what a client
  * sends to `sockctl proxy` (the server side, with and without required
- * credentials, answering every request with a code taken from the input)
+ * credentials, answering every request with a code taken from the input,
+ * then scanning request bodies for the next request), as what an origin
+ * answers a forwarded request (response heads and bodies, keep-alive),
  * and as what a proxy answers our client (each proxy type); also straight
  * into the SOCKS5 UDP header parser and the proxy URL parser.  Each
  * conversation runs twice, the input handed in whole and then in pieces
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "socks.h"
@@ -101,6 +104,7 @@ server_run(const uint8_t *data, size_t size, int auth, int codes,
     const uint8_t *seed, size_t nseed, size_t piece, struct run *run)
 {
 	struct socks_server	 s;
+	struct socks_body	 body;
 	uint8_t			*copy;
 	size_t			 start = 0, end = 0, used, k = 0, avail;
 	int			 r, forwards = 0;
@@ -174,12 +178,13 @@ server_run(const uint8_t *data, size_t size, int auth, int codes,
 		/* Keep-alive: a forwarded request may be followed by more. */
 		if (s.cmd != SOCKS_CMD_FORWARD || ++forwards > 8)
 			break;
-		if (s.content_length > 0) {
-			if ((uint64_t)s.content_length > size - start)
-				break;
-			start += (size_t)s.content_length;
-		}
-		if (s.chunked)
+		socks_body_init(&body, s.chunked ? SOCKS_BODY_CHUNKED :
+		    SOCKS_BODY_LENGTH, s.content_length);
+		r = socks_body_scan(&body, data + start, size - start, &used);
+		CHECK(used <= size - start);
+		record(run, r);
+		start += used;
+		if (r != SOCKS_DONE)
 			break;
 		if (end < start)
 			end = start;
@@ -236,6 +241,103 @@ client_run(const uint8_t *data, size_t size, const struct proxy_url *u,
 	}
 	run->consumed = start;
 	socks_client_clear(&c);
+}
+
+/* A head for the client: CR LF lines, no hop-by-hop field left. */
+static void
+check_response_head(const char *p, size_t len, int interim)
+{
+	static const char *const hop[] = {
+		"\nkeep-alive:", "\nproxy-connection:", "\nte:",
+		"\ntrailer:", "\nupgrade:", "\nproxy-authenticate:"
+	};
+	size_t	i, j, n;
+
+	CHECK(len >= 4 && memcmp(p + len - 4, "\r\n\r\n", 4) == 0);
+	for (i = 0; i < len; i++) {
+		CHECK(p[i] != '\0');
+		if (p[i] == '\n')
+			CHECK(i > 0 && p[i - 1] == '\r');
+		if (p[i] == '\r')
+			CHECK(i + 1 < len && p[i + 1] == '\n');
+		for (j = 0; p[i] == '\n' && j < sizeof(hop) / sizeof(hop[0]);
+		    j++) {
+			n = strlen(hop[j]);
+			CHECK(len - i < n ||
+			    strncasecmp(p + i, hop[j], n) != 0);
+		}
+	}
+	if (!interim)
+		CHECK((len >= 28 && memcmp(p + len - 28,
+		    "\r\nConnection: keep-alive\r\n\r\n", 28) == 0) ||
+		    (len >= 23 && memcmp(p + len - 23,
+		    "\r\nConnection: close\r\n\r\n", 23) == 0));
+}
+
+/* The origin's responses on one connection, then their bodies. */
+static void
+response_run(const uint8_t *data, size_t size, int head_req, int ka,
+    const uint8_t *seed, size_t nseed, size_t piece, struct run *run)
+{
+	struct socks_http_response	 r;
+	struct socks_body		 body;
+	char				*copy;
+	size_t				 start = 0, end = 0, k = 0, avail;
+	size_t				 used, before;
+	int				 res, n = 0;
+
+	for (;;) {
+		if (piece == 0)
+			end = size;
+		else if (end < size) {
+			end += nseed > 0 ? 1 + seed[k++ % nseed] % piece : 1;
+			if (end > size)
+				end = size;
+		}
+		avail = end - start;
+		if ((copy = malloc(avail > 0 ? avail : 1)) == NULL)
+			abort();
+		memcpy(copy, data + start, avail);
+		before = run->out.len;
+		res = socks_http_response(copy, avail, head_req, ka, &r,
+		    &run->out);
+		if (res == SOCKS_MORE) {
+			CHECK(run->out.len == before);
+			CHECK(avail < SOCKS_HTTP_HEAD_MAX);
+			free(copy);
+			if (end >= size)
+				break;
+			continue;
+		}
+		record(run, res);
+		if (res == SOCKS_ERROR) {
+			CHECK(run->out.len == before);
+			free(copy);
+			break;
+		}
+		CHECK(r.head_len > 0 && r.head_len <= avail);
+		CHECK(r.status >= 100 && r.status <= 999 && r.status != 101);
+		check_response_head(run->out.p + before, run->out.len - before,
+		    r.status < 200);
+		CHECK(r.framing != SOCKS_BODY_CLOSE || !r.keep_alive);
+		CHECK(ka || !r.keep_alive);
+		record(run, r.framing);
+		free(copy);
+		start += r.head_len;
+		if (r.status < 200)
+			continue;
+		socks_body_init(&body, r.framing, r.content_length);
+		res = socks_body_scan(&body, data + start, size - start, &used);
+		CHECK(used <= size - start);
+		CHECK(res != SOCKS_MORE || used == size - start);
+		record(run, res);
+		start += used;
+		if (res != SOCKS_DONE || !r.keep_alive || ++n > 8)
+			break;
+		if (end < start)
+			end = start;
+	}
+	run->consumed = start;
 }
 
 static void
@@ -337,6 +439,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free_run(&split);
 	server_run(data, size, ctl & 1, ctl >> 1, NULL, 0, 1, &split);
 	server_run(data, size, ctl & 1, ctl >> 1, NULL, 0, 0, &whole);
+	same(&whole, &split);
+	free_run(&whole);
+	free_run(&split);
+
+	response_run(data, size, ctl & 1, ctl & 2, NULL, 0, 0, &whole);
+	response_run(data, size, ctl & 1, ctl & 2, seed, nseed, piece,
+	    &split);
 	same(&whole, &split);
 	free_run(&whole);
 	free_run(&split);

@@ -1096,6 +1096,238 @@ test_server_http(void)
 	buf_free(&out);
 }
 
+/* ---- keep-alive: bodies and response heads ---- */
+
+static void
+test_body(void)
+{
+	static const struct {
+		const char	*name;
+		int		 framing;
+		long long	 length;
+		const char	*in;
+		size_t		 len;
+		int		 result;
+		size_t		 used;
+	} t[] = {
+		{ "length", SOCKS_BODY_LENGTH, 5, S("helloGET"), SOCKS_DONE,
+		    5 },
+		{ "length, short", SOCKS_BODY_LENGTH, 9, S("hello"),
+		    SOCKS_MORE, 5 },
+		{ "length 0", SOCKS_BODY_LENGTH, 0, S("GET"), SOCKS_DONE, 0 },
+		{ "none", SOCKS_BODY_NONE, 0, S("GET"), SOCKS_DONE, 0 },
+		{ "until close", SOCKS_BODY_CLOSE, 0, S("abc"), SOCKS_MORE,
+		    3 },
+		{ "chunked", SOCKS_BODY_CHUNKED, 0,
+		    S("3\r\nabc\r\n0\r\n\r\nNEXT"), SOCKS_DONE, 13 },
+		{ "chunked, hex, extension, trailer", SOCKS_BODY_CHUNKED, 0,
+		    S("A;x=\"y\"\r\n0123456789\r\n0\r\nT: 1\r\n\r\nN"),
+		    SOCKS_DONE, 32 },
+		{ "chunked, bare LF", SOCKS_BODY_CHUNKED, 0,
+		    S("3\nabc\n0\n\nN"), SOCKS_DONE, 9 },
+		{ "chunked, space before CR", SOCKS_BODY_CHUNKED, 0,
+		    S("3 \r\nabc\r\n0\r\n\r\n"), SOCKS_DONE, 14 },
+		{ "chunked, unfinished", SOCKS_BODY_CHUNKED, 0,
+		    S("3\r\nabc\r\n0\r\nT: 1\r\n"), SOCKS_MORE, 17 },
+		{ "chunked, not hex", SOCKS_BODY_CHUNKED, 0, S("x\r\n"),
+		    SOCKS_ERROR, 0 },
+		{ "chunked, empty size", SOCKS_BODY_CHUNKED, 0, S("\r\n"),
+		    SOCKS_ERROR, 0 },
+		{ "chunked, data too long", SOCKS_BODY_CHUNKED, 0,
+		    S("3\r\nabcd\r\n"), SOCKS_ERROR, 6 },
+		{ "chunked, bare CR", SOCKS_BODY_CHUNKED, 0,
+		    S("3\rX"), SOCKS_ERROR, 2 },
+		{ "chunked, 17 hex digits", SOCKS_BODY_CHUNKED, 0,
+		    S("10000000000000000\r\n"), SOCKS_ERROR, 16 },
+		{ "chunked, 16 hex digits", SOCKS_BODY_CHUNKED, 0,
+		    S("ffffffffffffffff\r\nab"), SOCKS_MORE, 20 },
+		{ "chunked, trailer folded", SOCKS_BODY_CHUNKED, 0,
+		    S("0\r\nT: 1\r\n x\r\n\r\n"), SOCKS_ERROR, 9 },
+		{ "chunked, NUL in extension", SOCKS_BODY_CHUNKED, 0,
+		    S("1;\0\r\n"), SOCKS_ERROR, 2 },
+	};
+	struct socks_body	b;
+	size_t			i, j, used, total;
+	int			r, mode;
+	char			*in, *big;
+
+	for (i = 0; i < nitems(t); i++) {
+		for (mode = 0; mode < 2; mode++) {
+			socks_body_init(&b, t[i].framing, t[i].length);
+			total = 0;
+			r = SOCKS_MORE;
+			if (mode == 0) {
+				in = dup_exact(t[i].in, t[i].len);
+				r = socks_body_scan(&b, in, t[i].len, &total);
+				free(in);
+			} else {
+				/* Streamed: each byte on its own. */
+				for (j = 0; j < t[i].len; j++) {
+					in = dup_exact(t[i].in + j, 1);
+					r = socks_body_scan(&b, in, 1, &used);
+					free(in);
+					total += used;
+					if (r != SOCKS_MORE)
+						break;
+				}
+			}
+			ok(r == t[i].result && total == t[i].used,
+			    "body %s: %d using %zu (%s)", t[i].name,
+			    t[i].result, t[i].used, modes[mode]);
+			if (r != t[i].result || total != t[i].used)
+				diag("got %d using %zu", r, total);
+		}
+	}
+
+	/* Extensions and trailers are bounded. */
+	big = malloc(SOCKS_TRAILERS_MAX + 64);
+	memset(big, 'x', SOCKS_TRAILERS_MAX + 64);
+	memcpy(big, "1;", 2);
+	socks_body_init(&b, SOCKS_BODY_CHUNKED, 0);
+	r = socks_body_scan(&b, big, SOCKS_CHUNK_LINE_MAX + 8, &used);
+	ok(r == SOCKS_ERROR, "chunk extension over %d bytes",
+	    SOCKS_CHUNK_LINE_MAX);
+	memcpy(big, "0\r\nT: ", 6);
+	socks_body_init(&b, SOCKS_BODY_CHUNKED, 0);
+	r = socks_body_scan(&b, big, SOCKS_TRAILERS_MAX + 64, &used);
+	ok(r == SOCKS_ERROR, "trailers over %d bytes", SOCKS_TRAILERS_MAX);
+	free(big);
+}
+
+static void
+test_response(void)
+{
+	static const struct {
+		const char	*name;
+		int		 head_req;
+		int		 ka;
+		const char	*in;
+		size_t		 len;
+		int		 result;
+		int		 framing;
+		long long	 cl;
+		int		 keep;
+		size_t		 head_len;
+		const char	*out;
+	} t[] = {
+		{ "length, keep-alive", 0, 1,
+		    S("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+		    "Connection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
+		    "Keep-Alive: timeout=5\r\nServer: s\r\n\r\nhello"),
+		    SOCKS_DONE, SOCKS_BODY_LENGTH, 5, 1, 113,
+		    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: s\r\n"
+		    "Connection: keep-alive\r\n\r\n" },
+		{ "length, client closes", 0, 0,
+		    S("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+		    SOCKS_DONE, SOCKS_BODY_LENGTH, 0, 0, 38,
+		    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+		    "Connection: close\r\n\r\n" },
+		{ "chunked beats length", 0, 1,
+		    S("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n"
+		    "Transfer-Encoding: chunked\r\n"
+		    "Connection: Transfer-Encoding\r\n\r\n"),
+		    SOCKS_DONE, SOCKS_BODY_CHUNKED, -1, 1, 97,
+		    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+		    "Connection: keep-alive\r\n\r\n" },
+		{ "gzip only: until close", 0, 1,
+		    S("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"),
+		    SOCKS_DONE, SOCKS_BODY_CLOSE, -1, 0, 44,
+		    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+		    "Connection: close\r\n\r\n" },
+		{ "no length: until close", 0, 1,
+		    S("HTTP/1.0 200 OK\nServer: s\n\n"),
+		    SOCKS_DONE, SOCKS_BODY_CLOSE, -1, 0, 27,
+		    "HTTP/1.0 200 OK\r\nServer: s\r\n"
+		    "Connection: close\r\n\r\n" },
+		{ "HEAD", 1, 1,
+		    S("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"),
+		    SOCKS_DONE, SOCKS_BODY_NONE, -1, 1, 39,
+		    "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n"
+		    "Connection: keep-alive\r\n\r\n" },
+		{ "304", 0, 1, S("HTTP/1.1 304 Not Modified\r\n\r\n"),
+		    SOCKS_DONE, SOCKS_BODY_NONE, -1, 1, 29,
+		    "HTTP/1.1 304 Not Modified\r\n"
+		    "Connection: keep-alive\r\n\r\n" },
+		{ "204 no reason", 0, 1, S("HTTP/1.1 204\r\n\r\n"),
+		    SOCKS_DONE, SOCKS_BODY_NONE, -1, 1, 16,
+		    "HTTP/1.1 204\r\nConnection: keep-alive\r\n\r\n" },
+		{ "100 Continue", 0, 1,
+		    S("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"),
+		    SOCKS_DONE, SOCKS_BODY_NONE, -1, 1, 25,
+		    "HTTP/1.1 100 Continue\r\n\r\n" },
+		{ "101", 0, 1, S("HTTP/1.1 101 Switching\r\n\r\n"),
+		    SOCKS_ERROR, 0, -1, 0, 0, "" },
+		{ "two lengths", 0, 1, S("HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 1\r\nContent-Length: 2\r\n\r\n"),
+		    SOCKS_ERROR, 0, -1, 0, 0, "" },
+		{ "same length twice", 0, 1, S("HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 1\r\nContent-Length: 1\r\n\r\n"),
+		    SOCKS_DONE, SOCKS_BODY_LENGTH, 1, 1, 57,
+		    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+		    "Content-Length: 1\r\nConnection: keep-alive\r\n\r\n" },
+		{ "bad length", 0, 1, S("HTTP/1.1 200 OK\r\n"
+		    "Content-Length: -1\r\n\r\n"), SOCKS_ERROR, 0, -1, 0, 0,
+		    "" },
+		{ "obs-fold", 0, 1, S("HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n"),
+		    SOCKS_ERROR, 0, -1, 0, 0, "" },
+		{ "CR in a value", 0, 1,
+		    S("HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n"),
+		    SOCKS_ERROR, 0, -1, 0, 0, "" },
+		{ "HTTP/2", 0, 1, S("HTTP/2 200 OK\r\n\r\n"),
+		    SOCKS_ERROR, 0, -1, 0, 0, "" },
+		{ "unfinished", 0, 1, S("HTTP/1.1 200 OK\r\nA: b\r\n"),
+		    SOCKS_MORE, 0, -1, 0, 0, "" },
+	};
+	struct socks_http_response	 r;
+	struct buf			 out = { NULL, 0, 0 };
+	size_t				 i, j;
+	char				*in;
+	int				 res, allmore;
+
+	for (i = 0; i < nitems(t); i++) {
+		out.len = 0;
+		in = dup_exact(t[i].in, t[i].len);
+		res = socks_http_response(in, t[i].len, t[i].head_req,
+		    t[i].ka, &r, &out);
+		ok(res == t[i].result, "response %s: result", t[i].name);
+		if (res == SOCKS_DONE) {
+			ok(r.framing == t[i].framing && r.content_length ==
+			    t[i].cl && r.keep_alive == t[i].keep &&
+			    r.head_len == t[i].head_len,
+			    "response %s: framing", t[i].name);
+			if (r.framing != t[i].framing || r.content_length !=
+			    t[i].cl || r.keep_alive != t[i].keep ||
+			    r.head_len != t[i].head_len)
+				diag("framing %d cl %lld keep %d head %zu",
+				    r.framing, r.content_length, r.keep_alive,
+				    r.head_len);
+			is_bytes(out.p, out.len, t[i].out, strlen(t[i].out),
+			    t[i].name, "whole");
+			/* Each strict prefix of the head: more, no output. */
+			allmore = 1;
+			for (j = 0; j < r.head_len; j++) {
+				out.len = 0;
+				if (socks_http_response(in, j, t[i].head_req,
+				    t[i].ka, &r, &out) != SOCKS_MORE ||
+				    out.len != 0)
+					allmore = 0;
+			}
+			ok(allmore, "response %s: prefixes want more",
+			    t[i].name);
+		} else
+			ok(out.len == 0, "response %s: nothing out", t[i].name);
+		free(in);
+	}
+	in = malloc(SOCKS_HTTP_HEAD_MAX);
+	memset(in, 'x', SOCKS_HTTP_HEAD_MAX);
+	memcpy(in, "HTTP/1.1 200 OK\r\n", 17);
+	out.len = 0;
+	ok(socks_http_response(in, SOCKS_HTTP_HEAD_MAX, 0, 1, &r, &out) ==
+	    SOCKS_ERROR, "endless response head");
+	free(in);
+	buf_free(&out);
+}
+
 /* ---- UDP, compare, errno ---- */
 
 static void
@@ -1178,6 +1410,8 @@ main(void)
 	test_server_http_limits();
 	test_server_steps();
 	test_server_http();
+	test_body();
+	test_response();
 	test_udp();
 	test_misc();
 	return (done_testing());
