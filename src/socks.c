@@ -1291,6 +1291,43 @@ hop_by_hop(const char *n, size_t len)
 	return (0);
 }
 
+static int
+tchar(int c)
+{
+	return (isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) !=
+	    NULL));
+}
+
+/* The next line at p before end: its length without CR LF, or -1. */
+static int
+next_line(const char *p, const char *end, size_t *llen, const char **next)
+{
+	const char	*nl;
+
+	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		return (-1);
+	*next = nl + 1;
+	if (nl > p && nl[-1] == '\r')
+		nl--;
+	*llen = (size_t)(nl - p);
+	return (0);
+}
+
+/* Is the field named by any Connection header in [p, end)? */
+static int
+connection_lists(const char *p, const char *end, const char *name,
+    size_t nlen)
+{
+	const char	*next;
+	size_t		 llen;
+
+	for (; next_line(p, end, &llen, &next) == 0; p = next)
+		if (llen > 11 && strncasecmp(p, "connection:", 11) == 0 &&
+		    token_listed(p + 11, llen - 11, name, nlen))
+			return (1);
+	return (0);
+}
+
 /*
  * The request for the origin: origin-form target, Host from the URL, the
  * client's headers less the hop-by-hop ones and the ones its Connection
@@ -1305,8 +1342,8 @@ http_rewrite(struct socks_server *s, const char *buf,
     const struct http_request *r, const char *path, size_t plen,
     const char *auth, size_t alen)
 {
-	const char	*p, *end, *nl, *colon, *q, *c;
-	size_t		 llen, nlen, vl;
+	const char	*p, *end, *nl, *colon, *hdrs;
+	size_t		 llen, nlen;
 	int		 drop;
 
 	s->head.len = 0;
@@ -1323,7 +1360,7 @@ http_rewrite(struct socks_server *s, const char *buf,
 		return (-1);
 	end = buf + r->head_len;
 	p = r->line.p + r->line.len;
-	p = memchr(p, '\n', (size_t)(end - p)) + 1;
+	hdrs = p = memchr(p, '\n', (size_t)(end - p)) + 1;
 	for (; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		llen = (size_t)(nl - p);
@@ -1335,22 +1372,8 @@ http_rewrite(struct socks_server *s, const char *buf,
 		nlen = (size_t)(colon - p);
 		drop = hop_by_hop(p, nlen);
 		if (!drop && !lit_ieq(p, nlen, "content-length") &&
-		    !lit_ieq(p, nlen, "transfer-encoding")) {
-			/* Named by any Connection header? */
-			for (q = r->line.p + r->line.len; q < end && !drop;
-			    q = c + 1) {
-				c = memchr(q, '\n', (size_t)(end - q));
-				if (c == NULL)
-					break;
-				vl = (size_t)(c - q);
-				if (vl > 0 && q[vl - 1] == '\r')
-					vl--;
-				if (vl > 11 &&
-				    strncasecmp(q, "connection:", 11) == 0)
-					drop = token_listed(q + 11, vl - 11,
-					    p, nlen);
-			}
-		}
+		    !lit_ieq(p, nlen, "transfer-encoding"))
+			drop = connection_lists(hdrs, end, p, nlen);
 		if (!drop && (buf_add(&s->head, p, llen) == -1 ||
 		    buf_adds(&s->head, "\r\n") == -1))
 			return (-1);
@@ -1780,43 +1803,6 @@ bad:
 	b->state = B_ERROR;
 	*used = i > 0 ? i - 1 : 0;
 	return (SOCKS_ERROR);
-}
-
-static int
-tchar(int c)
-{
-	return (isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) !=
-	    NULL));
-}
-
-/* The next line at p before end: its length without CR LF, or -1. */
-static int
-next_line(const char *p, const char *end, size_t *llen, const char **next)
-{
-	const char	*nl;
-
-	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-		return (-1);
-	*next = nl + 1;
-	if (nl > p && nl[-1] == '\r')
-		nl--;
-	*llen = (size_t)(nl - p);
-	return (0);
-}
-
-/* Is the field named by any Connection header in [p, end)? */
-static int
-connection_lists(const char *p, const char *end, const char *name,
-    size_t nlen)
-{
-	const char	*next;
-	size_t		 llen;
-
-	for (; next_line(p, end, &llen, &next) == 0; p = next)
-		if (llen > 11 && strncasecmp(p, "connection:", 11) == 0 &&
-		    token_listed(p + 11, llen - 11, name, nlen))
-			return (1);
-	return (0);
 }
 
 /*
