@@ -238,8 +238,9 @@ proxy_parse_url(const char *url, const enum proxy_type *override,
 int
 socks_addr_set(struct socks_addr *a, const char *host, int port)
 {
-	size_t	len = strlen(host);
+	size_t	len;
 
+	len = strlen(host);
 	memset(a, 0, sizeof(*a));
 	a->port = port;
 	if (inet_pton(AF_INET, host, a->ip) == 1) {
@@ -477,8 +478,10 @@ client_s5_request(struct socks_client *c, struct buf *out)
 static int
 client_s5_auth(struct socks_client *c, struct buf *out)
 {
-	size_t	ulen = strlen(c->user), plen = strlen(c->pass);
+	size_t	ulen, plen;
 
+	ulen = strlen(c->user);
+	plen = strlen(c->pass);
 	if (buf_addc(out, 1) == -1 || buf_addc(out, (int)ulen) == -1 ||
 	    buf_add(out, c->user, ulen) == -1 ||
 	    buf_addc(out, (int)plen) == -1 ||
