@@ -65,6 +65,10 @@ log_escape(char *out, const char *src)
  * lines from concurrent processes sharing stderr never interleave.
  */
 static void
+log_line(int, const char *, va_list)
+	__attribute__((__format__(printf, 2, 0)));
+
+static void
 log_line(int usage, const char *fmt, va_list ap)
 {
 	char		*msg = NULL, *line, *p;
