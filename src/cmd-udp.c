@@ -7,6 +7,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -280,6 +281,71 @@ rest_of_line(void)
 	return (total);
 }
 
+/* Complete records in p[0..len) that were not counted yet. */
+static size_t
+count_records(const char *p, size_t len, size_t from, long long chunk)
+{
+	const char	*nl, *end = p + len;
+	size_t		 n = 0;
+
+	if (chunk > 0)
+		return (len / (size_t)chunk - from / (size_t)chunk);
+	for (p += from; p < end && (nl = memchr(p, '\n', (size_t)(end - p)))
+	    != NULL; p = nl + 1)
+		n++;
+	return (n);
+}
+
+/*
+ * After a blocking read, takes what else stdin already holds, without
+ * waiting and without setting O_NONBLOCK on a file description that other
+ * processes share (RWF_NOWAIT), until a batch of records is complete.  A
+ * packet stream (a packet-mode pipe, a datagram or seqpacket socket)
+ * returns one record per read, so this is what lets its records go out a
+ * batch per sendmmsg instead of one per read.  Each read still has a whole
+ * block of room, so a packet is never cut.  Clears *nowait for an fd that
+ * cannot do it (a terminal); sets *eof at EOF.  -1 on a read error.
+ */
+static int
+read_ready(struct buf *in, long long chunk, int *nowait, int *eof)
+{
+	struct iovec	 iov;
+	size_t		 ready;
+	ssize_t		 n;
+	int		 reads;
+
+	ready = count_records(in->p, in->len, 0, chunk);
+	for (reads = 1; ready < BATCH && reads < BATCH && *nowait; reads++) {
+		if (buf_reserve(in, STDIN_BLOCK) == -1) {
+			errno = ENOMEM;
+			return (-1);
+		}
+		iov.iov_base = in->p + in->len;
+		iov.iov_len = in->cap - in->len;
+		n = preadv2(STDIN_FILENO, &iov, 1, -1, RWF_NOWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			if (errno == EOPNOTSUPP || errno == EINVAL ||
+			    errno == ESPIPE || errno == ENOSYS) {
+				*nowait = 0;
+				break;
+			}
+			return (-1);
+		}
+		if (n == 0) {
+			*eof = 1;
+			break;
+		}
+		in->len += (size_t)n;
+		ready += count_records(in->p, in->len, in->len - (size_t)n,
+		    chunk);
+	}
+	return (0);
+}
+
 /* Streams stdin: each block's records are checked before any is sent. */
 static int
 send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
@@ -289,7 +355,7 @@ send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
 	size_t		 nrecs, used, i;
 	long long	 rep;
 	ssize_t		 n;
-	int		 eof = 0, rv = -1;
+	int		 eof = 0, rv = -1, nowait = 1;
 
 	while (!eof) {
 		if (buf_reserve(&in, STDIN_BLOCK) == -1) {
@@ -306,6 +372,11 @@ send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
 		if (n == 0)
 			eof = 1;
 		in.len += (size_t)n;
+		if (n > 0 && !o->whole && !repeat &&
+		    read_ready(&in, o->chunk, &nowait, &eof) == -1) {
+			log_err("read from stdin: %s", strerror(errno));
+			goto out;
+		}
 		/* --whole and -c N need all of stdin before sending. */
 		if ((o->whole || repeat) && !eof) {
 			if (o->whole && in.len > s->limit) {

@@ -634,6 +634,68 @@ for i in range(0, len(d), 777):
 	cmp "$T/data" "$T/recv.out"
 }
 
+# packet_feed: the python program that feeds udp-send from packet streams
+# (a packet-mode pipe, pipe2 O_DIRECT, and a SOCK_SEQPACKET socketpair,
+# where every read returns one write) and checks each datagram that a
+# python receiver gets, then a marker sent after udp-send exited: nothing
+# more came.  The writer runs ahead so that udp-send finds many records
+# waiting and batches them.
+packet_feed() {
+	py packet <<'EOF2'
+import subprocess, threading
+rcv = udp()
+# Room for every datagram of a case even if the thread below falls behind.
+rcv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+mark = udp()
+def case(kind, args, records, want):
+    if kind == "pipe":
+        rd, wr = os.pipe2(os.O_DIRECT)
+        put_rec = lambda b: os.write(wr, b)
+        close = lambda: os.close(wr)
+    else:
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        rd = b.detach()
+        put_rec = a.send
+        close = a.close
+    got = []
+    # Taken as they come: the socket's queue cannot hold them all.
+    t = threading.Thread(target=lambda: got.extend(
+        rcv.recvfrom(70000)[0] for w in want))
+    t.start()
+    p = subprocess.Popen([os.environ["SOCKCTL"], "udp-send"] + args +
+        ["127.0.0.1", str(rcv.getsockname()[1])], stdin=rd,
+        stderr=subprocess.PIPE)
+    os.close(rd)
+    for r in records:
+        assert put_rec(r) == len(r), (kind, r)
+    close()
+    err = p.stderr.read()
+    assert p.wait(timeout=15) == 0 and err == b"", (kind, args, err)
+    t.join(15)
+    assert got == want, (kind, args, [len(g) for g in got][:20])
+    mark.sendto(b"marker", rcv.getsockname())
+    d = rcv.recvfrom(70000)[0]
+    assert d == b"marker", (kind, args, "extra datagram", d)
+rng = random.Random(8)
+fixed = [b"%064d" % i for i in range(400)]
+odd = [bytes(rng.randrange(256) for j in range(rng.randrange(1, 150)))
+    for i in range(200)]
+whole = b"".join(odd)
+split = [whole[i:i + 100] for i in range(0, len(whole), 100)]
+lines = [b"one\n", b"two\nthr", b"ee\n", b"\n", b"4\n5\n", b"six"]
+for kind in ("pipe", "seqpacket"):
+    case(kind, ["--chunk", "64"], fixed, fixed)
+    case(kind, ["--chunk", "100"], odd, split)
+    case(kind, [], lines, [b"one", b"two", b"three", b"", b"4", b"5",
+        b"six"])
+EOF2
+}
+
+@test "udp: --chunk and --lines from a packet stream: each datagram as from a byte stream, none lost, none extra" {
+	packet_feed
+	py_run packet
+}
+
 # --- -c and --interval ---------------------------------------------------
 
 @test "udp: udp-send -c 3 sends the message three times, no more" {
