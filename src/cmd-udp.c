@@ -14,6 +14,7 @@
 #include <net/if.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #define DGRAM_BUFSZ	65536
 #define BATCH		64
 #define STDIN_BLOCK	(1024 * 1024)
+#define PKT_PIPESZ	(1024 * 1024)	/* 256 packets; the default pipe-max-size */
 #define OUT_FLUSH	(256 * 1024)
 #define RCVBUF		(4 * 1024 * 1024)
 
@@ -355,7 +357,19 @@ send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
 	size_t		 nrecs, used, i;
 	long long	 rep;
 	ssize_t		 n;
-	int		 eof = 0, rv = -1, nowait = 1;
+	int		 eof = 0, rv = -1, nowait = 1, psz;
+
+	/*
+	 * A pipe holds 16 writes by default, however small they are: a
+	 * packet-mode writer would stop after 16 records while a batch is
+	 * being sent.  Room for a few batches lets it write on meanwhile.
+	 * The read end cannot tell whether the writer uses packet mode, so
+	 * any smaller pipe grows (never shrinks).  Best effort: pipe-max-size
+	 * and pipe-user-pages-soft may say no.
+	 */
+	if ((psz = fcntl(STDIN_FILENO, F_GETPIPE_SZ)) != -1 &&
+	    psz < PKT_PIPESZ)
+		(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PKT_PIPESZ);
 
 	while (!eof) {
 		if (buf_reserve(&in, STDIN_BLOCK) == -1) {
