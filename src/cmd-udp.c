@@ -780,9 +780,15 @@ join_group(int fd, int sockfamily, const struct group *g)
 	    sizeof(mr6)));
 }
 
+/* Room for IP_PKTINFO or IPV6_PKTINFO, and IP_TTL or IPV6_HOPLIMIT. */
+#define CTLSZ		256
+
 struct receiver {
 	const struct udp_recv_opts *o;
 	int		 fd;
+	int		 detail;	/* -vv: a detail line per datagram */
+	int		 localport;
+	unsigned long long batches;
 	struct buf	 out;
 	struct sockaddr_storage last;	/* --reply goes here */
 	socklen_t	 lastlen;
@@ -791,7 +797,89 @@ struct receiver {
 	struct mmsghdr	 msgs[BATCH];
 	struct iovec	 iov[BATCH];
 	struct sockaddr_storage from[BATCH];
+	union {
+		char		 buf[CTLSZ];
+		struct cmsghdr	 align;
+	}		 ctl[BATCH];
 };
+
+/*
+ * -vv: ask for each datagram's destination address and interface and its
+ * TTL or hop limit.  Best effort: without them the detail line says less.
+ * The IPv4 options also cover the IPv4 datagrams of a dual-stack socket.
+ */
+static void
+want_detail(struct receiver *r)
+{
+	struct sock_name n;
+	int		 on = 1;
+
+	if (sock_local_name(r->fd, &n) == 0)
+		r->localport = n.port;
+	(void)setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+	    sizeof(on));
+	(void)setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,
+	    sizeof(on));
+	(void)setsockopt(r->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	(void)setsockopt(r->fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on));
+	r->detail = 1;
+}
+
+/* Logs the -vv line of datagram i of a batch of got. */
+static void
+log_detail(struct receiver *r, unsigned int i, int got)
+{
+	struct msghdr	*h = &r->msgs[i].msg_hdr;
+	struct fmt_dgram_info d;
+	struct in_pktinfo pi4;
+	struct in6_pktinfo pi6;
+	struct cmsghdr	*c;
+	struct buf	 b = { 0 };
+	char		 addr[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE];
+	unsigned int	 ifindex = 0;
+	int		 v;
+
+	memset(&d, 0, sizeof(d));
+	d.port = r->localport;
+	d.ttl = -1;
+	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi4, CMSG_DATA(c), sizeof(pi4));
+			if (inet_ntop(AF_INET, &pi4.ipi_addr, addr,
+			    sizeof(addr)) != NULL)
+				d.to = addr;
+			ifindex = (unsigned int)pi4.ipi_ifindex;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			/* Shown as IPv4, as the sender of such a datagram. */
+			if (IN6_IS_ADDR_V4MAPPED(&pi6.ipi6_addr) ?
+			    inet_ntop(AF_INET, &pi6.ipi6_addr.s6_addr[12],
+			    addr, sizeof(addr)) != NULL :
+			    inet_ntop(AF_INET6, &pi6.ipi6_addr, addr,
+			    sizeof(addr)) != NULL)
+				d.to = addr;
+			ifindex = pi6.ipi6_ifindex;
+		} else if ((c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_TTL) || (c->cmsg_level ==
+		    IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			d.ttl = v;
+		}
+	}
+	if (ifindex != 0 && if_indextoname(ifindex, ifn) != NULL)
+		d.ifname = ifn;
+	d.seq = (unsigned long long)r->received + i + 1;
+	d.batch = r->batches;
+	d.index = i + 1;
+	d.nbatch = (unsigned int)got;
+	d.truncated = (h->msg_flags & MSG_TRUNC) != 0;
+	d.ctruncated = (h->msg_flags & MSG_CTRUNC) != 0;
+	/* Without memory for the line, the datagram still goes out. */
+	if (fmt_dgram_info(&b, &d) == 0 && b.len > 0)
+		log_verbose(2, "%.*s", (int)b.len - 1, b.p);
+	buf_free(&b);
+}
 
 static int
 format_dgram(struct receiver *r, const struct sock_name *n,
@@ -868,8 +956,10 @@ receive_batch(struct receiver *r)
 			r->msgs[i].msg_hdr.msg_namelen = sizeof(r->from[i]);
 			r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
 			r->msgs[i].msg_hdr.msg_iovlen = 1;
-			r->msgs[i].msg_hdr.msg_control = NULL;
-			r->msgs[i].msg_hdr.msg_controllen = 0;
+			r->msgs[i].msg_hdr.msg_control = r->detail ?
+			    r->ctl[i].buf : NULL;
+			r->msgs[i].msg_hdr.msg_controllen = r->detail ?
+			    sizeof(r->ctl[i].buf) : 0;
 			r->msgs[i].msg_hdr.msg_flags = 0;
 			r->iov[i].iov_base = r->bufs + (size_t)i * DGRAM_BUFSZ;
 			r->iov[i].iov_len = DGRAM_BUFSZ;
@@ -886,6 +976,8 @@ receive_batch(struct receiver *r)
 			return (-1);
 		}
 		nsend = 0;
+		if (got > 0)
+			r->batches++;
 		for (i = 0; i < (unsigned int)got; i++) {
 			len = r->msgs[i].msg_len;
 			sock_name_of((struct sockaddr *)&r->from[i],
@@ -896,6 +988,8 @@ receive_batch(struct receiver *r)
 				    n.port, DGRAM_BUFSZ);
 			log_verbose(1, "from %s port %d, %zu bytes", n.host,
 			    n.port, len);
+			if (r->detail)
+				log_detail(r, i, got);
 			if (format_dgram(r, &n, r->iov[i].iov_base, len) ==
 			    -1) {
 				log_err("out of memory");
@@ -905,6 +999,9 @@ receive_batch(struct receiver *r)
 				echo[nsend] = r->msgs[i];
 				r->iov[i].iov_len = len;
 				echo[nsend].msg_hdr.msg_flags = 0;
+				/* -vv's TTL and address are not for sending. */
+				echo[nsend].msg_hdr.msg_control = NULL;
+				echo[nsend].msg_hdr.msg_controllen = 0;
 				nsend++;
 			}
 		}
@@ -1044,6 +1141,8 @@ udp_recv_exec(void *p, int argc, char **argv)
 		goto out;
 	}
 	r.fd = fd;
+	if (o->verbose >= 2)
+		want_detail(&r);
 	/* A deep queue rides out bursts while stdout is slow. */
 	sz = RCVBUF;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)

@@ -944,6 +944,66 @@ from 127.0.0.1 port $pa, 1000 bytes"
 	is_file "$T/recv.out" "hello\n\n$(printf 'x%.0s' {1..1000})\n"
 }
 
+@test "udp: udp-recv -vv adds a detail line to each -v line: destination, interface, TTL, place in its batch" {
+	recv_start -vv -c 4 0
+	py vv <<'EOF'
+a, b = udp(), udp("::1")
+a.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 9)
+b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 5)
+a.sendto(b"one", dest())
+b.sendto(b"", dest("::1"))
+a.sendto(b"three", dest())
+a.sendto(b"x" * 1000, dest())
+put("ports", "%d %d\n" % (a.getsockname()[1], b.getsockname()[1]))
+EOF
+	PORT=$PORT py_run vv
+	recv_done 0
+	local pa pb b='batch [1-9][0-9]* \([1-9][0-9]* of [1-9][0-9]*\)'
+	read -r pa pb <"$T/ports"
+	run grep -v '^listening on ' "$T/recv.err"
+	assert_line -n 0 "from 127.0.0.1 port $pa, 3 bytes"
+	assert_line -n 1 --regexp "^  to 127\.0\.0\.1 port $PORT on lo, ttl 9, datagram 1, $b\$"
+	assert_line -n 2 "from ::1 port $pb, 0 bytes"
+	assert_line -n 3 --regexp "^  to ::1 port $PORT on lo, ttl 5, datagram 2, $b\$"
+	assert_line -n 4 "from 127.0.0.1 port $pa, 5 bytes"
+	assert_line -n 5 --regexp "^  to 127\.0\.0\.1 port $PORT on lo, ttl 9, datagram 3, $b\$"
+	assert_line -n 6 "from 127.0.0.1 port $pa, 1000 bytes"
+	assert_line -n 7 --regexp "^  to 127\.0\.0\.1 port $PORT on lo, ttl 9, datagram 4, $b\$"
+	assert_equal "${#lines[@]}" 8
+	# The batches: numbered from 1 in order, each datagram's place
+	# counting 1 to the batch's size.
+	run python3 -c 'import re, sys
+want_batch, want_i, size = 1, 1, 0
+for l in open(sys.argv[1]):
+    m = re.search(r"batch (\d+) \((\d+) of (\d+)\)$", l)
+    if not m:
+        continue
+    bt, i, n = map(int, m.groups())
+    if want_i > size:
+        assert (bt, i) == (want_batch, 1), l
+        want_batch, want_i, size = bt + 1, 1, n
+    assert i == want_i and n == size, l
+    want_i += 1
+assert size > 0 and want_i == size + 1, "the last batch is short"
+print("ok")' "$T/recv.err"
+	assert_output ok
+	# Nothing but payload on stdout.
+	is_file "$T/recv.out" "one\n\nthree\n$(printf 'x%.0s' {1..1000})\n"
+}
+
+@test "udp: udp-recv -vv names a multicast group as the destination" {
+	recv_start -vv -j 239.255.77.2%lo -c 1 -w 5s 0
+	local why
+	if ! why=$(mcast_probe 4); then
+		skip "IPv4 multicast does not work over lo here: $why"
+	fi
+	sc udp-send --ttl 3 -s 127.0.0.1 239.255.77.2 "$PORT" hi
+	assert_success
+	recv_done 0
+	run grep '^  to ' "$T/recv.err"
+	assert_output --regexp '^  to 239\.255\.77\.2 port [0-9]+ on lo, ttl 3, datagram 1, batch 1 \(1 of 1\)$'
+}
+
 @test "udp: --port-file holds the bound port and a newline" {
 	"$SOCKCTL" udp-recv --port-file "$T/pf" -c 1 127.0.0.1 0 \
 	    >"$T/recv.out" 2>"$T/recv.err" 3>&- &
