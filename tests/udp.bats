@@ -139,15 +139,23 @@ def announce(s):
     put(NAME + ".port", "%d\n" % s.getsockname()[1])
 def dest(addr="127.0.0.1"):
     return (addr, PORT)
-def quiet(s, wait=0.2):
-    """True if nothing more arrives on s within wait seconds."""
-    s.settimeout(wait)
-    try:
-        d = s.recvfrom(70000)
-    except socket.timeout:
+def marker_next(s):
+    """Sends "marker" from s to udp-recv --echo: True if its echo is the
+    next datagram s gets, so nothing else came to s before it (no fixed
+    wait for nothing to happen)."""
+    s.sendto(b"marker", dest(s.getsockname()[0]))
+    d = s.recvfrom(70000)
+    if d[0] == b"marker":
         return True
-    finally:
-        s.settimeout(10)
+    print("unexpected datagram", d, file=sys.stderr)
+    return False
+def empty(s):
+    """True if nothing is queued on s: for when what might have come
+    would have come before something s already got."""
+    try:
+        d = s.recvfrom(70000, socket.MSG_DONTWAIT)
+    except (BlockingIOError, socket.timeout):
+        return True
     print("unexpected datagram", d, file=sys.stderr)
     return False
 PRELUDE
@@ -283,7 +291,7 @@ EOF
 }
 
 @test "udp: --echo answers three different peers, each with its own datagram" {
-	recv_start --echo -c 3 127.0.0.1 0
+	recv_start --echo -c 6 127.0.0.1 0
 	py echo3 <<'EOF'
 socks = [udp() for i in range(3)]
 for i, s in enumerate(socks):
@@ -293,12 +301,12 @@ for i, s in enumerate(socks):
     assert d == b"only for peer %d" % i, (i, d)
     assert a[1] == PORT, a
 for s in socks:
-    assert quiet(s)
+    assert marker_next(s)
 EOF
 	PORT=$PORT py_run echo3
 	recv_done 0
 	run sort "$T/recv.out"
-	assert_output $'only for peer 0\nonly for peer 1\nonly for peer 2'
+	assert_output $'marker\nmarker\nmarker\nonly for peer 0\nonly for peer 1\nonly for peer 2'
 }
 
 @test "udp: --echo keeps answering peers that come after the first (nc, ncat, socat lock to it)" {
@@ -311,10 +319,10 @@ for s, msg in ((a, b"first"), (b, b"second"), (c, b"third"),
     d, _ = s.recvfrom(70000)
     assert d == msg, (msg, d)
 for s in (a, b, c):
-    assert quiet(s, 0.1)
+    assert marker_next(s)
 EOF
 	PORT=$PORT py_run later
-	is_file "$T/recv.out" 'first\nsecond\nthird\nfirst again\nthird again\nsecond again\n'
+	is_file "$T/recv.out" 'first\nsecond\nthird\nfirst again\nthird again\nsecond again\nmarker\nmarker\nmarker\n'
 	kill -0 "$SERVER_PID"
 }
 
@@ -367,7 +375,9 @@ os.write(w, b"last to b")
 os.close(w)
 d, _ = b.recvfrom(70000)
 assert d == b"last to b", d
-assert quiet(a) and quiet(b, 0.01)
+# Every reply went out before the last one, which b has: a stray one
+# would be queued by now.
+assert empty(a) and empty(b)
 a.sendto(b"bye", dest())
 EOF
 	PORT=$PORT PYNAME=reply python3 "$T/reply.py" </dev/null 3>&- 5>&- &
