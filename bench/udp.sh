@@ -48,7 +48,10 @@
 #     holds without waiting and sends it with one sendmmsg(2) per batch.
 #     The rate is the records over the time udpflood --feed reports, from
 #     its first write until the sender has exited; the sink (as in b)
-#     counts what arrived.  Both senders run in the same round, A B A B.
+#     counts what arrived, and "drop" what its full queue turned away
+#     (RcvbufErrors), so that arrived + dropped shows one datagram per
+#     record.  Both senders run in the same round, A B A B, and each round
+#     prints the ratio of its two rates.
 #
 # Prints every run, the medians, the ratios, and PASS/FAIL against the
 # targets of issue 3 (sockctl >= 2x nc receiving, >= 2x ncat sending) and
@@ -266,13 +269,14 @@ send_one() {
 # (c) One run from a packet-mode pipe.  $1 = sockctl | readsend.  Sets
 # r_rate and r_line.
 pkt_one() {
-	local tool=$1 port sink i st got t
+	local tool=$1 port sink i st got t drop0 drop
 	rm -f "$T/spf"
 	"$FLOOD" --sink "$T/spf" 300 "$TIMEOUT" > "$T/sink.out" 2>&1 &
 	sink=$!
 	pids+=("$sink")
 	wait_file "$T/spf" "$sink" || { cat "$T/sink.out" >&2; die "the sink did not start"; }
 	port=$(cat "$T/spf")
+	drop0=$(snmp_udp RcvbufErrors)
 	if [ "$tool" = sockctl ]; then
 		run timeout "$TIMEOUT" "$FLOOD" --feed "$PKT_COUNT" 64 \
 		    "$SOCKCTL" udp-send --chunk 64 127.0.0.1 "$port" \
@@ -288,14 +292,18 @@ pkt_one() {
 		sleep 0.025
 	done
 	stop "$sink"
+	drop=$(( $(snmp_udp RcvbufErrors) - drop0 ))
 	got=$(awk '/^received/ { print $2 }' "$T/sink.out")
 	# "fed N records of SIZE bytes in T s"
 	t=$(sed -n 's/^fed [0-9]* records of [0-9]* bytes in \([0-9.]*\) s$/\1/p' "$T/feed.out")
 	[ -n "$t" ] || die "$tool: cannot read the feeder's report: $(cat "$T/feed.out")"
 	r_rate=$(awk -v n="$PKT_COUNT" -v t="$t" 'BEGIN { printf "%.0f", n / t }')
-	r_line=$(printf '%9d dgram/s  %d records in %.3f s, sink received %s' \
-	    "$r_rate" "$PKT_COUNT" "$t" "${got:-?}")
-	[ "${got:-}" = "$PKT_COUNT" ] || r_line+="  (not one datagram per record!)"
+	r_line=$(printf '%9d dgram/s  %d records in %.3f s, sink received %s, drop %d' \
+	    "$r_rate" "$PKT_COUNT" "$t" "${got:-?}" "$drop")
+	# What the sink could not take was dropped by its kernel queue (on a
+	# busy machine the sink falls behind a batch); anything else is lost.
+	[ $(( ${got:-0} + drop )) -eq "$PKT_COUNT" ] ||
+	    r_line+="  (not one datagram per record!)"
 }
 
 median() {
