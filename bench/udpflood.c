@@ -350,7 +350,8 @@ readsend(int argc, char **argv)
 			perror("udpflood: read");
 			return (1);
 		}
-		if (send(fd, buf, (size_t)n, 0) == -1 && errno != ECONNREFUSED) {
+		if (send(fd, buf, (size_t)n, 0) == -1 &&
+		    errno != ECONNREFUSED) {
 			perror("udpflood: send");
 			return (1);
 		}

@@ -37,7 +37,7 @@
 #define DGRAM_BUFSZ	65536
 #define BATCH		64
 #define STDIN_BLOCK	(1024 * 1024)
-#define PKT_PIPESZ	(1024 * 1024)	/* 256 packets; the default pipe-max-size */
+#define PKT_PIPESZ	(1024 * 1024)	/* 256 packets: default pipe-max-size */
 #define OUT_FLUSH	(256 * 1024)
 #define RCVBUF		(4 * 1024 * 1024)
 

@@ -17,9 +17,9 @@ int	fmt_hexdump(struct buf *, const unsigned char *, size_t);
 
 /* What udp-recv -vv tells about one datagram besides sender and size. */
 struct fmt_dgram_info {
-	const char		*to;	/* its destination address; NULL: unknown */
+	const char		*to;	/* destination address; NULL: unknown */
 	int			 port;	/* the local port */
-	const char		*ifname; /* interface it came in on; NULL */
+	const char		*ifname; /* interface it came in on, or NULL */
 	int			 ttl;	/* TTL or hop limit; -1: unknown */
 	unsigned long long	 seq;	/* 1 for the first datagram */
 	unsigned long long	 batch;	/* which recvmmsg call, from 1 */
