@@ -283,7 +283,10 @@ rest_of_line(void)
 	return (total);
 }
 
-/* Complete records in p[0..len) that were not counted yet. */
+/*
+ * Complete records in p[0..len) that were not counted yet (the bytes
+ * from `from` on), counting no further than a batch.
+ */
 static size_t
 count_records(const char *p, size_t len, size_t from, long long chunk)
 {
@@ -292,8 +295,8 @@ count_records(const char *p, size_t len, size_t from, long long chunk)
 
 	if (chunk > 0)
 		return (len / (size_t)chunk - from / (size_t)chunk);
-	for (p += from; p < end && (nl = memchr(p, '\n', (size_t)(end - p)))
-	    != NULL; p = nl + 1)
+	for (p += from; n < BATCH && p < end &&
+	    (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
 		n++;
 	return (n);
 }
