@@ -28,6 +28,14 @@
  *	waits for CMD, and prints "fed N records of SIZE bytes in T s", T
  *	from the first write to CMD's exit.  Exits with CMD's status.
  *
+ *   udpflood --readsend PORT
+ *	The minimal sender that udp-send is measured against on a packet
+ *	stream: a socket connected to 127.0.0.1:PORT, then read(2) from stdin
+ *	into a 64 KiB buffer and send(2) what each read returned as one
+ *	datagram, until EOF.  Two system calls per record, nothing else.
+ *	Exits 0 at EOF, 1 on an error (ECONNREFUSED is not one: it reports an
+ *	earlier datagram, as for udp-send).
+ *
  * Loopback only; nothing here outlives its caller.
  */
 #define _GNU_SOURCE
@@ -317,6 +325,40 @@ feed(int argc, char **argv)
 	return (128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0));
 }
 
+static int
+readsend(int argc, char **argv)
+{
+	struct sockaddr_in sin;
+	static char	 buf[MAXSIZE];
+	ssize_t		 n;
+	int		 fd;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: udpflood --readsend PORT\n");
+		return (2);
+	}
+	loopback(&sin, (int)num(argv[1], 1, 65535, "port"));
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		perror("udpflood: socket");
+		return (1);
+	}
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			perror("udpflood: read");
+			return (1);
+		}
+		if (send(fd, buf, (size_t)n, 0) == -1 &&
+		    errno != ECONNREFUSED) {
+			perror("udpflood: send");
+			return (1);
+		}
+	}
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -332,5 +374,7 @@ main(int argc, char **argv)
 		return (sink(argc - 1, argv + 1));
 	if (argc > 1 && strcmp(argv[1], "--feed") == 0)
 		return (feed(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "--readsend") == 0)
+		return (readsend(argc - 1, argv + 1));
 	return (flood(argc, argv));
 }

@@ -8,12 +8,14 @@
 #include <sys/types.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,6 +39,7 @@
 #define DGRAM_BUFSZ	65536
 #define BATCH		64
 #define STDIN_BLOCK	(1024 * 1024)
+#define PKT_PIPESZ	(1024 * 1024)	/* 256 packets: default pipe-max-size */
 #define OUT_FLUSH	(256 * 1024)
 #define RCVBUF		(4 * 1024 * 1024)
 
@@ -282,6 +285,74 @@ rest_of_line(void)
 	return (total);
 }
 
+/*
+ * Complete records in p[0..len) that were not counted yet (the bytes
+ * from `from` on), counting no further than a batch.
+ */
+static size_t
+count_records(const char *p, size_t len, size_t from, long long chunk)
+{
+	const char	*nl, *end = p + len;
+	size_t		 n = 0;
+
+	if (chunk > 0)
+		return (len / (size_t)chunk - from / (size_t)chunk);
+	for (p += from; n < BATCH && p < end &&
+	    (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
+		n++;
+	return (n);
+}
+
+/*
+ * After a blocking read, takes what else stdin already holds, without
+ * waiting and without setting O_NONBLOCK on a file description that other
+ * processes share (RWF_NOWAIT), until a batch of records is complete.  A
+ * packet stream (a packet-mode pipe, a datagram or seqpacket socket)
+ * returns one record per read, so this is what lets its records go out a
+ * batch per sendmmsg instead of one per read.  Each read still has a whole
+ * block of room, so a packet is never cut.  Clears *nowait for an fd that
+ * cannot do it (a terminal); sets *eof at EOF.  -1 on a read error.
+ */
+static int
+read_ready(struct buf *in, long long chunk, int *nowait, int *eof)
+{
+	struct iovec	 iov;
+	size_t		 ready;
+	ssize_t		 n;
+	int		 reads;
+
+	ready = count_records(in->p, in->len, 0, chunk);
+	for (reads = 1; ready < BATCH && reads < BATCH && *nowait; reads++) {
+		if (buf_reserve(in, STDIN_BLOCK) == -1) {
+			errno = ENOMEM;
+			return (-1);
+		}
+		iov.iov_base = in->p + in->len;
+		iov.iov_len = in->cap - in->len;
+		n = preadv2(STDIN_FILENO, &iov, 1, -1, RWF_NOWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			if (errno == EOPNOTSUPP || errno == EINVAL ||
+			    errno == ESPIPE || errno == ENOSYS) {
+				*nowait = 0;
+				break;
+			}
+			return (-1);
+		}
+		if (n == 0) {
+			*eof = 1;
+			break;
+		}
+		in->len += (size_t)n;
+		ready += count_records(in->p, in->len, in->len - (size_t)n,
+		    chunk);
+	}
+	return (0);
+}
+
 /* Streams stdin: each block's records are checked before any is sent. */
 static int
 send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
@@ -291,7 +362,19 @@ send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
 	size_t		 nrecs, used, i;
 	long long	 rep;
 	ssize_t		 n;
-	int		 eof = 0, rv = -1;
+	int		 eof = 0, rv = -1, nowait = 1, psz;
+
+	/*
+	 * A pipe holds 16 writes by default, however small they are: a
+	 * packet-mode writer would stop after 16 records while a batch is
+	 * being sent.  Room for a few batches lets it write on meanwhile.
+	 * The read end cannot tell whether the writer uses packet mode, so
+	 * any smaller pipe grows (never shrinks).  Best effort: pipe-max-size
+	 * and pipe-user-pages-soft may say no.
+	 */
+	if ((psz = fcntl(STDIN_FILENO, F_GETPIPE_SZ)) != -1 &&
+	    psz < PKT_PIPESZ)
+		(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PKT_PIPESZ);
 
 	while (!eof) {
 		if (buf_reserve(&in, STDIN_BLOCK) == -1) {
@@ -308,6 +391,11 @@ send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
 		if (n == 0)
 			eof = 1;
 		in.len += (size_t)n;
+		if (n > 0 && !o->whole && !repeat &&
+		    read_ready(&in, o->chunk, &nowait, &eof) == -1) {
+			log_err("read from stdin: %s", strerror(errno));
+			goto out;
+		}
 		/* --whole and -c N need all of stdin before sending. */
 		if ((o->whole || repeat) && !eof) {
 			if (o->whole && in.len > s->limit) {
@@ -697,9 +785,15 @@ join_group(int fd, int sockfamily, const struct group *g)
 	    sizeof(mr6)));
 }
 
+/* Room for IP_PKTINFO or IPV6_PKTINFO, and IP_TTL or IPV6_HOPLIMIT. */
+#define CTLSZ		256
+
 struct receiver {
 	const struct udp_recv_opts *o;
 	int		 fd;
+	int		 detail;	/* -vv: a detail line per datagram */
+	int		 localport;
+	unsigned long long batches;
 	struct buf	 out;
 	struct sockaddr_storage last;	/* --reply goes here */
 	socklen_t	 lastlen;
@@ -708,7 +802,89 @@ struct receiver {
 	struct mmsghdr	 msgs[BATCH];
 	struct iovec	 iov[BATCH];
 	struct sockaddr_storage from[BATCH];
+	union {
+		char		 buf[CTLSZ];
+		struct cmsghdr	 align;
+	}		 ctl[BATCH];
 };
+
+/*
+ * -vv: ask for each datagram's destination address and interface and its
+ * TTL or hop limit.  Best effort: without them the detail line says less.
+ * The IPv4 options also cover the IPv4 datagrams of a dual-stack socket.
+ */
+static void
+want_detail(struct receiver *r)
+{
+	struct sock_name n;
+	int		 on = 1;
+
+	if (sock_local_name(r->fd, &n) == 0)
+		r->localport = n.port;
+	(void)setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+	    sizeof(on));
+	(void)setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,
+	    sizeof(on));
+	(void)setsockopt(r->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	(void)setsockopt(r->fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on));
+	r->detail = 1;
+}
+
+/* Logs the -vv line of datagram i of a batch of got. */
+static void
+log_detail(struct receiver *r, unsigned int i, int got)
+{
+	struct msghdr	*h = &r->msgs[i].msg_hdr;
+	struct fmt_dgram_info d;
+	struct in_pktinfo pi4;
+	struct in6_pktinfo pi6;
+	struct cmsghdr	*c;
+	struct buf	 b = { 0 };
+	char		 addr[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE];
+	unsigned int	 ifindex = 0;
+	int		 v;
+
+	memset(&d, 0, sizeof(d));
+	d.port = r->localport;
+	d.ttl = -1;
+	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi4, CMSG_DATA(c), sizeof(pi4));
+			if (inet_ntop(AF_INET, &pi4.ipi_addr, addr,
+			    sizeof(addr)) != NULL)
+				d.to = addr;
+			ifindex = (unsigned int)pi4.ipi_ifindex;
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			/* Shown as IPv4, as the sender of such a datagram. */
+			if (IN6_IS_ADDR_V4MAPPED(&pi6.ipi6_addr) ?
+			    inet_ntop(AF_INET, &pi6.ipi6_addr.s6_addr[12],
+			    addr, sizeof(addr)) != NULL :
+			    inet_ntop(AF_INET6, &pi6.ipi6_addr, addr,
+			    sizeof(addr)) != NULL)
+				d.to = addr;
+			ifindex = pi6.ipi6_ifindex;
+		} else if ((c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_TTL) || (c->cmsg_level ==
+		    IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			d.ttl = v;
+		}
+	}
+	if (ifindex != 0 && if_indextoname(ifindex, ifn) != NULL)
+		d.ifname = ifn;
+	d.seq = (unsigned long long)r->received + i + 1;
+	d.batch = r->batches;
+	d.index = i + 1;
+	d.nbatch = (unsigned int)got;
+	d.truncated = (h->msg_flags & MSG_TRUNC) != 0;
+	d.ctruncated = (h->msg_flags & MSG_CTRUNC) != 0;
+	/* Without memory for the line, the datagram still goes out. */
+	if (fmt_dgram_info(&b, &d) == 0 && b.len > 0)
+		log_verbose(2, "%.*s", (int)b.len - 1, b.p);
+	buf_free(&b);
+}
 
 static int
 format_dgram(struct receiver *r, const struct sock_name *n,
@@ -785,8 +961,10 @@ receive_batch(struct receiver *r)
 			r->msgs[i].msg_hdr.msg_namelen = sizeof(r->from[i]);
 			r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
 			r->msgs[i].msg_hdr.msg_iovlen = 1;
-			r->msgs[i].msg_hdr.msg_control = NULL;
-			r->msgs[i].msg_hdr.msg_controllen = 0;
+			r->msgs[i].msg_hdr.msg_control = r->detail ?
+			    r->ctl[i].buf : NULL;
+			r->msgs[i].msg_hdr.msg_controllen = r->detail ?
+			    sizeof(r->ctl[i].buf) : 0;
 			r->msgs[i].msg_hdr.msg_flags = 0;
 			r->iov[i].iov_base = r->bufs + (size_t)i * DGRAM_BUFSZ;
 			r->iov[i].iov_len = DGRAM_BUFSZ;
@@ -803,6 +981,8 @@ receive_batch(struct receiver *r)
 			return (-1);
 		}
 		nsend = 0;
+		if (got > 0)
+			r->batches++;
 		for (i = 0; i < (unsigned int)got; i++) {
 			len = r->msgs[i].msg_len;
 			sock_name_of((struct sockaddr *)&r->from[i],
@@ -813,6 +993,8 @@ receive_batch(struct receiver *r)
 				    n.port, DGRAM_BUFSZ);
 			log_verbose(1, "from %s port %d, %zu bytes", n.host,
 			    n.port, len);
+			if (r->detail)
+				log_detail(r, i, got);
 			if (format_dgram(r, &n, r->iov[i].iov_base, len) ==
 			    -1) {
 				log_err("out of memory");
@@ -822,6 +1004,9 @@ receive_batch(struct receiver *r)
 				echo[nsend] = r->msgs[i];
 				r->iov[i].iov_len = len;
 				echo[nsend].msg_hdr.msg_flags = 0;
+				/* -vv's TTL and address are not for sending. */
+				echo[nsend].msg_hdr.msg_control = NULL;
+				echo[nsend].msg_hdr.msg_controllen = 0;
 				nsend++;
 			}
 		}
@@ -978,6 +1163,8 @@ udp_recv_exec(void *p, int argc, char **argv)
 		goto out;
 	}
 	r.fd = fd;
+	if (o->verbose >= 2)
+		want_detail(&r);
 	/* A deep queue rides out bursts while stdout is slow. */
 	sz = RCVBUF;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)

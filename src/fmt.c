@@ -170,3 +170,29 @@ fmt_hexdump(struct buf *b, const unsigned char *s, size_t len)
 	}
 	return (0);
 }
+
+/*
+ * "  to 127.0.0.1 port 9 on lo, ttl 64, datagram 7, batch 3 (2 of 5)",
+ * then ", truncated" and ", control truncated" when they apply, and a
+ * newline.  The indent ties it to the -v line before it; a part that is
+ * not known is left out ("to ?" for the address).
+ */
+int
+fmt_dgram_info(struct buf *b, const struct fmt_dgram_info *d)
+{
+	if (buf_printf(b, "  to %s port %d", d->to != NULL ? d->to : "?",
+	    d->port) == -1)
+		return (-1);
+	if (d->ifname != NULL && buf_printf(b, " on %s", d->ifname) == -1)
+		return (-1);
+	if (d->ttl >= 0 && buf_printf(b, ", ttl %d", d->ttl) == -1)
+		return (-1);
+	if (buf_printf(b, ", datagram %llu, batch %llu (%u of %u)", d->seq,
+	    d->batch, d->index, d->nbatch) == -1)
+		return (-1);
+	if (d->truncated && buf_adds(b, ", truncated") == -1)
+		return (-1);
+	if (d->ctruncated && buf_adds(b, ", control truncated") == -1)
+		return (-1);
+	return (buf_addc(b, '\n'));
+}

@@ -139,15 +139,23 @@ def announce(s):
     put(NAME + ".port", "%d\n" % s.getsockname()[1])
 def dest(addr="127.0.0.1"):
     return (addr, PORT)
-def quiet(s, wait=0.2):
-    """True if nothing more arrives on s within wait seconds."""
-    s.settimeout(wait)
-    try:
-        d = s.recvfrom(70000)
-    except socket.timeout:
+def marker_next(s):
+    """Sends "marker" from s to udp-recv --echo: True if its echo is the
+    next datagram s gets, so nothing else came to s before it (no fixed
+    wait for nothing to happen)."""
+    s.sendto(b"marker", dest(s.getsockname()[0]))
+    d = s.recvfrom(70000)
+    if d[0] == b"marker":
         return True
-    finally:
-        s.settimeout(10)
+    print("unexpected datagram", d, file=sys.stderr)
+    return False
+def empty(s):
+    """True if nothing is queued on s: for when what might have come
+    would have come before something s already got."""
+    try:
+        d = s.recvfrom(70000, socket.MSG_DONTWAIT)
+    except (BlockingIOError, socket.timeout):
+        return True
     print("unexpected datagram", d, file=sys.stderr)
     return False
 PRELUDE
@@ -283,7 +291,7 @@ EOF
 }
 
 @test "udp: --echo answers three different peers, each with its own datagram" {
-	recv_start --echo -c 3 127.0.0.1 0
+	recv_start --echo -c 6 127.0.0.1 0
 	py echo3 <<'EOF'
 socks = [udp() for i in range(3)]
 for i, s in enumerate(socks):
@@ -293,12 +301,12 @@ for i, s in enumerate(socks):
     assert d == b"only for peer %d" % i, (i, d)
     assert a[1] == PORT, a
 for s in socks:
-    assert quiet(s)
+    assert marker_next(s)
 EOF
 	PORT=$PORT py_run echo3
 	recv_done 0
 	run sort "$T/recv.out"
-	assert_output $'only for peer 0\nonly for peer 1\nonly for peer 2'
+	assert_output $'marker\nmarker\nmarker\nonly for peer 0\nonly for peer 1\nonly for peer 2'
 }
 
 @test "udp: --echo keeps answering peers that come after the first (nc, ncat, socat lock to it)" {
@@ -311,10 +319,10 @@ for s, msg in ((a, b"first"), (b, b"second"), (c, b"third"),
     d, _ = s.recvfrom(70000)
     assert d == msg, (msg, d)
 for s in (a, b, c):
-    assert quiet(s, 0.1)
+    assert marker_next(s)
 EOF
 	PORT=$PORT py_run later
-	is_file "$T/recv.out" 'first\nsecond\nthird\nfirst again\nthird again\nsecond again\n'
+	is_file "$T/recv.out" 'first\nsecond\nthird\nfirst again\nthird again\nsecond again\nmarker\nmarker\nmarker\n'
 	kill -0 "$SERVER_PID"
 }
 
@@ -367,7 +375,9 @@ os.write(w, b"last to b")
 os.close(w)
 d, _ = b.recvfrom(70000)
 assert d == b"last to b", d
-assert quiet(a) and quiet(b, 0.01)
+# Every reply went out before the last one, which b has: a stray one
+# would be queued by now.
+assert empty(a) and empty(b)
 a.sendto(b"bye", dest())
 EOF
 	PORT=$PORT PYNAME=reply python3 "$T/reply.py" </dev/null 3>&- 5>&- &
@@ -634,6 +644,68 @@ for i in range(0, len(d), 777):
 	cmp "$T/data" "$T/recv.out"
 }
 
+# packet_feed: the python program that feeds udp-send from packet streams
+# (a packet-mode pipe, pipe2 O_DIRECT, and a SOCK_SEQPACKET socketpair,
+# where every read returns one write) and checks each datagram that a
+# python receiver gets, then a marker sent after udp-send exited: nothing
+# more came.  The writer runs ahead so that udp-send finds many records
+# waiting and batches them.
+packet_feed() {
+	py packet <<'EOF2'
+import subprocess, threading
+rcv = udp()
+# Room for every datagram of a case even if the thread below falls behind.
+rcv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+mark = udp()
+def case(kind, args, records, want):
+    if kind == "pipe":
+        rd, wr = os.pipe2(os.O_DIRECT)
+        put_rec = lambda b: os.write(wr, b)
+        close = lambda: os.close(wr)
+    else:
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        rd = b.detach()
+        put_rec = a.send
+        close = a.close
+    got = []
+    # Taken as they come: the socket's queue cannot hold them all.
+    t = threading.Thread(target=lambda: got.extend(
+        rcv.recvfrom(70000)[0] for w in want))
+    t.start()
+    p = subprocess.Popen([os.environ["SOCKCTL"], "udp-send"] + args +
+        ["127.0.0.1", str(rcv.getsockname()[1])], stdin=rd,
+        stderr=subprocess.PIPE)
+    os.close(rd)
+    for r in records:
+        assert put_rec(r) == len(r), (kind, r)
+    close()
+    err = p.stderr.read()
+    assert p.wait(timeout=15) == 0 and err == b"", (kind, args, err)
+    t.join(15)
+    assert got == want, (kind, args, [len(g) for g in got][:20])
+    mark.sendto(b"marker", rcv.getsockname())
+    d = rcv.recvfrom(70000)[0]
+    assert d == b"marker", (kind, args, "extra datagram", d)
+rng = random.Random(8)
+fixed = [b"%064d" % i for i in range(400)]
+odd = [bytes(rng.randrange(256) for j in range(rng.randrange(1, 150)))
+    for i in range(200)]
+whole = b"".join(odd)
+split = [whole[i:i + 100] for i in range(0, len(whole), 100)]
+lines = [b"one\n", b"two\nthr", b"ee\n", b"\n", b"4\n5\n", b"six"]
+for kind in ("pipe", "seqpacket"):
+    case(kind, ["--chunk", "64"], fixed, fixed)
+    case(kind, ["--chunk", "100"], odd, split)
+    case(kind, [], lines, [b"one", b"two", b"three", b"", b"4", b"5",
+        b"six"])
+EOF2
+}
+
+@test "udp: --chunk and --lines from a packet stream: each datagram as from a byte stream, none lost, none extra" {
+	packet_feed
+	py_run packet
+}
+
 # --- -c and --interval ---------------------------------------------------
 
 @test "udp: udp-send -c 3 sends the message three times, no more" {
@@ -880,6 +952,66 @@ from ::1 port $pb, 0 bytes
 from 127.0.0.1 port $pa, 1000 bytes"
 	# Nothing but payload on stdout.
 	is_file "$T/recv.out" "hello\n\n$(printf 'x%.0s' {1..1000})\n"
+}
+
+@test "udp: udp-recv -vv adds a detail line to each -v line: destination, interface, TTL, place in its batch" {
+	recv_start -vv -c 4 0
+	py vv <<'EOF'
+a, b = udp(), udp("::1")
+a.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 9)
+b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 5)
+a.sendto(b"one", dest())
+b.sendto(b"", dest("::1"))
+a.sendto(b"three", dest())
+a.sendto(b"x" * 1000, dest())
+put("ports", "%d %d\n" % (a.getsockname()[1], b.getsockname()[1]))
+EOF
+	PORT=$PORT py_run vv
+	recv_done 0
+	local pa pb b='batch [1-9][0-9]* \([1-9][0-9]* of [1-9][0-9]*\)'
+	read -r pa pb <"$T/ports"
+	run grep -v '^listening on ' "$T/recv.err"
+	assert_line -n 0 "from 127.0.0.1 port $pa, 3 bytes"
+	assert_line -n 1 --regexp "^  to 127\.0\.0\.1 port $PORT on lo, ttl 9, datagram 1, $b\$"
+	assert_line -n 2 "from ::1 port $pb, 0 bytes"
+	assert_line -n 3 --regexp "^  to ::1 port $PORT on lo, ttl 5, datagram 2, $b\$"
+	assert_line -n 4 "from 127.0.0.1 port $pa, 5 bytes"
+	assert_line -n 5 --regexp "^  to 127\.0\.0\.1 port $PORT on lo, ttl 9, datagram 3, $b\$"
+	assert_line -n 6 "from 127.0.0.1 port $pa, 1000 bytes"
+	assert_line -n 7 --regexp "^  to 127\.0\.0\.1 port $PORT on lo, ttl 9, datagram 4, $b\$"
+	assert_equal "${#lines[@]}" 8
+	# The batches: numbered from 1 in order, each datagram's place
+	# counting 1 to the batch's size.
+	run python3 -c 'import re, sys
+want_batch, want_i, size = 1, 1, 0
+for l in open(sys.argv[1]):
+    m = re.search(r"batch (\d+) \((\d+) of (\d+)\)$", l)
+    if not m:
+        continue
+    bt, i, n = map(int, m.groups())
+    if want_i > size:
+        assert (bt, i) == (want_batch, 1), l
+        want_batch, want_i, size = bt + 1, 1, n
+    assert i == want_i and n == size, l
+    want_i += 1
+assert size > 0 and want_i == size + 1, "the last batch is short"
+print("ok")' "$T/recv.err"
+	assert_output ok
+	# Nothing but payload on stdout.
+	is_file "$T/recv.out" "one\n\nthree\n$(printf 'x%.0s' {1..1000})\n"
+}
+
+@test "udp: udp-recv -vv names a multicast group as the destination" {
+	recv_start -vv -j 239.255.77.2%lo -c 1 -w 5s 0
+	local why
+	if ! why=$(mcast_probe 4); then
+		skip "IPv4 multicast does not work over lo here: $why"
+	fi
+	sc udp-send --ttl 3 -s 127.0.0.1 239.255.77.2 "$PORT" hi
+	assert_success
+	recv_done 0
+	run grep '^  to ' "$T/recv.err"
+	assert_output --regexp '^  to 239\.255\.77\.2 port [0-9]+ on lo, ttl 3, datagram 1, batch 1 \(1 of 1\)$'
 }
 
 @test "udp: --port-file holds the bound port and a newline" {

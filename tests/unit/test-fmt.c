@@ -4,7 +4,8 @@
  * string escaping (RFC 8259), base64 (RFC 4648) and the hexdump -C layout.
  * Each is driven by a table of inputs and the exact bytes they must give.
  * The hexdump goldens are the output of `hexdump -C` (util-linux) on the
- * same bytes, without its final offset line.
+ * same bytes, without its final offset line.  Last, the detail line of
+ * udp-recv -vv, with and without each optional part.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -426,6 +427,56 @@ test_hexdump(void)
 	buf_free(&b);
 }
 
+static void
+test_dgram_info(void)
+{
+	struct fmt_dgram_info d;
+	struct buf	 b = { 0 };
+
+	memset(&d, 0, sizeof(d));
+	d.to = "127.0.0.1";
+	d.port = 9999;
+	d.ifname = "lo";
+	d.ttl = 64;
+	d.seq = 7;
+	d.batch = 3;
+	d.index = 2;
+	d.nbatch = 5;
+	is_int(fmt_dgram_info(&b, &d), 0, "dgram info: returns 0");
+	is_str(buf_str(&b), "  to 127.0.0.1 port 9999 on lo, ttl 64, "
+	    "datagram 7, batch 3 (2 of 5)\n", "dgram info: every part");
+
+	b.len = 0;
+	d.to = "ff02::1";
+	d.ttl = 0;
+	d.truncated = 1;
+	d.ctruncated = 1;
+	fmt_dgram_info(&b, &d);
+	is_str(buf_str(&b), "  to ff02::1 port 9999 on lo, ttl 0, datagram 7, "
+	    "batch 3 (2 of 5), truncated, control truncated\n",
+	    "dgram info: TTL 0 and both truncation flags");
+
+	b.len = 0;
+	d.to = NULL;
+	d.ifname = NULL;
+	d.ttl = -1;
+	d.truncated = d.ctruncated = 0;
+	d.seq = 18446744073709551615ULL;
+	d.batch = 1;
+	d.index = d.nbatch = 1;
+	fmt_dgram_info(&b, &d);
+	is_str(buf_str(&b), "  to ? port 9999, datagram 18446744073709551615, "
+	    "batch 1 (1 of 1)\n", "dgram info: unknown parts left out");
+
+	/* Appends to what the buffer holds. */
+	b.len = 0;
+	buf_add(&b, "x", 1);
+	fmt_dgram_info(&b, &d);
+	ok(b.len > 1 && b.p[0] == 'x' && b.p[1] == ' ',
+	    "dgram info: appends");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -433,5 +484,6 @@ main(void)
 	test_json();
 	test_base64();
 	test_hexdump();
+	test_dgram_info();
 	return (done_testing());
 }
