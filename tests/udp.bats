@@ -1256,7 +1256,9 @@ EOF
 	track $!
 	local i p=
 	for ((i = 0; i < WAIT_LIMIT * 50; i++)); do
-		p=$(awk '/^Bound on / { print $4 }' "$T/nc.err")
+		# The background shell may not have created nc.err yet.
+		p=$(awk '/^Bound on / { print $4 }' "$T/nc.err" 2>/dev/null ||
+		    true)
 		[[ -n $p ]] && break
 		sleep 0.02
 	done
