@@ -13,9 +13,10 @@ load test_helper/common
 
 bats_require_minimum_version 1.5.0
 
-# Checksum validation is off in tshark by default.
+# Checksum validation is off in tshark by default; and by default an IPv4
+# total length of 0 is taken for TCP segmentation offload, not an error.
 CHECKS=(-o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE
-	-o ip.check_checksum:TRUE)
+	-o ip.check_checksum:TRUE -o ip.tso_support:FALSE)
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -46,15 +47,34 @@ tshark_r() {
 	return "$rc"
 }
 
-# read_cleanly: tshark's summary of every packet has no complaint.
+# read_cleanly: tshark's summary of every packet has no complaint; the
+# summary is left in $T/tshark.out.
 read_cleanly() {
 	tshark_r
 	run cat "$T/tshark.err"
 	assert_output ''
 	[ -s "$T/tshark.out" ]
-	run grep -E '[Mm]alformed|[Cc]hecksum|[Ii]ncorrect|[Ee]xception|\[TCP [A-Z]|\[Illegal|\[Unknown' \
+	cp "$T/tshark.out" "$T/list"
+	# ("[UDP CHECKSUM INCORRECT]", "[Malformed Packet]", ...)
+	run grep -Ei 'malformed|checksum|incorrect|exception|illegal|unknown' \
 	    "$T/tshark.out"
 	assert_failure 1
+	# TCP analysis: "[TCP Previous segment not captured]", "[TCP ACKed
+	# unseen segment]", "[TCP Window Full]", "[TCP Dup ACK ...]", ...
+	run grep -E '\[TCP [A-Z]' "$T/tshark.out"
+	assert_failure 1
+	# The expert summary sees what the packet list does not show (a bad
+	# IPv4 header checksum): no error, no warning, and as notes only
+	# those of an orderly close.
+	tshark_r -q -z expert,note
+	run cat "$T/tshark.err"
+	assert_output ''
+	run grep -E '^(Errors|Warnings) \(' "$T/tshark.out"
+	assert_failure 1
+	run awk '/^Notes \(/ { on = 1; next } /^[A-Z][a-z]+ \(/ { on = 0 }
+	    on && /^ +[0-9]+ / && !/connection closing$/' "$T/tshark.out"
+	assert_output ''
+	cp "$T/list" "$T/tshark.out"
 }
 
 # follow: Follow TCP Stream 0 in raw hex, split by node into
