@@ -15,10 +15,11 @@
  * other byte is "\xNN" (lower-case hex).  Every newline in the body is
  * layout, never data: a line ends after each "\n" escape, before any
  * other character or escape that would take it past TRACEFMT_WIDTH
- * columns (so a line has at most that many, plus a final "\n" or "\r\n"),
- * and at the end of the chunk; no escape is ever cut.  So removing the newlines and undoing the escapes gives
- * back exactly the bytes (tracefmt_unescape), and the header's length says
- * where a chunk's body ends.
+ * columns (so a line has at most that many, plus a final "\n" or
+ * "\r\n"), and at the end of the chunk; no escape is ever cut.  So
+ * removing the newlines and undoing the escapes gives back exactly the
+ * bytes (tracefmt_unescape), and the header's length says where a
+ * chunk's body ends.
  */
 #ifndef TRACEFMT_H
 #define TRACEFMT_H

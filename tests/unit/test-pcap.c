@@ -290,11 +290,14 @@ test_golden(void)
 	    "\x60\x00\x00\x00\x00\x0a\x11\x40\x20\x01\x0d\xb8\xff\xff\x00"
 	    "\x00\x00\x00\x00\x00\x00\x00\x00\x07\x20\x01\x0d\xb8\x00\x00"
 	    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x9c\xbb\x1f\x90\x00"
-	    "\x0a\x7f\xab\x68\x69", 50), "golden: UDP over IPv6, from the peer");
+	    "\x0a\x7f\xab\x68\x69", 50),
+	    "golden: UDP over IPv6, from the peer");
 }
 
 #define SEG(r, s, a, fl, n, what) do {					\
-	struct seg _s = tcp_of(r);					\
+	struct seg _s;							\
+									\
+	_s = tcp_of(r);							\
 	if (!ok(_s.seq == (uint32_t)(s) && _s.ack == (uint32_t)(a) &&	\
 	    _s.flags == (fl) && _s.len == (n), "%s", what))		\
 		diag("seq %x ack %x flags %x len %zu", _s.seq, _s.ack,	\

@@ -121,15 +121,24 @@ test_text(void)
 /* The 256 byte values in order, as an independent encoder spells them. */
 static const char all_golden[] =
 	"\\x00\\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08\\t\\n\n"
-	"\\x0b\\x0c\\r\\x0e\\x0f\\x10\\x11\\x12\\x13\\x14\\x15\\x16\\x17\\x18\\x19\\x1a\\x1b\\x1c\\x1d\n"
-	"\\x1e\\x1f !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`ab\n"
-	"cdefghijklmnopqrstuvwxyz{|}~\\x7f\\x80\\x81\\x82\\x83\\x84\\x85\\x86\\x87\\x88\\x89\\x8a\n"
-	"\\x8b\\x8c\\x8d\\x8e\\x8f\\x90\\x91\\x92\\x93\\x94\\x95\\x96\\x97\\x98\\x99\\x9a\\x9b\\x9c\\x9d\n"
-	"\\x9e\\x9f\\xa0\\xa1\\xa2\\xa3\\xa4\\xa5\\xa6\\xa7\\xa8\\xa9\\xaa\\xab\\xac\\xad\\xae\\xaf\\xb0\n"
-	"\\xb1\\xb2\\xb3\\xb4\\xb5\\xb6\\xb7\\xb8\\xb9\\xba\\xbb\\xbc\\xbd\\xbe\\xbf\\xc0\\xc1\\xc2\\xc3\n"
-	"\\xc4\\xc5\\xc6\\xc7\\xc8\\xc9\\xca\\xcb\\xcc\\xcd\\xce\\xcf\\xd0\\xd1\\xd2\\xd3\\xd4\\xd5\\xd6\n"
-	"\\xd7\\xd8\\xd9\\xda\\xdb\\xdc\\xdd\\xde\\xdf\\xe0\\xe1\\xe2\\xe3\\xe4\\xe5\\xe6\\xe7\\xe8\\xe9\n"
-	"\\xea\\xeb\\xec\\xed\\xee\\xef\\xf0\\xf1\\xf2\\xf3\\xf4\\xf5\\xf6\\xf7\\xf8\\xf9\\xfa\\xfb\\xfc\n"
+	"\\x0b\\x0c\\r\\x0e\\x0f\\x10\\x11\\x12\\x13\\x1"
+	    "4\\x15\\x16\\x17\\x18\\x19\\x1a\\x1b\\x1c\\x1d\n"
+	"\\x1e\\x1f !\"#$%&'()*+,-./0123456789:;<="
+	    ">?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`ab\n"
+	"cdefghijklmnopqrstuvwxyz{|}~\\x7f\\x80\\x81\\"
+	    "x82\\x83\\x84\\x85\\x86\\x87\\x88\\x89\\x8a\n"
+	"\\x8b\\x8c\\x8d\\x8e\\x8f\\x90\\x91\\x92\\x93\\x"
+	    "94\\x95\\x96\\x97\\x98\\x99\\x9a\\x9b\\x9c\\x9d\n"
+	"\\x9e\\x9f\\xa0\\xa1\\xa2\\xa3\\xa4\\xa5\\xa6\\x"
+	    "a7\\xa8\\xa9\\xaa\\xab\\xac\\xad\\xae\\xaf\\xb0\n"
+	"\\xb1\\xb2\\xb3\\xb4\\xb5\\xb6\\xb7\\xb8\\xb9\\x"
+	    "ba\\xbb\\xbc\\xbd\\xbe\\xbf\\xc0\\xc1\\xc2\\xc3\n"
+	"\\xc4\\xc5\\xc6\\xc7\\xc8\\xc9\\xca\\xcb\\xcc\\x"
+	    "cd\\xce\\xcf\\xd0\\xd1\\xd2\\xd3\\xd4\\xd5\\xd6\n"
+	"\\xd7\\xd8\\xd9\\xda\\xdb\\xdc\\xdd\\xde\\xdf\\x"
+	    "e0\\xe1\\xe2\\xe3\\xe4\\xe5\\xe6\\xe7\\xe8\\xe9\n"
+	"\\xea\\xeb\\xec\\xed\\xee\\xef\\xf0\\xf1\\xf2\\x"
+	    "f3\\xf4\\xf5\\xf6\\xf7\\xf8\\xf9\\xfa\\xfb\\xfc\n"
 	"\\xfd\\xfe\\xff\n";
 
 /* Encodes n bytes, checks the layout, decodes, compares. */
@@ -181,7 +190,7 @@ test_round_trip(void)
 {
 	unsigned char	 all[256], *big;
 	struct buf	 e = { 0 };
-	size_t		 i, n, fails = 0;
+	size_t		 i, n, fails = 0, len, k;
 	uint64_t	 x = 88172645463325252ULL;
 
 	for (i = 0; i < 256; i++)
@@ -201,8 +210,7 @@ test_round_trip(void)
 	if ((big = malloc(70000)) == NULL)
 		abort();
 	for (n = 0, fails = 0; n < 200; n++) {
-		size_t	len = n * 350, k;
-
+		len = n * 350;
 		for (k = 0; k < len; k++) {
 			x ^= x << 13;
 			x ^= x >> 7;
@@ -246,8 +254,10 @@ test_unescape(void)
 
 /* `hexdump -C -s 5 -n 20` of "ab\0cdefghijklmnopqrstuvwxyz0123456789". */
 static const char hex_golden[] =
-"00000005  65 66 67 68 69 6a 6b 6c  6d 6e 6f 70 71 72 73 74  |efghijklmnopqrst|\n"
-"00000015  75 76 77 78                                       |uvwx|\n";
+    "00000005  65 66 67 68 69 6a 6b 6c  6d 6e 6f 70 71 72 73 74  "
+    "|efghijklmnopqrst|\n"
+    "00000015  75 76 77 78                                       "
+    "|uvwx|\n";
 
 /* The lines hexdump prints for n bytes at off of FILE, less the last. */
 static char *
