@@ -56,7 +56,7 @@
 struct pcap_rec {
 	unsigned char		 hdr[PCAP_HDR_MAX];
 	size_t			 hdrlen;
-	const unsigned char	*data;		/* the caller's bytes */
+	const unsigned char	*data;		/* the caller's; NULL if none */
 	size_t			 datalen;
 };
 

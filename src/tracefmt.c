@@ -48,7 +48,8 @@ tracefmt_text(struct buf *b, const void *p, size_t n)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*s = p;
-	char			 line[TRACEFMT_WIDTH + 2], u[4];
+	/* The width, then a "\r\n" unit that is never moved, then '\n'. */
+	char			 line[TRACEFMT_WIDTH + 4 + 1], u[4];
 	size_t			 i, len = 0, ulen;
 	int			 brk;
 

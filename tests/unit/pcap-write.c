@@ -57,7 +57,8 @@ put(FILE *fp, const struct pcap_rec *r, size_t nrec)
 
 	for (i = 0; i < nrec; i++)
 		if (fwrite(r[i].hdr, 1, r[i].hdrlen, fp) != r[i].hdrlen ||
-		    fwrite(r[i].data, 1, r[i].datalen, fp) != r[i].datalen)
+		    (r[i].datalen > 0 && fwrite(r[i].data, 1, r[i].datalen,
+		    fp) != r[i].datalen))
 			err(1, "write");
 }
 
