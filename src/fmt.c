@@ -143,29 +143,49 @@ fmt_base64(struct buf *b, const unsigned char *s, size_t len)
 int
 fmt_hexdump(struct buf *b, const unsigned char *s, size_t len)
 {
-	size_t	off, i;
-	int	c;
+	return (fmt_hexdump_at(b, 0, s, len));
+}
 
-	for (off = 0; off < len; off += 16) {
-		if (buf_printf(b, "%08zx ", off) == -1)
+/*
+ * The lines `hexdump -C -s OFF` prints for len bytes found at offset off
+ * of a stream (the first line is not aligned to 16), without squeezing
+ * repeated lines into "*" (as with -v) and without the final offset line.
+ */
+int
+fmt_hexdump_at(struct buf *b, unsigned long long off, const unsigned char *s,
+    size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char	line[128], *o;
+	size_t	at, i;
+	int	n, c;
+
+	for (at = 0; at < len; at += 16, off += 16) {
+		n = snprintf(line, sizeof(line), "%08llx  ", off);
+		if (n < 0 || (size_t)n >= sizeof(line) - 80)
 			return (-1);
+		o = line + n;
 		for (i = 0; i < 16; i++) {
-			if (i == 8 && buf_addc(b, ' ') == -1)
-				return (-1);
-			if (off + i < len) {
-				if (buf_printf(b, " %02x", s[off + i]) == -1)
-					return (-1);
-			} else if (buf_add(b, "   ", 3) == -1)
-				return (-1);
+			if (i == 8)
+				*o++ = ' ';
+			if (at + i < len) {
+				*o++ = hex[s[at + i] >> 4];
+				*o++ = hex[s[at + i] & 15];
+			} else {
+				*o++ = ' ';
+				*o++ = ' ';
+			}
+			*o++ = ' ';
 		}
-		if (buf_add(b, "  |", 3) == -1)
-			return (-1);
-		for (i = 0; i < 16 && off + i < len; i++) {
-			c = s[off + i];
-			if (buf_addc(b, c >= 0x20 && c < 0x7f ? c : '.') == -1)
-				return (-1);
+		*o++ = ' ';
+		*o++ = '|';
+		for (i = 0; i < 16 && at + i < len; i++) {
+			c = s[at + i];
+			*o++ = c >= 0x20 && c < 0x7f ? (char)c : '.';
 		}
-		if (buf_add(b, "|\n", 2) == -1)
+		*o++ = '|';
+		*o++ = '\n';
+		if (buf_add(b, line, (size_t)(o - line)) == -1)
 			return (-1);
 	}
 	return (0);

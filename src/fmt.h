@@ -14,6 +14,8 @@ int	fmt_utf8_valid(const unsigned char *, size_t);
 int	fmt_json_string(struct buf *, const unsigned char *, size_t);
 int	fmt_base64(struct buf *, const unsigned char *, size_t);
 int	fmt_hexdump(struct buf *, const unsigned char *, size_t);
+int	fmt_hexdump_at(struct buf *, unsigned long long,
+	    const unsigned char *, size_t);
 
 /* What udp-recv -vv tells about one datagram besides sender and size. */
 struct fmt_dgram_info {
