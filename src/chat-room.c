@@ -58,6 +58,7 @@ TAILQ_HEAD(client_list, client);
 struct room {
 	struct loop	*loop;
 	struct loop_fd	 listener;
+	struct sock_acceptor acceptor;	/* no busy loop out of descriptors */
 	struct client_list clients;
 	struct client_list dirty;	/* have output to flush */
 	long long	 ndead;		/* closed, still in clients */
@@ -628,13 +629,13 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 
 	(void)ev;
 	for (i = 0; i < 64; i++) {
-		fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* Out of descriptors it turns connections away: see sock.c. */
+		fd = sock_accept(f->fd, &r->acceptor);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE)
-				log_verbose(1, "accept: %s", strerror(errno));
-			else if (errno != EAGAIN) {
+			if (errno != EAGAIN && errno != EMFILE &&
+			    errno != ENFILE) {
 				log_err("accept: %s", strerror(errno));
 				r->failed = 1;
 				loop_stop(r->loop);
@@ -657,8 +658,10 @@ chat_room_run(const struct chat_room_conf *conf)
 	TAILQ_INIT(&r.clients);
 	TAILQ_INIT(&r.dirty);
 	r.max_conns = conf->max_conns;
+	sock_acceptor_init(&r.acceptor);
 	if ((r.loop = loop_new()) == NULL) {
 		log_err("epoll: %s", strerror(errno));
+		sock_acceptor_free(&r.acceptor);
 		return (EXIT_RUNTIME);
 	}
 	r.settle_timer.cb = settle_cb;
@@ -670,6 +673,7 @@ chat_room_run(const struct chat_room_conf *conf)
 	    loop_add(r.loop, &r.listener, EPOLLIN) == -1) {
 		log_err("epoll: %s", strerror(errno));
 		loop_free(r.loop);
+		sock_acceptor_free(&r.acceptor);
 		return (EXIT_RUNTIME);
 	}
 	if (loop_run(r.loop) == -1) {
@@ -686,5 +690,6 @@ chat_room_run(const struct chat_room_conf *conf)
 	buf_free(&r.scratch);
 	buf_free(&r.who);
 	loop_free(r.loop);
+	sock_acceptor_free(&r.acceptor);
 	return (status);
 }

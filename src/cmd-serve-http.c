@@ -66,6 +66,7 @@ struct serve_opts {
 	const char	*access_log;
 	struct opt_list	 headers;
 	int		 cors;
+	const char	*charset;
 	long long	 max_conns;
 	long long	 idle;
 	int		 verbose;
@@ -91,7 +92,9 @@ static const struct opt serve_options[] = {
 	OPT_LIST_('H', "header", struct serve_opts, headers, "'NAME: VALUE'",
 	    "add a header to every response (repeatable)"),
 	OPT_FLAG_(0, "cors", struct serve_opts, cors,
-	    "add Access-Control-Allow-Origin: *"),
+	    "add Access-Control-Allow-Origin: *; answer OPTIONS preflights"),
+	OPT_STR_(0, "charset", struct serve_opts, charset, "CHARSET",
+	    OPTC_NONE, "append '; charset=CHARSET' to text types"),
 	OPT_INT_('m', "max-conns", struct serve_opts, max_conns, "N", 1,
 	    1000000, "at most N connections (default 1024)"),
 	OPT_DUR_('i', "idle-timeout", struct serve_opts, idle,
@@ -146,6 +149,8 @@ struct server {
 	struct serve_opts *o;
 	struct loop	*loop;
 	struct loop_fd	 listener;
+	struct sock_acceptor acceptor;
+	int		 paused;	/* listener unpolled: no descriptors */
 	struct loop_fd	 sig;
 	struct loop_timer drain_timer;
 	int		 root;
@@ -157,6 +162,7 @@ struct server {
 	int		 draining;
 	time_t		 date_t;
 	char		 date[40];
+	char		*ctype;		/* content_type's last answer */
 };
 
 static void	conn_close(struct conn *);
@@ -204,8 +210,21 @@ access_log(struct conn *c, const struct http_request *r, int status,
 	char		 when[64];
 	time_t		 t;
 
-	if (s->logfd < 0)
+	if (s->logfd < 0) {
+		/* Without --access-log, -v gives one short line per request. */
+		if (log_verbosity < 1)
+			return;
+		if (buf_printf(&b, "%s \"", c->peer) == -1 ||
+		    log_field(&b, r != NULL ? &r->line : &none) == -1 ||
+		    buf_printf(&b, "\" %d %lld", status,
+		    (long long)bytes) == -1 || buf_addc(&b, '\0') == -1) {
+			buf_free(&b);
+			return;
+		}
+		log_verbose(1, "%s", b.p);
+		buf_free(&b);
 		return;
+	}
 	t = time(NULL);
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm);
@@ -240,7 +259,9 @@ head_start(struct conn *c, int status, const char *ctype, off_t length)
 	if (ctype != NULL &&
 	    buf_printf(b, "Content-Type: %s\r\n", ctype) == -1)
 		return (-1);
-	if (buf_printf(b, "Content-Length: %lld\r\n", (long long)length) == -1)
+	/* A 204 has no body and must not say how long it is. */
+	if (status != 204 &&
+	    buf_printf(b, "Content-Length: %lld\r\n", (long long)length) == -1)
 		return (-1);
 	if (!c->keep_alive && buf_add(b, "Connection: close\r\n", 19) == -1)
 		return (-1);
@@ -249,6 +270,25 @@ head_start(struct conn *c, int status, const char *ctype, off_t length)
 	    buf_adds(b, "Connection: keep-alive\r\n") == -1)
 		return (-1);
 	return (buf_add(b, s->extra.p, s->extra.len));
+}
+
+/*
+ * The table's type, exactly; --charset appends a parameter to text types
+ * only, for clients that would otherwise guess the encoding.
+ */
+static const char *
+content_type(struct server *s, const char *name)
+{
+	const char	*type = mime_type(name);
+
+	if (s->o->charset == NULL || !mime_is_text(type))
+		return (type);
+	free(s->ctype);
+	if (asprintf(&s->ctype, "%s; charset=%s", type, s->o->charset) == -1) {
+		s->ctype = NULL;
+		return (type);
+	}
+	return (s->ctype);
 }
 
 /* The driver in conn_cb writes at once; EPOLLOUT only if that blocks. */
@@ -260,9 +300,9 @@ start_write(struct conn *c)
 	loop_timer_set(c->srv->loop, &c->timer, c->srv->o->idle);
 }
 
-/* A small HTML page for an error or a redirect. */
-static void
-respond_simple(struct conn *c, const struct http_request *r, int status,
+/* A small HTML page for an error or a redirect, into c->out. */
+static int
+build_simple(struct conn *c, const struct http_request *r, int status,
     const char *extra)
 {
 	char	body[256];
@@ -278,9 +318,20 @@ respond_simple(struct conn *c, const struct http_request *r, int status,
 	    ((r == NULL || r->method != HTTP_HEAD) &&
 	    buf_add(&c->out, body, (size_t)n) == -1)) {
 		c->broken = 1;
-		return;
+		return (-1);
 	}
-	access_log(c, r, status, r != NULL && r->method == HTTP_HEAD ? 0 : n);
+	return (r != NULL && r->method == HTTP_HEAD ? 0 : n);
+}
+
+static void
+respond_simple(struct conn *c, const struct http_request *r, int status,
+    const char *extra)
+{
+	int	n;
+
+	if ((n = build_simple(c, r, status, extra)) == -1)
+		return;
+	access_log(c, r, status, n);
 	start_write(c);
 }
 
@@ -453,7 +504,7 @@ respond_file(struct conn *c, const struct http_request *r, int fd,
 		len = range.last - range.first + 1;
 	}
 	c->out.len = 0;
-	if (head_start(c, status, mime_type(name), len) == -1 ||
+	if (head_start(c, status, content_type(c->srv, name), len) == -1 ||
 	    buf_printf(&c->out, "ETag: %s\r\nLast-Modified: %s\r\n"
 	    "Accept-Ranges: bytes\r\n", etag, lm) == -1 ||
 	    (status == 206 && buf_printf(&c->out, "Content-Range: bytes "
@@ -486,6 +537,30 @@ respond_file(struct conn *c, const struct http_request *r, int fd,
 	start_write(c);
 }
 
+/*
+ * --cors: a preflight (or any OPTIONS) is allowed what the server does;
+ * the headers the client wants to send are echoed, as a static server
+ * ignores them anyway.  Access-Control-Allow-Origin comes from extra.
+ */
+static void
+respond_preflight(struct conn *c, const struct http_request *r)
+{
+	c->out.len = 0;
+	if (head_start(c, 204, NULL, 0) == -1 ||
+	    buf_adds(&c->out, "Allow: GET, HEAD, OPTIONS\r\n"
+	    "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n") == -1 ||
+	    (r->acr_headers.len > 0 &&
+	    (buf_adds(&c->out, "Access-Control-Allow-Headers: ") == -1 ||
+	    buf_add(&c->out, r->acr_headers.p, r->acr_headers.len) == -1 ||
+	    buf_add(&c->out, "\r\n", 2) == -1)) ||
+	    buf_add(&c->out, "\r\n", 2) == -1) {
+		c->broken = 1;
+		return;
+	}
+	access_log(c, r, 204, 0);
+	start_write(c);
+}
+
 static void
 handle_request(struct conn *c, const struct http_request *r)
 {
@@ -497,7 +572,13 @@ handle_request(struct conn *c, const struct http_request *r)
 	int		 isdir, st_code, fd, ifd;
 
 	if (r->method == HTTP_OTHER) {
-		respond_simple(c, r, 405, "Allow: GET, HEAD\r\n");
+		if (s->o->cors && r->method_str.len == 7 &&
+		    memcmp(r->method_str.p, "OPTIONS", 7) == 0) {
+			respond_preflight(c, r);
+			return;
+		}
+		respond_simple(c, r, 405, s->o->cors ?
+		    "Allow: GET, HEAD, OPTIONS\r\n" : "Allow: GET, HEAD\r\n");
 		return;
 	}
 	st_code = http_normalize_path(r->target.p, r->target.len, path,
@@ -575,6 +656,9 @@ conn_close(struct conn *c)
 	TAILQ_REMOVE(&s->conns, c, entry);
 	free(c);
 	s->nconns--;
+	if (s->paused && !s->draining &&
+	    loop_mod(s->loop, &s->listener, EPOLLIN) == 0)
+		s->paused = 0;
 	if (s->draining && s->nconns == 0)
 		loop_stop(s->loop);
 }
@@ -827,14 +911,23 @@ conn_timeout(struct loop_timer *t)
 	conn_close(t->arg);
 }
 
+/*
+ * Over -m: the same 503 page as every other error, written once without
+ * waiting (a fresh socket's buffer holds it), then the connection closes.
+ */
 static void
-refuse_busy(int fd)
+refuse_busy(struct server *s, int fd)
 {
-	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
-	    "Content-Type: text/plain\r\nContent-Length: 20\r\n"
-	    "Connection: close\r\n\r\nserver is too busy\r\n";
+	struct conn	c;
 
-	(void)write(fd, msg, sizeof(msg) - 1);
+	memset(&c, 0, sizeof(c));
+	c.srv = s;
+	c.file = -1;
+	c.minor = 1;
+	strlcpy(c.peer, "-", sizeof(c.peer));
+	if (build_simple(&c, NULL, 503, NULL) != -1)
+		(void)write(fd, c.out.p, c.out.len);
+	buf_free(&c.out);
 	(void)shutdown(fd, SHUT_WR);
 	close(fd);
 }
@@ -849,16 +942,21 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 
 	(void)ev;
 	for (i = 0; i < 128; i++) {
-		fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* Out of descriptors it turns connections away: see sock.c. */
+		fd = sock_accept(f->fd, &s->acceptor);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN)
+			if (errno == EMFILE || errno == ENFILE) {
+				/* No spare either: wait for a close. */
+				if (loop_mod(s->loop, f, 0) == 0)
+					s->paused = 1;
+			} else if (errno != EAGAIN)
 				log_verbose(1, "accept: %s", strerror(errno));
 			return;
 		}
 		if (s->nconns >= s->o->max_conns) {
-			refuse_busy(fd);
+			refuse_busy(s, fd);
 			continue;
 		}
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
@@ -957,6 +1055,20 @@ build_extra_headers(struct server *s)
 	return (0);
 }
 
+/* A charset is an RFC 9110 token; quoting is never needed then. */
+static int
+valid_charset(const char *v)
+{
+	if (*v == '\0')
+		return (0);
+	for (; *v != '\0'; v++)
+		if (!(*v >= 'a' && *v <= 'z') && !(*v >= 'A' && *v <= 'Z') &&
+		    !(*v >= '0' && *v <= '9') &&
+		    strchr("!#$%&'*+-.^_`|~", *v) == NULL)
+			return (0);
+	return (1);
+}
+
 static void
 raise_fd_limit(void)
 {
@@ -966,6 +1078,27 @@ raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/*
+ * "Serving DIR at URL".  A wildcard address is no URL to open: name the
+ * loopback address of the same family, and the wildcard after it.
+ */
+static void
+print_serving(const char *dir, const struct sock_name *n)
+{
+	const char	*host = n->host, *v6 = strchr(host, ':');
+
+	if (strcmp(host, "0.0.0.0") == 0)
+		fprintf(stderr, "Serving %s at http://127.0.0.1:%d/ "
+		    "(listening on 0.0.0.0, every IPv4 address)\n", dir,
+		    n->port);
+	else if (strcmp(host, "::") == 0)
+		fprintf(stderr, "Serving %s at http://[::1]:%d/ "
+		    "(listening on ::, every address)\n", dir, n->port);
+	else
+		fprintf(stderr, v6 != NULL ? "Serving %s at http://[%s]:%d/\n" :
+		    "Serving %s at http://%s:%d/\n", dir, host, n->port);
 }
 
 static int
@@ -988,12 +1121,16 @@ serve_exec(void *p, int argc, char **argv)
 	dir = argc == 1 ? argv[0] : ".";
 	if (strchr(o->index, '/') != NULL || o->index[0] == '\0')
 		return (log_usage("invalid index name '%s'", o->index));
+	if (o->charset != NULL && !valid_charset(o->charset))
+		return (log_usage("invalid charset '%s': expected a name such "
+		    "as utf-8", o->charset));
 	if ((why = addr_parse_host(o->bind, host, sizeof(host))) != NULL)
 		return (log_usage("invalid address '%s': %s", o->bind, why));
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.root = s.logfd = -1;
 	TAILQ_INIT(&s.conns);
+	s.acceptor.reserve = -1;
 	if ((r = build_extra_headers(&s)) != 0) {
 		buf_free(&s.extra);
 		return (r == -1 ? EXIT_RUNTIME : r);
@@ -1013,6 +1150,7 @@ serve_exec(void *p, int argc, char **argv)
 		}
 	}
 	raise_fd_limit();
+	sock_acceptor_init(&s.acceptor);
 	/*
 	 * Listings and responses allocate and free the same sizes over and
 	 * over; keep that memory rather than return it to the kernel each
@@ -1043,9 +1181,7 @@ serve_exec(void *p, int argc, char **argv)
 		goto out;
 	}
 	if (sock_local_name(lfd, &n) == 0)
-		fprintf(stderr, strchr(n.host, ':') != NULL ?
-		    "Serving %s at http://[%s]:%d/\n" :
-		    "Serving %s at http://%s:%d/\n", dir, n.host, n.port);
+		print_serving(dir, &n);
 	if ((s.loop = loop_new()) == NULL) {
 		log_err("epoll: %s", strerror(errno));
 		goto out;
@@ -1086,6 +1222,8 @@ out:
 	if (s.logfd > STDOUT_FILENO)
 		close(s.logfd);
 	buf_free(&s.extra);
+	free(s.ctype);
+	sock_acceptor_free(&s.acceptor);
 	loop_free(s.loop);
 	return (status);
 }
