@@ -118,6 +118,7 @@ serve_init(void *p)
 
 enum conn_state {
 	C_READ,
+	C_LIST,		/* building a listing, a step per loop turn */
 	C_WRITE,
 	C_LINGER
 };
@@ -133,6 +134,11 @@ struct conn {
 	long long	 discard;	/* request body bytes still to drop */
 	struct buf	 out;
 	size_t		 out_off;
+	struct listing	*list;
+	struct buf	 listbody;
+	int		 list_head;	/* HEAD: the length, not the body */
+	char		*logcopy;	/* the request's logged fields ... */
+	struct http_request logreq;	/* ... and pointers into them */
 	int		 file;
 	off_t		 file_off;
 	off_t		 file_left;
@@ -159,6 +165,7 @@ struct server {
 	struct buf	 extra;		/* -H and --cors lines */
 	struct conn_list conns;
 	long long	 nconns;
+	long long	 maxconns;	/* -m, within the limit of open files */
 	int		 draining;
 	time_t		 date_t;
 	char		 date[40];
@@ -243,6 +250,43 @@ access_log(struct conn *c, const struct http_request *r, int status,
 	}
 	(void)write(s->logfd, b.p, b.len);
 	buf_free(&b);
+}
+
+/*
+ * A response that is finished on a later loop turn (a listing) logs the
+ * request when done, from a copy: the request's bytes are gone by then.
+ */
+static void
+access_log_later(struct conn *c, const struct http_request *r)
+{
+	size_t	n = r->line.len + r->referer.len + r->user_agent.len;
+	char	*p;
+
+	free(c->logcopy);
+	memset(&c->logreq, 0, sizeof(c->logreq));
+	if ((c->logcopy = p = malloc(n + 1)) == NULL)
+		return;
+	memcpy(p, r->line.p, r->line.len);
+	c->logreq.line.p = p;
+	c->logreq.line.len = r->line.len;
+	p += r->line.len;
+	if (r->referer.len > 0)
+		memcpy(p, r->referer.p, r->referer.len);
+	c->logreq.referer.p = p;
+	c->logreq.referer.len = r->referer.len;
+	p += r->referer.len;
+	if (r->user_agent.len > 0)
+		memcpy(p, r->user_agent.p, r->user_agent.len);
+	c->logreq.user_agent.p = p;
+	c->logreq.user_agent.len = r->user_agent.len;
+}
+
+static void
+finish_log(struct conn *c, int status, off_t bytes)
+{
+	access_log(c, c->logcopy != NULL ? &c->logreq : NULL, status, bytes);
+	free(c->logcopy);
+	c->logcopy = NULL;
 }
 
 /* Status line and the headers every response carries. */
@@ -381,6 +425,17 @@ open_in_root(struct server *s, const char *rel)
 	return (fd);
 }
 
+/* Out of descriptors is the server's trouble, and passes: 503. */
+static int
+open_status(int e)
+{
+	if (e == EACCES)
+		return (403);
+	if (e == EMFILE || e == ENFILE || e == ENOMEM)
+		return (503);
+	return (404);
+}
+
 static void
 redirect_slash(struct conn *c, const struct http_request *r,
     const char *path)
@@ -399,29 +454,57 @@ redirect_slash(struct conn *c, const struct http_request *r,
 	buf_free(&loc);
 }
 
+/*
+ * A listing is built a step per loop turn (C_LIST), so a directory of
+ * 100,000 entries does not stall the other clients; the socket's
+ * EPOLLOUT, ready at once, brings the next turn.  The response starts
+ * when the page is whole, for its Content-Length.
+ */
 static void
 respond_listing(struct conn *c, const struct http_request *r, int dirfd,
     const char *path)
 {
-	struct buf	 body = { 0 };
-
-	if (listing_build(&body, dirfd, c->srv->root, path,
-	    c->srv->o->hidden, c->srv->o->follow_symlinks) == -1) {
-		buf_free(&body);
+	if ((c->list = listing_start(dirfd, c->srv->root, path,
+	    c->srv->o->hidden, c->srv->o->follow_symlinks)) == NULL) {
 		respond_simple(c, r, 500, NULL);
 		return;
 	}
+	/* The request is gone by the time the page is done: log it now. */
+	c->list_head = r->method == HTTP_HEAD;
+	c->state = C_LIST;
+	loop_timer_set(c->srv->loop, &c->timer, c->srv->o->idle);
+	access_log_later(c, r);
+}
+
+/* One step of a listing; on the last, the response. */
+static void
+conn_list(struct conn *c)
+{
+	struct buf	*body = &c->listbody;
+	int		 r;
+
+	if ((r = listing_step(c->list, body)) == 0)
+		return;
+	listing_free(c->list);
+	c->list = NULL;
 	c->out.len = 0;
+	if (r == -1) {
+		buf_free(body);
+		if (build_simple(c, NULL, 500, NULL) == -1)
+			return;
+		finish_log(c, 500, 0);
+		start_write(c);
+		return;
+	}
 	if (head_start(c, 200, "text/html; charset=utf-8",
-	    (off_t)body.len) == -1 || buf_add(&c->out, "\r\n", 2) == -1 ||
-	    (r->method != HTTP_HEAD &&
-	    buf_add(&c->out, body.p, body.len) == -1)) {
-		buf_free(&body);
+	    (off_t)body->len) == -1 || buf_add(&c->out, "\r\n", 2) == -1 ||
+	    (!c->list_head && buf_add(&c->out, body->p, body->len) == -1)) {
+		buf_free(body);
 		c->broken = 1;
 		return;
 	}
-	access_log(c, r, 200, r->method == HTTP_HEAD ? 0 : (off_t)body.len);
-	buf_free(&body);
+	finish_log(c, 200, c->list_head ? 0 : (off_t)body->len);
+	buf_free(body);
 	start_write(c);
 }
 
@@ -597,7 +680,7 @@ handle_request(struct conn *c, const struct http_request *r)
 			}
 	rel = path[1] == '\0' ? "." : path + 1;
 	if ((fd = open_in_root(s, rel)) == -1) {
-		respond_simple(c, r, errno == EACCES ? 403 : 404, NULL);
+		respond_simple(c, r, open_status(errno), NULL);
 		return;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -651,6 +734,9 @@ conn_close(struct conn *c)
 	close(c->lfd.fd);
 	if (c->file != -1)
 		close(c->file);
+	listing_free(c->list);
+	buf_free(&c->listbody);
+	free(c->logcopy);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	TAILQ_REMOVE(&s->conns, c, entry);
@@ -885,6 +971,13 @@ conn_cb(struct loop_fd *f, uint32_t ev)
 			if (conn_read(c) == -1)
 				return;
 			break;
+		case C_LIST:
+			conn_list(c);
+			if (c->broken) {
+				conn_close(c);
+				return;
+			}
+			break;
 		case C_WRITE:
 			if (conn_write(c) == -1)
 				return;
@@ -902,7 +995,7 @@ conn_cb(struct loop_fd *f, uint32_t ev)
 			break;
 	}
 	(void)loop_mod(c->srv->loop, &c->lfd,
-	    c->state == C_WRITE ? EPOLLOUT : EPOLLIN);
+	    c->state == C_WRITE || c->state == C_LIST ? EPOLLOUT : EPOLLIN);
 }
 
 static void
@@ -955,7 +1048,7 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 				log_verbose(1, "accept: %s", strerror(errno));
 			return;
 		}
-		if (s->nconns >= s->o->max_conns) {
+		if (s->nconns >= s->maxconns) {
 			refuse_busy(s, fd);
 			continue;
 		}
@@ -1014,7 +1107,7 @@ signal_cb(struct loop_fd *f, uint32_t ev)
 	s->listener.fd = -1;
 	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state != C_WRITE)
+		if (c->state != C_WRITE && c->state != C_LIST)
 			conn_close(c);
 	}
 	if (s->nconns == 0) {
@@ -1069,15 +1162,34 @@ valid_charset(const char *v)
 	return (1);
 }
 
-static void
-raise_fd_limit(void)
+/*
+ * Raises the limit of open files to the hard limit, and keeps -m below
+ * it with room for the files being sent and listed: a connection the
+ * server could not serve is better answered 503 than accepted.
+ */
+#define FD_HEADROOM	16
+
+static long long
+raise_fd_limit(long long maxconns)
 {
 	struct rlimit	rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return (maxconns);
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    (long long)rl.rlim_cur - 2 * FD_HEADROOM < maxconns) {
+		maxconns = (long long)rl.rlim_cur - 2 * FD_HEADROOM;
+		if (maxconns < 1)
+			maxconns = 1;
+		log_verbose(1, "at most %lld connections: the limit of open "
+		    "files is %lld", maxconns, (long long)rl.rlim_cur);
+	}
+	return (maxconns);
 }
 
 /*
@@ -1149,7 +1261,7 @@ serve_exec(void *p, int argc, char **argv)
 			goto out;
 		}
 	}
-	raise_fd_limit();
+	s.maxconns = raise_fd_limit(o->max_conns);
 	sock_acceptor_init(&s.acceptor);
 	/*
 	 * Listings and responses allocate and free the same sizes over and
