@@ -2017,12 +2017,13 @@ while not d.endswith(b"hello world\n"):
     d += x
 print("small", d.split(b"\r\n")[0].decode())
 a.setblocking(False)
+buf = b""
 try:
-    print("listing client has", len(a.recv(65536)), "bytes")
+    buf = a.recv(65536)
+    print("listing client has", len(buf), "bytes")
 except BlockingIOError:
     print("listing client has nothing yet")
 a.setblocking(True)
-buf = b""
 while not buf.endswith(b"</html>\n"):
     x = a.recv(1 << 20)
     if not x:
