@@ -92,7 +92,7 @@ static const struct opt serve_options[] = {
 	OPT_LIST_('H', "header", struct serve_opts, headers, "'NAME: VALUE'",
 	    "add a header to every response (repeatable)"),
 	OPT_FLAG_(0, "cors", struct serve_opts, cors,
-	    "add Access-Control-Allow-Origin: *; answer OPTIONS preflights"),
+	    "add Access-Control-Allow-Origin: *, answer OPTIONS"),
 	OPT_STR_(0, "charset", struct serve_opts, charset, "CHARSET",
 	    OPTC_NONE, "append '; charset=CHARSET' to text types"),
 	OPT_INT_('m', "max-conns", struct serve_opts, max_conns, "N", 1,
