@@ -132,9 +132,9 @@ stat_entry(int dirfd, int root, const char *dirpath, const char *name,
 }
 
 /* Entries stat'ed, or rows written, per listing_step. */
-#define STEP_ENTRIES	512
+#define STEP_ENTRIES	256
 /* Entries moved by the merge sort per listing_step. */
-#define STEP_MOVES	16384
+#define STEP_MOVES	8192
 
 enum listing_phase {
 	L_READ,
