@@ -54,6 +54,7 @@
 #define SMALL_BODY	(16 * 1024)	/* sent in the header write */
 #define SENDFILE_CHUNK	(1024 * 1024)
 #define DRAIN_MS	1000
+#define PAUSE_MS	100	/* listener unpolled without a spare fd */
 
 struct serve_opts {
 	int		 port;
@@ -157,6 +158,7 @@ struct server {
 	struct loop_fd	 listener;
 	struct sock_acceptor acceptor;
 	int		 paused;	/* listener unpolled: no descriptors */
+	struct loop_timer pause_timer;	/* ... for at most PAUSE_MS */
 	struct loop_fd	 sig;
 	struct loop_timer drain_timer;
 	int		 root;
@@ -725,6 +727,23 @@ handle_request(struct conn *c, const struct http_request *r)
 }
 
 static void
+resume_listener(struct server *s)
+{
+	if (!s->paused || s->draining)
+		return;
+	if (loop_mod(s->loop, &s->listener, EPOLLIN) == 0) {
+		s->paused = 0;
+		loop_timer_cancel(s->loop, &s->pause_timer);
+	}
+}
+
+static void
+pause_timeout(struct loop_timer *t)
+{
+	resume_listener(t->arg);
+}
+
+static void
 conn_close(struct conn *c)
 {
 	struct server	*s = c->srv;
@@ -742,9 +761,8 @@ conn_close(struct conn *c)
 	TAILQ_REMOVE(&s->conns, c, entry);
 	free(c);
 	s->nconns--;
-	if (s->paused && !s->draining &&
-	    loop_mod(s->loop, &s->listener, EPOLLIN) == 0)
-		s->paused = 0;
+	if (s->paused)
+		resume_listener(s);
 	if (s->draining && s->nconns == 0)
 		loop_stop(s->loop);
 }
@@ -1041,9 +1059,16 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno == EMFILE || errno == ENFILE) {
-				/* No spare either: wait for a close. */
-				if (loop_mod(s->loop, f, 0) == 0)
+				/*
+				 * No spare either: wait for a connection to
+				 * close, or a while (the file table may be full
+				 * system-wide, with none of ours open).
+				 */
+				if (loop_mod(s->loop, f, 0) == 0) {
 					s->paused = 1;
+					loop_timer_set(s->loop, &s->pause_timer,
+					    PAUSE_MS);
+				}
 			} else if (errno != EAGAIN)
 				log_verbose(1, "accept: %s", strerror(errno));
 			return;
@@ -1308,6 +1333,8 @@ serve_exec(void *p, int argc, char **argv)
 	s.listener.fd = lfd;
 	s.listener.cb = listener_cb;
 	s.listener.arg = &s;
+	s.pause_timer.cb = pause_timeout;
+	s.pause_timer.arg = &s;
 	if (sock_set_nonblock(lfd, 1) == -1 ||
 	    loop_add(s.loop, &s.sig, EPOLLIN) == -1 ||
 	    loop_add(s.loop, &s.listener, EPOLLIN) == -1) {
