@@ -277,7 +277,8 @@ sort_some(struct listing *l)
 	if (m->width == 0) {
 		/* Runs of STEP_ENTRIES, qsort'ed in place, several a step. */
 		while (m->lo < n && moves < STEP_MOVES) {
-			m->hi = m->lo + STEP_ENTRIES < n ? m->lo + STEP_ENTRIES : n;
+			m->hi = n - m->lo > STEP_ENTRIES ? m->lo + STEP_ENTRIES :
+			    n;
 			qsort(m->src + m->lo, m->hi - m->lo, sizeof(*m->src),
 			    entry_cmp);
 			moves += (m->hi - m->lo) * 8;

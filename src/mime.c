@@ -228,7 +228,8 @@ static const struct mime_entry mime_table[] = {
 	{ "xhtml",	"application/xhtml+xml" },
 	{ "xls",	"application/vnd.ms-excel" },
 	{ "xlsx",
-	    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
+	    "application/vnd.openxmlformats-officedocument."
+	    "spreadsheetml.sheet" },
 	{ "xml",	"application/xml" },
 	{ "xpi",	"application/x-xpinstall" },
 	{ "xsd",	"application/xml" },
