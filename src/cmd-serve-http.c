@@ -325,8 +325,9 @@ head_start(struct conn *c, int status, const char *ctype, off_t length)
 static const char *
 content_type(struct server *s, const char *name)
 {
-	const char	*type = mime_type(name);
+	const char	*type;
 
+	type = mime_type(name);
 	if (s->o->charset == NULL || !mime_is_text(type))
 		return (type);
 	free(s->ctype);
@@ -1224,8 +1225,9 @@ raise_fd_limit(long long maxconns)
 static void
 print_serving(const char *dir, const struct sock_name *n)
 {
-	const char	*host = n->host, *v6 = strchr(host, ':');
+	const char	*host = n->host, *v6;
 
+	v6 = strchr(host, ':');
 	if (strcmp(host, "0.0.0.0") == 0)
 		fprintf(stderr, "Serving %s at http://127.0.0.1:%d/ "
 		    "(listening on 0.0.0.0, every IPv4 address)\n", dir,

@@ -320,9 +320,10 @@ sort_some(struct listing *l)
 static int
 emit_head(struct listing *l, struct buf *b)
 {
-	size_t	plen = strlen(l->path);
+	size_t	plen;
 	int	r = 0;
 
+	plen = strlen(l->path);
 	r |= buf_adds(b, "<!DOCTYPE html>\n<html>\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "

@@ -267,8 +267,9 @@ mime_type(const char *name)
 int
 mime_is_text(const char *type)
 {
-	size_t	n = strlen(type);
+	size_t	n;
 
+	n = strlen(type);
 	return (strncmp(type, "text/", 5) == 0 ||
 	    strcmp(type, "application/javascript") == 0 ||
 	    strcmp(type, "application/json") == 0 ||

@@ -30,11 +30,12 @@ static size_t		nrows;
 static void
 read_list(void)
 {
-	const char	*dir = getenv("SOCKCTL_SRCDIR");
+	const char	*dir;
 	char		 path[4096], line[512], flag[16];
 	FILE		*f;
 	int		 n;
 
+	dir = getenv("SOCKCTL_SRCDIR");
 	snprintf(path, sizeof(path), "%s/src/mime-list.txt",
 	    dir != NULL ? dir : ".");
 	if ((f = fopen(path, "r")) == NULL) {
