@@ -14,6 +14,13 @@
 #   big    a 1 MiB file              8 connections
 #   list   a 1000-entry directory    8 connections (nginx: autoindex)
 #
+# Then the stall a huge listing causes (issue 8): one client asks for the
+# listing of a HUGE-entry directory (100,000) while another asks for the
+# small file again and again on a keep-alive connection; the longest wait
+# of a small request while the listing is built is reported, for
+# serve-http (target: at most 50 ms) and for nginx's autoindex.
+# ONLY=listing runs just that part (no wrk needed; nginx if installed).
+#
 # Then serve-http's resident set (VmRSS) is read from /proc while a client
 # holds 1000 idle keep-alive connections, each of which has been answered
 # once.  Prints every run, the medians, the ratios serve-http/nginx, and
@@ -45,14 +52,19 @@ IDLE_CONNS=${IDLE_CONNS:-1000}
 NGINX=${NGINX:-nginx}
 WRK=${WRK:-wrk}
 STRICT=${STRICT:-0}
+HUGE=${HUGE:-100000}
+ONLY=${ONLY:-}
 
 die() { echo "http.sh: $*" >&2; exit 2; }
 
 case $SOCKCTL in /*) ;; *) SOCKCTL=$PWD/$SOCKCTL ;; esac
 SOCKCTL=$(readlink -f "$SOCKCTL")
 [ -x "$SOCKCTL" ] || die "no sockctl binary at $SOCKCTL (set SOCKCTL)"
-command -v "$WRK" >/dev/null || die "wrk is missing (apt-get install wrk)"
-command -v "$NGINX" >/dev/null || die "nginx is missing (apt-get install nginx-light)"
+if [ "$ONLY" != listing ]; then
+	command -v "$WRK" >/dev/null || die "wrk is missing (apt-get install wrk)"
+	command -v "$NGINX" >/dev/null ||
+	    die "nginx is missing (apt-get install nginx-light)"
+fi
 command -v python3 >/dev/null || die "python3 is missing"
 command -v curl >/dev/null || die "curl is missing"
 
@@ -90,7 +102,67 @@ for i in range(1000):
         with open(os.path.join(d, "file-%04d.txt" % i), "w") as f:
             f.write("x" * (i * 37 % 5000))
 EOF
+python3 - "$T/www/huge" "$HUGE" <<'EOF' || die "cannot make the huge directory"
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+os.mkdir(d)
+for i in range(n):
+    os.close(os.open("%s/entry-%06d.txt" % (d, i), os.O_CREAT | os.O_WRONLY, 0o644))
+EOF
 chmod -R a+rX "$T/www"
+
+# listing_stall PORT: ROUNDS listings of huge/, each with small requests
+# on another connection meanwhile; prints the median time of a listing,
+# the number of small requests, and the longest and 99th-percentile wait
+# of one, in ms.  On a loaded machine the longest includes the times the
+# server was not scheduled at all; the percentile shows the usual wait.
+listing_stall() {
+	python3 - "$1" "$ROUNDS" <<'EOF'
+import socket, sys, time
+port, rounds = int(sys.argv[1]), int(sys.argv[2])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+def response(s, buf):
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(1 << 20)
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    n = 0
+    for ln in head.split(b"\r\n"):
+        if ln.lower().startswith(b"content-length:"):
+            n = int(ln.split(b":")[1])
+    while len(buf) < n:
+        buf += s.recv(1 << 20)
+    return buf[n:]
+waits, took = [], []
+for r in range(rounds):
+    a, b = conn(), conn()
+    a.sendall(b"GET /huge/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    t0 = time.monotonic()
+    a.setblocking(False)
+    done, bbuf = False, b""
+    while not done:
+        t = time.monotonic()
+        b.sendall(b"GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        bbuf = response(b, bbuf)
+        waits.append(time.monotonic() - t)
+        try:
+            while True:
+                if not a.recv(1 << 20):
+                    done = True
+                    break
+        except BlockingIOError:
+            pass
+    took.append(time.monotonic() - t0)
+    a.close()
+    b.close()
+took.sort()
+waits.sort()
+print("%.0f %d %.1f %.1f" % (took[len(took) // 2] * 1000, len(waits),
+    waits[-1] * 1000, waits[len(waits) * 99 // 100] * 1000))
+EOF
+}
 
 free_port() {
 	python3 -c 'import socket
@@ -212,6 +284,19 @@ median() {
 }
 
 start_sockctl
+if [ "$ONLY" = listing ]; then
+	read -r s_took s_n s_worst s_p99 < <(listing_stall "$s_port")
+	printf 'huge listing (%d entries): serve-http %s ms per listing; %s small requests meanwhile, longest %s ms (target <= 50), p99 %s ms\n' \
+	    "$HUGE" "$s_took" "$s_n" "$s_worst" "$s_p99"
+	if command -v "$NGINX" >/dev/null; then
+		start_nginx
+		read -r n_took n_n n_worst n_p99 < <(listing_stall "$n_port")
+		printf 'huge listing (%d entries): nginx      %s ms per listing; %s small requests meanwhile, longest %s ms, p99 %s ms\n' \
+		    "$HUGE" "$n_took" "$n_n" "$n_worst" "$n_p99"
+	fi
+	echo "load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg) on $(nproc) CPUs"
+	exit 0
+fi
 start_nginx
 # nginx's one worker is the master's child; its CPU time is what counts.
 n_wpid=$(awk '{ print $1 }' "/proc/$n_pid/task/$n_pid/children" 2>/dev/null)
@@ -278,6 +363,14 @@ done
 echo "(us/req: the server process's CPU time per request, user + system;"
 echo " unlike req/s it hardly moves when other work shares the CPUs)"
 
+echo
+read -r s_took s_n s_worst s_p99 < <(listing_stall "$s_port")
+read -r n_took n_n n_worst n_p99 < <(listing_stall "$n_port")
+printf 'huge listing (%d entries): serve-http %s ms per listing; %s small requests meanwhile, longest %s ms, p99 %s ms\n' \
+    "$HUGE" "$s_took" "$s_n" "$s_worst" "$s_p99"
+printf 'huge listing (%d entries): nginx      %s ms per listing; %s small requests meanwhile, longest %s ms, p99 %s ms\n' \
+    "$HUGE" "$n_took" "$n_n" "$n_worst" "$n_p99"
+
 # Idle connections: a client opens them, asks once on each, then holds.
 kill -TERM "$n_pid" 2>/dev/null
 wait "$n_pid" 2>/dev/null
@@ -342,6 +435,8 @@ verdict "1 MiB file, 8 conns: serve-http/nginx (x)" \
 verdict "1000-entry listing, 8 conns: serve-http/nginx (x)" \
     "$(ratio "${m_rps[sockctl,list]}" "${m_rps[nginx,list]}")" ">=" 1.00
 verdict "serve-http VmRSS with $held idle conns (KiB)" "$rss_idle" "<=" 16384
+verdict "small request during a $HUGE-entry listing, longest (ms)" \
+    "$s_worst" "<=" 50
 echo
 echo "CPU per request, nginx/serve-http (x; above 1 means serve-http uses less):"
 for c in "${cases[@]}"; do

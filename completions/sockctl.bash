@@ -35,7 +35,7 @@ _sockctl_options()
 	serve-http)
 		echo '-p --port -b --bind --port-file --no-listing --index' \
 		    '--hidden --follow-symlinks --access-log -H --header --cors' \
-		    '-m --max-conns -i --idle-timeout -v --verbose -h --help'
+		    '--charset -m --max-conns -i --idle-timeout -v --verbose -h --help'
 		;;
 	chat)
 		echo '-4 -6 -l --listen -n --nick -m --max-conns --backlog' \

@@ -128,7 +128,8 @@ __sockctl_opt serve-http '--hidden' flag 'serve dotfiles (by default they are 40
 __sockctl_opt serve-http '--follow-symlinks' flag 'follow symlinks that lead outside DIR'
 __sockctl_opt serve-http '--access-log' file 'log requests to FILE (- for stdout)'
 __sockctl_opt serve-http '-H --header' value 'add a header to every response (repeatable)'
-__sockctl_opt serve-http '--cors' flag 'add Access-Control-Allow-Origin: *'
+__sockctl_opt serve-http '--cors' flag 'add Access-Control-Allow-Origin: *, answer OPTIONS'
+__sockctl_opt serve-http '--charset' 'choice:utf-8' "append '; charset=CHARSET' to text types"
 __sockctl_opt serve-http '-m --max-conns' value 'at most N connections (default 1024)'
 __sockctl_opt serve-http '-i --idle-timeout' value 'keep-alive and request timeout (default 15s)'
 __sockctl_opt serve-http '-v --verbose' flag 'report progress on stderr (repeatable)'

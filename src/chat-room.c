@@ -78,6 +78,7 @@ TAILQ_HEAD(client_list, client);
 struct room {
 	struct loop	*loop;
 	struct loop_fd	 listener;
+	struct sock_acceptor acceptor;	/* no busy loop out of descriptors */
 	struct client_list clients;
 	struct client_list dirty;	/* have output to flush */
 	struct client_list paused;	/* input on hold, oldest first */
@@ -800,13 +801,13 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 
 	(void)ev;
 	for (i = 0; i < 64; i++) {
-		fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* Out of descriptors it turns connections away: see sock.c. */
+		fd = sock_accept(f->fd, &r->acceptor);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EMFILE || errno == ENFILE)
-				log_verbose(1, "accept: %s", strerror(errno));
-			else if (errno != EAGAIN) {
+			if (errno != EAGAIN && errno != EMFILE &&
+			    errno != ENFILE) {
 				log_err("accept: %s", strerror(errno));
 				r->failed = 1;
 				loop_stop(r->loop);
@@ -843,8 +844,10 @@ chat_room_run(const struct chat_room_conf *conf)
 	TAILQ_INIT(&r.dirty);
 	TAILQ_INIT(&r.paused);
 	r.max_conns = conf->max_conns;
+	sock_acceptor_init(&r.acceptor);
 	if ((r.loop = loop_new()) == NULL) {
 		log_err("epoll: %s", strerror(errno));
+		sock_acceptor_free(&r.acceptor);
 		return (EXIT_RUNTIME);
 	}
 	r.settle_timer.cb = settle_cb;
@@ -858,6 +861,7 @@ chat_room_run(const struct chat_room_conf *conf)
 	    loop_add(r.loop, &r.listener, EPOLLIN) == -1) {
 		log_err("epoll: %s", strerror(errno));
 		loop_free(r.loop);
+		sock_acceptor_free(&r.acceptor);
 		return (EXIT_RUNTIME);
 	}
 	sigemptyset(&mask);
@@ -870,6 +874,7 @@ chat_room_run(const struct chat_room_conf *conf)
 	    loop_add(r.loop, &sig, EPOLLIN) == -1) {
 		log_err("signalfd: %s", strerror(errno));
 		loop_free(r.loop);
+		sock_acceptor_free(&r.acceptor);
 		return (EXIT_RUNTIME);
 	}
 	if (loop_run(r.loop) == -1) {
@@ -887,5 +892,6 @@ chat_room_run(const struct chat_room_conf *conf)
 	buf_free(&r.who);
 	loop_free(r.loop);
 	close(sig.fd);
+	sock_acceptor_free(&r.acceptor);
 	return (status);
 }

@@ -54,6 +54,7 @@
 #define SMALL_BODY	(16 * 1024)	/* sent in the header write */
 #define SENDFILE_CHUNK	(1024 * 1024)
 #define DRAIN_MS	1000
+#define PAUSE_MS	100	/* listener unpolled without a spare fd */
 
 struct serve_opts {
 	int		 port;
@@ -66,6 +67,7 @@ struct serve_opts {
 	const char	*access_log;
 	struct opt_list	 headers;
 	int		 cors;
+	const char	*charset;
 	long long	 max_conns;
 	long long	 idle;
 	int		 verbose;
@@ -91,7 +93,9 @@ static const struct opt serve_options[] = {
 	OPT_LIST_('H', "header", struct serve_opts, headers, "'NAME: VALUE'",
 	    "add a header to every response (repeatable)"),
 	OPT_FLAG_(0, "cors", struct serve_opts, cors,
-	    "add Access-Control-Allow-Origin: *"),
+	    "add Access-Control-Allow-Origin: *, answer OPTIONS"),
+	OPT_STR_(0, "charset", struct serve_opts, charset, "CHARSET",
+	    OPTC_NONE, "append '; charset=CHARSET' to text types"),
 	OPT_INT_('m', "max-conns", struct serve_opts, max_conns, "N", 1,
 	    1000000, "at most N connections (default 1024)"),
 	OPT_DUR_('i', "idle-timeout", struct serve_opts, idle,
@@ -115,6 +119,7 @@ serve_init(void *p)
 
 enum conn_state {
 	C_READ,
+	C_LIST,		/* building a listing, a step per loop turn */
 	C_WRITE,
 	C_LINGER
 };
@@ -130,6 +135,11 @@ struct conn {
 	long long	 discard;	/* request body bytes still to drop */
 	struct buf	 out;
 	size_t		 out_off;
+	struct listing	*list;
+	struct buf	 listbody;
+	int		 list_head;	/* HEAD: the length, not the body */
+	char		*logcopy;	/* the request's logged fields ... */
+	struct http_request logreq;	/* ... and pointers into them */
 	int		 file;
 	off_t		 file_off;
 	off_t		 file_left;
@@ -146,6 +156,9 @@ struct server {
 	struct serve_opts *o;
 	struct loop	*loop;
 	struct loop_fd	 listener;
+	struct sock_acceptor acceptor;
+	int		 paused;	/* listener unpolled: no descriptors */
+	struct loop_timer pause_timer;	/* ... for at most PAUSE_MS */
 	struct loop_fd	 sig;
 	struct loop_timer drain_timer;
 	int		 root;
@@ -154,9 +167,11 @@ struct server {
 	struct buf	 extra;		/* -H and --cors lines */
 	struct conn_list conns;
 	long long	 nconns;
+	long long	 maxconns;	/* -m, within the limit of open files */
 	int		 draining;
 	time_t		 date_t;
 	char		 date[40];
+	char		*ctype;		/* content_type's last answer */
 };
 
 static void	conn_close(struct conn *);
@@ -204,8 +219,21 @@ access_log(struct conn *c, const struct http_request *r, int status,
 	char		 when[64];
 	time_t		 t;
 
-	if (s->logfd < 0)
+	if (s->logfd < 0) {
+		/* Without --access-log, -v gives one short line per request. */
+		if (log_verbosity < 1)
+			return;
+		if (buf_printf(&b, "%s \"", c->peer) == -1 ||
+		    log_field(&b, r != NULL ? &r->line : &none) == -1 ||
+		    buf_printf(&b, "\" %d %lld", status,
+		    (long long)bytes) == -1 || buf_addc(&b, '\0') == -1) {
+			buf_free(&b);
+			return;
+		}
+		log_verbose(1, "%s", b.p);
+		buf_free(&b);
 		return;
+	}
 	t = time(NULL);
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm);
@@ -226,6 +254,43 @@ access_log(struct conn *c, const struct http_request *r, int status,
 	buf_free(&b);
 }
 
+/*
+ * A response that is finished on a later loop turn (a listing) logs the
+ * request when done, from a copy: the request's bytes are gone by then.
+ */
+static void
+access_log_later(struct conn *c, const struct http_request *r)
+{
+	size_t	n = r->line.len + r->referer.len + r->user_agent.len;
+	char	*p;
+
+	free(c->logcopy);
+	memset(&c->logreq, 0, sizeof(c->logreq));
+	if ((c->logcopy = p = malloc(n + 1)) == NULL)
+		return;
+	memcpy(p, r->line.p, r->line.len);
+	c->logreq.line.p = p;
+	c->logreq.line.len = r->line.len;
+	p += r->line.len;
+	if (r->referer.len > 0)
+		memcpy(p, r->referer.p, r->referer.len);
+	c->logreq.referer.p = p;
+	c->logreq.referer.len = r->referer.len;
+	p += r->referer.len;
+	if (r->user_agent.len > 0)
+		memcpy(p, r->user_agent.p, r->user_agent.len);
+	c->logreq.user_agent.p = p;
+	c->logreq.user_agent.len = r->user_agent.len;
+}
+
+static void
+finish_log(struct conn *c, int status, off_t bytes)
+{
+	access_log(c, c->logcopy != NULL ? &c->logreq : NULL, status, bytes);
+	free(c->logcopy);
+	c->logcopy = NULL;
+}
+
 /* Status line and the headers every response carries. */
 static int
 head_start(struct conn *c, int status, const char *ctype, off_t length)
@@ -240,7 +305,9 @@ head_start(struct conn *c, int status, const char *ctype, off_t length)
 	if (ctype != NULL &&
 	    buf_printf(b, "Content-Type: %s\r\n", ctype) == -1)
 		return (-1);
-	if (buf_printf(b, "Content-Length: %lld\r\n", (long long)length) == -1)
+	/* A 204 has no body and must not say how long it is. */
+	if (status != 204 &&
+	    buf_printf(b, "Content-Length: %lld\r\n", (long long)length) == -1)
 		return (-1);
 	if (!c->keep_alive && buf_add(b, "Connection: close\r\n", 19) == -1)
 		return (-1);
@@ -249,6 +316,26 @@ head_start(struct conn *c, int status, const char *ctype, off_t length)
 	    buf_adds(b, "Connection: keep-alive\r\n") == -1)
 		return (-1);
 	return (buf_add(b, s->extra.p, s->extra.len));
+}
+
+/*
+ * The table's type, exactly; --charset appends a parameter to text types
+ * only, for clients that would otherwise guess the encoding.
+ */
+static const char *
+content_type(struct server *s, const char *name)
+{
+	const char	*type;
+
+	type = mime_type(name);
+	if (s->o->charset == NULL || !mime_is_text(type))
+		return (type);
+	free(s->ctype);
+	if (asprintf(&s->ctype, "%s; charset=%s", type, s->o->charset) == -1) {
+		s->ctype = NULL;
+		return (type);
+	}
+	return (s->ctype);
 }
 
 /* The driver in conn_cb writes at once; EPOLLOUT only if that blocks. */
@@ -260,9 +347,9 @@ start_write(struct conn *c)
 	loop_timer_set(c->srv->loop, &c->timer, c->srv->o->idle);
 }
 
-/* A small HTML page for an error or a redirect. */
-static void
-respond_simple(struct conn *c, const struct http_request *r, int status,
+/* A small HTML page for an error or a redirect, into c->out. */
+static int
+build_simple(struct conn *c, const struct http_request *r, int status,
     const char *extra)
 {
 	char	body[256];
@@ -278,9 +365,20 @@ respond_simple(struct conn *c, const struct http_request *r, int status,
 	    ((r == NULL || r->method != HTTP_HEAD) &&
 	    buf_add(&c->out, body, (size_t)n) == -1)) {
 		c->broken = 1;
-		return;
+		return (-1);
 	}
-	access_log(c, r, status, r != NULL && r->method == HTTP_HEAD ? 0 : n);
+	return (r != NULL && r->method == HTTP_HEAD ? 0 : n);
+}
+
+static void
+respond_simple(struct conn *c, const struct http_request *r, int status,
+    const char *extra)
+{
+	int	n;
+
+	if ((n = build_simple(c, r, status, extra)) == -1)
+		return;
+	access_log(c, r, status, n);
 	start_write(c);
 }
 
@@ -330,6 +428,17 @@ open_in_root(struct server *s, const char *rel)
 	return (fd);
 }
 
+/* Out of descriptors is the server's trouble, and passes: 503. */
+static int
+open_status(int e)
+{
+	if (e == EACCES)
+		return (403);
+	if (e == EMFILE || e == ENFILE || e == ENOMEM)
+		return (503);
+	return (404);
+}
+
 static void
 redirect_slash(struct conn *c, const struct http_request *r,
     const char *path)
@@ -348,29 +457,57 @@ redirect_slash(struct conn *c, const struct http_request *r,
 	buf_free(&loc);
 }
 
+/*
+ * A listing is built a step per loop turn (C_LIST), so a directory of
+ * 100,000 entries does not stall the other clients; the socket's
+ * EPOLLOUT, ready at once, brings the next turn.  The response starts
+ * when the page is whole, for its Content-Length.
+ */
 static void
 respond_listing(struct conn *c, const struct http_request *r, int dirfd,
     const char *path)
 {
-	struct buf	 body = { 0 };
-
-	if (listing_build(&body, dirfd, c->srv->root, path,
-	    c->srv->o->hidden, c->srv->o->follow_symlinks) == -1) {
-		buf_free(&body);
+	if ((c->list = listing_start(dirfd, c->srv->root, path,
+	    c->srv->o->hidden, c->srv->o->follow_symlinks)) == NULL) {
 		respond_simple(c, r, 500, NULL);
 		return;
 	}
+	/* The request is gone by the time the page is done: log it now. */
+	c->list_head = r->method == HTTP_HEAD;
+	c->state = C_LIST;
+	loop_timer_set(c->srv->loop, &c->timer, c->srv->o->idle);
+	access_log_later(c, r);
+}
+
+/* One step of a listing; on the last, the response. */
+static void
+conn_list(struct conn *c)
+{
+	struct buf	*body = &c->listbody;
+	int		 r;
+
+	if ((r = listing_step(c->list, body)) == 0)
+		return;
+	listing_free(c->list);
+	c->list = NULL;
 	c->out.len = 0;
+	if (r == -1) {
+		buf_free(body);
+		if (build_simple(c, NULL, 500, NULL) == -1)
+			return;
+		finish_log(c, 500, 0);
+		start_write(c);
+		return;
+	}
 	if (head_start(c, 200, "text/html; charset=utf-8",
-	    (off_t)body.len) == -1 || buf_add(&c->out, "\r\n", 2) == -1 ||
-	    (r->method != HTTP_HEAD &&
-	    buf_add(&c->out, body.p, body.len) == -1)) {
-		buf_free(&body);
+	    (off_t)body->len) == -1 || buf_add(&c->out, "\r\n", 2) == -1 ||
+	    (!c->list_head && buf_add(&c->out, body->p, body->len) == -1)) {
+		buf_free(body);
 		c->broken = 1;
 		return;
 	}
-	access_log(c, r, 200, r->method == HTTP_HEAD ? 0 : (off_t)body.len);
-	buf_free(&body);
+	finish_log(c, 200, c->list_head ? 0 : (off_t)body->len);
+	buf_free(body);
 	start_write(c);
 }
 
@@ -453,7 +590,7 @@ respond_file(struct conn *c, const struct http_request *r, int fd,
 		len = range.last - range.first + 1;
 	}
 	c->out.len = 0;
-	if (head_start(c, status, mime_type(name), len) == -1 ||
+	if (head_start(c, status, content_type(c->srv, name), len) == -1 ||
 	    buf_printf(&c->out, "ETag: %s\r\nLast-Modified: %s\r\n"
 	    "Accept-Ranges: bytes\r\n", etag, lm) == -1 ||
 	    (status == 206 && buf_printf(&c->out, "Content-Range: bytes "
@@ -486,6 +623,30 @@ respond_file(struct conn *c, const struct http_request *r, int fd,
 	start_write(c);
 }
 
+/*
+ * --cors: a preflight (or any OPTIONS) is allowed what the server does;
+ * the headers the client wants to send are echoed, as a static server
+ * ignores them anyway.  Access-Control-Allow-Origin comes from extra.
+ */
+static void
+respond_preflight(struct conn *c, const struct http_request *r)
+{
+	c->out.len = 0;
+	if (head_start(c, 204, NULL, 0) == -1 ||
+	    buf_adds(&c->out, "Allow: GET, HEAD, OPTIONS\r\n"
+	    "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n") == -1 ||
+	    (r->acr_headers.len > 0 &&
+	    (buf_adds(&c->out, "Access-Control-Allow-Headers: ") == -1 ||
+	    buf_add(&c->out, r->acr_headers.p, r->acr_headers.len) == -1 ||
+	    buf_add(&c->out, "\r\n", 2) == -1)) ||
+	    buf_add(&c->out, "\r\n", 2) == -1) {
+		c->broken = 1;
+		return;
+	}
+	access_log(c, r, 204, 0);
+	start_write(c);
+}
+
 static void
 handle_request(struct conn *c, const struct http_request *r)
 {
@@ -497,7 +658,13 @@ handle_request(struct conn *c, const struct http_request *r)
 	int		 isdir, st_code, fd, ifd;
 
 	if (r->method == HTTP_OTHER) {
-		respond_simple(c, r, 405, "Allow: GET, HEAD\r\n");
+		if (s->o->cors && r->method_str.len == 7 &&
+		    memcmp(r->method_str.p, "OPTIONS", 7) == 0) {
+			respond_preflight(c, r);
+			return;
+		}
+		respond_simple(c, r, 405, s->o->cors ?
+		    "Allow: GET, HEAD, OPTIONS\r\n" : "Allow: GET, HEAD\r\n");
 		return;
 	}
 	st_code = http_normalize_path(r->target.p, r->target.len, path,
@@ -516,7 +683,7 @@ handle_request(struct conn *c, const struct http_request *r)
 			}
 	rel = path[1] == '\0' ? "." : path + 1;
 	if ((fd = open_in_root(s, rel)) == -1) {
-		respond_simple(c, r, errno == EACCES ? 403 : 404, NULL);
+		respond_simple(c, r, open_status(errno), NULL);
 		return;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -561,6 +728,23 @@ handle_request(struct conn *c, const struct http_request *r)
 }
 
 static void
+resume_listener(struct server *s)
+{
+	if (!s->paused || s->draining)
+		return;
+	if (loop_mod(s->loop, &s->listener, EPOLLIN) == 0) {
+		s->paused = 0;
+		loop_timer_cancel(s->loop, &s->pause_timer);
+	}
+}
+
+static void
+pause_timeout(struct loop_timer *t)
+{
+	resume_listener(t->arg);
+}
+
+static void
 conn_close(struct conn *c)
 {
 	struct server	*s = c->srv;
@@ -570,11 +754,16 @@ conn_close(struct conn *c)
 	close(c->lfd.fd);
 	if (c->file != -1)
 		close(c->file);
+	listing_free(c->list);
+	buf_free(&c->listbody);
+	free(c->logcopy);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	TAILQ_REMOVE(&s->conns, c, entry);
 	free(c);
 	s->nconns--;
+	if (s->paused)
+		resume_listener(s);
 	if (s->draining && s->nconns == 0)
 		loop_stop(s->loop);
 }
@@ -801,6 +990,13 @@ conn_cb(struct loop_fd *f, uint32_t ev)
 			if (conn_read(c) == -1)
 				return;
 			break;
+		case C_LIST:
+			conn_list(c);
+			if (c->broken) {
+				conn_close(c);
+				return;
+			}
+			break;
 		case C_WRITE:
 			if (conn_write(c) == -1)
 				return;
@@ -818,7 +1014,7 @@ conn_cb(struct loop_fd *f, uint32_t ev)
 			break;
 	}
 	(void)loop_mod(c->srv->loop, &c->lfd,
-	    c->state == C_WRITE ? EPOLLOUT : EPOLLIN);
+	    c->state == C_WRITE || c->state == C_LIST ? EPOLLOUT : EPOLLIN);
 }
 
 static void
@@ -827,14 +1023,23 @@ conn_timeout(struct loop_timer *t)
 	conn_close(t->arg);
 }
 
+/*
+ * Over -m: the same 503 page as every other error, written once without
+ * waiting (a fresh socket's buffer holds it), then the connection closes.
+ */
 static void
-refuse_busy(int fd)
+refuse_busy(struct server *s, int fd)
 {
-	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
-	    "Content-Type: text/plain\r\nContent-Length: 20\r\n"
-	    "Connection: close\r\n\r\nserver is too busy\r\n";
+	struct conn	c;
 
-	(void)write(fd, msg, sizeof(msg) - 1);
+	memset(&c, 0, sizeof(c));
+	c.srv = s;
+	c.file = -1;
+	c.minor = 1;
+	strlcpy(c.peer, "-", sizeof(c.peer));
+	if (build_simple(&c, NULL, 503, NULL) != -1)
+		(void)write(fd, c.out.p, c.out.len);
+	buf_free(&c.out);
 	(void)shutdown(fd, SHUT_WR);
 	close(fd);
 }
@@ -849,16 +1054,28 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 
 	(void)ev;
 	for (i = 0; i < 128; i++) {
-		fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* Out of descriptors it turns connections away: see sock.c. */
+		fd = sock_accept(f->fd, &s->acceptor);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN)
+			if (errno == EMFILE || errno == ENFILE) {
+				/*
+				 * No spare either: wait for a connection to
+				 * close, or a while (the file table may be full
+				 * system-wide, with none of ours open).
+				 */
+				if (loop_mod(s->loop, f, 0) == 0) {
+					s->paused = 1;
+					loop_timer_set(s->loop, &s->pause_timer,
+					    PAUSE_MS);
+				}
+			} else if (errno != EAGAIN)
 				log_verbose(1, "accept: %s", strerror(errno));
 			return;
 		}
-		if (s->nconns >= s->o->max_conns) {
-			refuse_busy(fd);
+		if (s->nconns >= s->maxconns) {
+			refuse_busy(s, fd);
 			continue;
 		}
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
@@ -916,7 +1133,7 @@ signal_cb(struct loop_fd *f, uint32_t ev)
 	s->listener.fd = -1;
 	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state != C_WRITE)
+		if (c->state != C_WRITE && c->state != C_LIST)
 			conn_close(c);
 	}
 	if (s->nconns == 0) {
@@ -957,15 +1174,70 @@ build_extra_headers(struct server *s)
 	return (0);
 }
 
-static void
-raise_fd_limit(void)
+/* A charset is an RFC 9110 token; quoting is never needed then. */
+static int
+valid_charset(const char *v)
+{
+	if (*v == '\0')
+		return (0);
+	for (; *v != '\0'; v++)
+		if (!(*v >= 'a' && *v <= 'z') && !(*v >= 'A' && *v <= 'Z') &&
+		    !(*v >= '0' && *v <= '9') &&
+		    strchr("!#$%&'*+-.^_`|~", *v) == NULL)
+			return (0);
+	return (1);
+}
+
+/*
+ * Raises the limit of open files to the hard limit, and keeps -m below
+ * it with room for the files being sent and listed: a connection the
+ * server could not serve is better answered 503 than accepted.
+ */
+#define FD_HEADROOM	16
+
+static long long
+raise_fd_limit(long long maxconns)
 {
 	struct rlimit	rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return (maxconns);
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    (long long)rl.rlim_cur - 2 * FD_HEADROOM < maxconns) {
+		maxconns = (long long)rl.rlim_cur - 2 * FD_HEADROOM;
+		if (maxconns < 1)
+			maxconns = 1;
+		log_verbose(1, "at most %lld connections: the limit of open "
+		    "files is %lld", maxconns, (long long)rl.rlim_cur);
+	}
+	return (maxconns);
+}
+
+/*
+ * "Serving DIR at URL".  A wildcard address is no URL to open: name the
+ * loopback address of the same family, and the wildcard after it.
+ */
+static void
+print_serving(const char *dir, const struct sock_name *n)
+{
+	const char	*host = n->host, *v6;
+
+	v6 = strchr(host, ':');
+	if (strcmp(host, "0.0.0.0") == 0)
+		fprintf(stderr, "Serving %s at http://127.0.0.1:%d/ "
+		    "(listening on 0.0.0.0, every IPv4 address)\n", dir,
+		    n->port);
+	else if (strcmp(host, "::") == 0)
+		fprintf(stderr, "Serving %s at http://[::1]:%d/ "
+		    "(listening on ::, every address)\n", dir, n->port);
+	else
+		fprintf(stderr, v6 != NULL ? "Serving %s at http://[%s]:%d/\n" :
+		    "Serving %s at http://%s:%d/\n", dir, host, n->port);
 }
 
 static int
@@ -990,12 +1262,16 @@ serve_exec(void *p, int argc, char **argv)
 		return (r);
 	if (strchr(o->index, '/') != NULL || o->index[0] == '\0')
 		return (log_usage("invalid index name '%s'", o->index));
+	if (o->charset != NULL && !valid_charset(o->charset))
+		return (log_usage("invalid charset '%s': expected a name such "
+		    "as utf-8", o->charset));
 	if ((why = addr_parse_host(o->bind, host, sizeof(host))) != NULL)
 		return (log_usage("invalid address '%s': %s", o->bind, why));
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.root = s.logfd = -1;
 	TAILQ_INIT(&s.conns);
+	s.acceptor.reserve = -1;
 	if ((r = build_extra_headers(&s)) != 0) {
 		buf_free(&s.extra);
 		return (r == -1 ? EXIT_RUNTIME : r);
@@ -1014,7 +1290,8 @@ serve_exec(void *p, int argc, char **argv)
 			goto out;
 		}
 	}
-	raise_fd_limit();
+	s.maxconns = raise_fd_limit(o->max_conns);
+	sock_acceptor_init(&s.acceptor);
 	/*
 	 * Listings and responses allocate and free the same sizes over and
 	 * over; keep that memory rather than return it to the kernel each
@@ -1045,9 +1322,7 @@ serve_exec(void *p, int argc, char **argv)
 		goto out;
 	}
 	if (sock_local_name(lfd, &n) == 0)
-		fprintf(stderr, strchr(n.host, ':') != NULL ?
-		    "Serving %s at http://[%s]:%d/\n" :
-		    "Serving %s at http://%s:%d/\n", dir, n.host, n.port);
+		print_serving(dir, &n);
 	if ((s.loop = loop_new()) == NULL) {
 		log_err("epoll: %s", strerror(errno));
 		goto out;
@@ -1062,6 +1337,8 @@ serve_exec(void *p, int argc, char **argv)
 	s.listener.fd = lfd;
 	s.listener.cb = listener_cb;
 	s.listener.arg = &s;
+	s.pause_timer.cb = pause_timeout;
+	s.pause_timer.arg = &s;
 	if (sock_set_nonblock(lfd, 1) == -1 ||
 	    loop_add(s.loop, &s.sig, EPOLLIN) == -1 ||
 	    loop_add(s.loop, &s.listener, EPOLLIN) == -1) {
@@ -1088,6 +1365,8 @@ out:
 	if (s.logfd > STDOUT_FILENO)
 		close(s.logfd);
 	buf_free(&s.extra);
+	free(s.ctype);
+	sock_acceptor_free(&s.acceptor);
 	loop_free(s.loop);
 	return (status);
 }

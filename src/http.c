@@ -148,6 +148,53 @@ parse_transfer_encoding(const struct http_str *v)
 	return (str_ieq(&last, "chunked") ? 0 : -1);
 }
 
+/* RFC 3986 unreserved and sub-delims: what a reg-name may hold. */
+static int
+is_host_char(int c)
+{
+	if (isalnum(c))
+		return (1);
+	return (c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL);
+}
+
+/*
+ * Host: uri-host [ ":" port ] (RFC 9112, 3.2).  The value may be empty;
+ * anything else that is not a valid authority is a bad request.
+ */
+int
+http_valid_host(const char *p, size_t len)
+{
+	const char	*end = p + len;
+
+	if (len > 0 && *p == '[') {
+		for (p++; p < end && *p != ']'; p++)
+			if (!is_host_char((unsigned char)*p) && *p != ':')
+				return (0);
+		if (p == end)
+			return (0);
+		p++;
+	} else {
+		for (; p < end && *p != ':'; p++) {
+			if (*p == '%') {
+				if (end - p < 3 ||
+				    !isxdigit((unsigned char)p[1]) ||
+				    !isxdigit((unsigned char)p[2]))
+					return (0);
+				p += 2;
+			} else if (!is_host_char((unsigned char)*p))
+				return (0);
+		}
+	}
+	if (p == end)
+		return (1);
+	if (*p++ != ':')
+		return (0);
+	for (; p < end; p++)
+		if (!isdigit((unsigned char)*p))
+			return (0);
+	return (1);
+}
+
 int
 http_parse_request(const char *buf, size_t len, struct http_request *r)
 {
@@ -241,11 +288,23 @@ http_parse_request(const char *buf, size_t len, struct http_request *r)
 			r->referer = value;
 		else if (str_ieq(&name, "user-agent"))
 			r->user_agent = value;
+		else if (str_ieq(&name, "access-control-request-headers"))
+			r->acr_headers = value;
 		p = next;
 	}
+	/*
+	 * Framing is decided here, before anybody looks at the method: a
+	 * request whose length is ambiguous is 400 whatever it asks for.
+	 * HTTP/1.0 has no Transfer-Encoding (RFC 9112, 6.1): a 1.0 request
+	 * that carries one may be an attempt at smuggling.
+	 */
 	if (ncl > 0 && nte > 0)
 		return (400);
+	if (nte > 0 && r->minor == 0)
+		return (400);
 	if (nhost > 1 || (r->minor >= 1 && nhost == 0))
+		return (400);
+	if (nhost == 1 && !http_valid_host(r->host.p, r->host.len))
 		return (400);
 	r->keep_alive = r->minor >= 1 ? !close_ : keep && !close_;
 	r->head_len = (size_t)(next - buf);
@@ -532,6 +591,7 @@ http_reason(int status)
 {
 	switch (status) {
 	case 200: return ("OK");
+	case 204: return ("No Content");
 	case 206: return ("Partial Content");
 	case 301: return ("Moved Permanently");
 	case 304: return ("Not Modified");

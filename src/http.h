@@ -42,6 +42,7 @@ struct http_request {
 	struct http_str	 if_modified_since;
 	struct http_str	 referer;
 	struct http_str	 user_agent;
+	struct http_str	 acr_headers;	/* Access-Control-Request-Headers */
 	size_t		 head_len;	/* bytes up to and with the blank line */
 };
 
@@ -50,6 +51,7 @@ struct http_request {
 #define HTTP_PARSE_MORE		(-1)
 
 int	http_parse_request(const char *, size_t, struct http_request *);
+int	http_valid_host(const char *, size_t);
 int	http_normalize_path(const char *, size_t, char *, size_t, int *);
 
 struct http_range {

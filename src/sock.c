@@ -639,3 +639,69 @@ fail:
 	free(tmp);
 	return (-1);
 }
+
+void
+sock_acceptor_init(struct sock_acceptor *a)
+{
+	a->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	a->told = 0;
+}
+
+void
+sock_acceptor_free(struct sock_acceptor *a)
+{
+	if (a->reserve != -1)
+		close(a->reserve);
+	a->reserve = -1;
+}
+
+/*
+ * accept4 on a non-blocking listener, giving a non-blocking, close-on-exec
+ * socket.  Out of descriptors (EMFILE, ENFILE), the pending connection
+ * would stay in the backlog and the listener would stay ready: a poll
+ * loop would spin at 100% CPU.  Instead the spare descriptor makes room
+ * to accept that connection and close it (the client sees its connection
+ * closed, not a hang), the open connections keep being served, and -v
+ * says so once per episode.  That case returns -1 with ECONNABORTED, as
+ * for a connection the peer aborted: the caller goes on to the next.
+ * Without a spare (another process took the slot back), EMFILE or ENFILE
+ * is returned and the caller must stop polling the listener for a while.
+ */
+int
+sock_accept(int lfd, struct sock_acceptor *a)
+{
+	int	fd, e;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd != -1) {
+		a->told = 0;
+		return (fd);
+	}
+	if (errno != EMFILE && errno != ENFILE)
+		return (-1);
+	e = errno;
+	if (!a->told) {
+		log_verbose(1, "accept: %s: closing new connections until a "
+		    "descriptor is free", strerror(e));
+		a->told = 1;
+	}
+	if (a->reserve == -1 &&
+	    (a->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		errno = e;
+		return (-1);
+	}
+	close(a->reserve);
+	a->reserve = -1;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd != -1)
+		close(fd);
+	else
+		e = errno;
+	a->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 && e != EMFILE && e != ENFILE) {
+		errno = e;
+		return (-1);
+	}
+	errno = fd == -1 ? e : ECONNABORTED;
+	return (-1);
+}

@@ -34,6 +34,16 @@ struct sock_listen_args {
 	int		 udp_reuse;	/* SO_REUSEADDR on a datagram socket */
 };
 
+/*
+ * A listener's spare descriptor: when accept fails for want of
+ * descriptors, the spare is closed to accept the pending connection and
+ * close it at once, so the listener is not ready forever (a busy loop).
+ */
+struct sock_acceptor {
+	int	reserve;	/* /dev/null, or -1 */
+	int	told;		/* the -v line was printed this episode */
+};
+
 /* A numeric address: "127.0.0.1" and 80, or a Unix path and -1. */
 struct sock_name {
 	char	host[NI_MAXHOST];
@@ -51,5 +61,8 @@ int	sock_peer_name(int, struct sock_name *);
 int	sock_write_port_file(const char *, int, struct sk_err *);
 int	sock_set_nonblock(int, int);
 void	sock_report_listening(int);
+void	sock_acceptor_init(struct sock_acceptor *);
+void	sock_acceptor_free(struct sock_acceptor *);
+int	sock_accept(int, struct sock_acceptor *);
 
 #endif /* SOCK_H */

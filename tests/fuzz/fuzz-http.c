@@ -182,6 +182,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(r.content_length >= -1);
 		CHECK(!(r.content_length >= 0 && r.chunked));
 		CHECK(r.minor == 0 || r.host.p != NULL);
+		/* Host is an authority; HTTP/1.0 has no Transfer-Encoding. */
+		CHECK(http_valid_host(r.host.p == NULL ? "" : r.host.p,
+		    r.host.len));
+		CHECK(!(r.minor == 0 && r.chunked));
 		check_str(&r.method_str, buf, r.head_len);
 		check_str(&r.target, buf, r.head_len);
 		check_str(&r.line, buf, r.head_len);
@@ -192,6 +196,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_str(&r.if_modified_since, buf, r.head_len);
 		check_str(&r.referer, buf, r.head_len);
 		check_str(&r.user_agent, buf, r.head_len);
+		check_str(&r.acr_headers, buf, r.head_len);
 		/* No byte the access log or a header could be split by. */
 		CHECK(memchr(r.target.p, '\r', r.target.len) == NULL);
 		CHECK(memchr(r.target.p, '\n', r.target.len) == NULL);

@@ -298,6 +298,65 @@ static const struct req_case req_cases[] = {
 	    "X\0A: b\r\n\r\n", 400),
 	BAD("a non-tchar in a header name", "GET / HTTP/1.1\r\n" HOST
 	    "X(A): b\r\n\r\n", 400),
+
+	/* Host is uri-host [":" port] (RFC 9112, 3.2; issue 8). */
+	BAD("Host: bad host", "GET / HTTP/1.1\r\nHost: bad host\r\n\r\n",
+	    400),
+	BAD("Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+	BAD("Host with userinfo", "GET / HTTP/1.1\r\nHost: u@h\r\n\r\n",
+	    400),
+	BAD("Host with a letter in the port",
+	    "GET / HTTP/1.1\r\nHost: h:8o\r\n\r\n", 400),
+	BAD("Host with two colons", "GET / HTTP/1.1\r\nHost: h:1:2\r\n\r\n",
+	    400),
+	BAD("Host with an unclosed bracket",
+	    "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+	BAD("Host with junk after the bracket",
+	    "GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", 400),
+	BAD("Host with a bad escape", "GET / HTTP/1.1\r\nHost: a%zzb\r\n\r\n",
+	    400),
+	BAD("Host with a tab inside", "GET / HTTP/1.1\r\nHost: a\tb\r\n\r\n",
+	    400),
+	BAD("Host with a quote", "GET / HTTP/1.1\r\nHost: a\"b\r\n\r\n", 400),
+	BAD("1.0 Host: bad host", "GET / HTTP/1.0\r\nHost: bad host\r\n\r\n",
+	    400),
+	OK_("Host with a port", "GET / HTTP/1.1\r\nHost: a.b-c_d~:8080\r\n"
+	    "\r\n", HTTP_GET, 1, 1, -1, 0, "/", "a.b-c_d~:8080"),
+	OK_("Host with an empty port", "GET / HTTP/1.1\r\nHost: h:\r\n\r\n",
+	    HTTP_GET, 1, 1, -1, 0, "/", "h:"),
+	OK_("Host IPv6 literal", "GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n",
+	    HTTP_GET, 1, 1, -1, 0, "/", "[::1]:80"),
+	OK_("Host IPv4 and sub-delims", "GET / HTTP/1.1\r\n"
+	    "Host: 127.0.0.1\r\n\r\n", HTTP_GET, 1, 1, -1, 0, "/",
+	    "127.0.0.1"),
+	OK_("Host pct-encoded", "GET / HTTP/1.1\r\nHost: a%41b\r\n\r\n",
+	    HTTP_GET, 1, 1, -1, 0, "/", "a%41b"),
+	OK_("Host empty", "GET / HTTP/1.1\r\nHost:\r\n\r\n",
+	    HTTP_GET, 1, 1, -1, 0, "/", NULL),
+
+	/* Transfer-Encoding does not exist in HTTP/1.0 (RFC 9112, 6.1). */
+	BAD("1.0 with Transfer-Encoding: chunked", "GET / HTTP/1.0\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", 400),
+	BAD("1.0 POST with Transfer-Encoding", "POST / HTTP/1.0\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", 400),
+	OK_("1.1 with Transfer-Encoding: chunked", "POST / HTTP/1.1\r\n" HOST
+	    "Transfer-Encoding: chunked\r\n\r\n",
+	    HTTP_OTHER, 1, 1, -1, 1, "/", "x"),
+
+	/* Framing comes before the method: a bad POST is 400, not 405. */
+	BAD("POST with two Content-Lengths", "POST / HTTP/1.1\r\n" HOST
+	    "Content-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+	BAD("POST with a bad Content-Length", "POST / HTTP/1.1\r\n" HOST
+	    "Content-Length: -1\r\n\r\n", 400),
+	BAD("POST with Content-Length and chunked", "POST / HTTP/1.1\r\n"
+	    HOST "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+	    400),
+	BAD("POST with an unknown final coding", "POST / HTTP/1.1\r\n" HOST
+	    "Transfer-Encoding: chunked, gzip\r\n\r\n", 400),
+	BAD("POST with a bad Host", "POST / HTTP/1.1\r\nHost: a b\r\n"
+	    "Content-Length: 0\r\n\r\n", 400),
+	BAD("OPTIONS with a bad Host", "OPTIONS / HTTP/1.1\r\nHost: a b\r\n"
+	    "\r\n", 400),
 };
 
 /* Every prefix of a complete head is incomplete, never an error. */
@@ -997,6 +1056,7 @@ test_reason(void)
 		const char	*reason;
 	} reasons[] = {
 		{ 200, "OK" },
+		{ 204, "No Content" },
 		{ 206, "Partial Content" },
 		{ 301, "Moved Permanently" },
 		{ 304, "Not Modified" },
