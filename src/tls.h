@@ -153,6 +153,14 @@ int		 tls_pin_parse(const char *, unsigned char[TLS_PIN_LEN],
 void		 tls_pin_format(const unsigned char[TLS_PIN_LEN],
 		    char[TLS_PIN_STRLEN]);
 int		 tls_alpn_check(const char *, struct sk_err *);
+/*
+ * HOST as a name to verify: brackets and a trailing dot dropped; 1 when
+ * it is an IP literal (which is never sent as SNI), else 0.
+ */
+int		 tls_target_name(const char *, char *, size_t);
+/* "h2,http/1.1" to "\2h2\10http/1.1"; OUT may be NULL to only check. */
+int		 tls_alpn_wire(const char *, unsigned char *, size_t *,
+		    struct sk_err *);
 int		 tls_version_parse(const char *, enum tls_version *,
 		    struct sk_err *);
 
