@@ -4,11 +4,11 @@
  * and the /help reply, so a command cannot be missing from /help nor
  * /help name one that does not exist.
  */
-#include <sys/types.h>
 #include <sys/queue.h>
 
 #include <string.h>
 
+#include "buf.h"
 #include "chat-room.h"
 #include "log.h"
 #include "text.h"
@@ -29,7 +29,7 @@ typedef enum room_cmd_result room_cmd_fn(struct client *, const char *,
 
 struct room_cmd {
 	const char	*name;		/* "/nick" */
-	const char	*usage;		/* "/nick NAME": /help and usage lines */
+	const char	*usage;		/* "/nick NAME", in /help and usage */
 	const char	*help;
 	room_cmd_fn	*handler;
 };

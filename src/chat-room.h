@@ -32,8 +32,8 @@ struct client {
 	size_t		 out_off;
 	long long	 progress;	/* when it last took output */
 	int		 dirty;		/* queued on room->dirty */
-	int		 dead;		/* closed; announced and freed by settle() */
-	int		 eof;		/* sent EOF: close once its queue is sent */
+	int		 dead;		/* closed; settle() announces, frees */
+	int		 eof;		/* sent EOF: close once flushed */
 	int		 gone;		/* its leaving was announced already */
 	struct loop_timer drain;	/* bounds the wait for the queue */
 	const char	*why;		/* for the "left" notice */

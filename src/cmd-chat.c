@@ -5,10 +5,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netdb.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "chat.h"
 #include "cmd.h"
 #include "log.h"
@@ -86,16 +86,16 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	sock_report_listening(lfd);
 	rc.lfd = lfd;
 	rc.max_conns = o->max_conns;
+	status = 0;
 	switch (chat_room_run(&rc, &err)) {
 	case CHAT_ROOM_STOPPED:
-		status = 0;
 		break;
 	case CHAT_ROOM_FAILED:
 		log_err("%s", err.msg);
 		status = EXIT_RUNTIME;
 		break;
 	case CHAT_ROOM_ACCEPT_FAILED:
-	default:
+		/* The room said why as it stopped. */
 		status = EXIT_RUNTIME;
 		break;
 	}
