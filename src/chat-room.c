@@ -2,7 +2,7 @@
  * The chat room: one process, one epoll loop, every client non-blocking
  * with its own input line buffer and its own bounded output queue.  Input
  * is framed per line (never per read), so a line sent in pieces arrives as
- * one message.
+ * one message; a line starting with '/' is a command (chat-cmds.c).
  *
  * Flow control, as IRC servers pair send queues with flood control: a
  * client that reads never loses a line, however fast another sends, and
@@ -183,7 +183,7 @@ room_vsay(struct room *r, struct client *to, struct client *except,
 	if ((n = vsnprintf(line, sizeof(line), fmt, ap)) < 0)
 		return;
 	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
+		n = (int)sizeof(line) - 1;
 	if (to != NULL)
 		room_send_line(to, line, (size_t)n);
 	else
@@ -200,6 +200,7 @@ room_sendf(struct client *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* To everyone but `except`, or to everyone when it is NULL. */
 void
 room_broadcastf(struct room *r, struct client *except, const char *fmt, ...)
 {
@@ -576,7 +577,7 @@ assign_nick(struct room *r, struct client *c)
 	} while (room_find_nick(r, c->nick, (size_t)n) != NULL);
 }
 
-/* The accept path's names for them. */
+/* accept_one's names for room_sendf and room_broadcastf. */
 #define sendf		room_sendf
 #define broadcastf	room_broadcastf
 
