@@ -184,15 +184,12 @@ room_command(struct client *c, const char *p, size_t len)
 		arglen--;
 	for (i = 0; i < NCMDS; i++) {
 		cmd = &room_cmds[i];
-		if (strlen(cmd->name) == namelen &&
-		    memcmp(cmd->name, p, namelen) == 0)
-			break;
-	}
-	if (i == NCMDS) {
-		room_sendf(c, "* unknown command %.*s; try /help",
-		    (int)namelen, p);
+		if (strlen(cmd->name) != namelen ||
+		    memcmp(cmd->name, p, namelen) != 0)
+			continue;
+		if (cmd->handler(c, arg, arglen) == ROOM_CMD_USAGE)
+			room_sendf(c, "* usage: %s", cmd->usage);
 		return;
 	}
-	if (cmd->handler(c, arg, arglen) == ROOM_CMD_USAGE)
-		room_sendf(c, "* usage: %s", cmd->usage);
+	room_sendf(c, "* unknown command %.*s; try /help", (int)namelen, p);
 }

@@ -49,6 +49,9 @@
 #define STALL_MS	1000	/* a reader that took nothing for this long */
 
 static void	client_input(struct client *);
+static void	room_vsay(struct room *, struct client *, struct client *,
+		    const char *, va_list)
+		    __attribute__((__format__(printf, 4, 0)));
 static void	settle(struct room *);
 
 static size_t
