@@ -21,8 +21,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -40,7 +38,7 @@
 
 /* Terminal state restored on every exit path, signals included. */
 static struct termios	saved_tio;
-static int		tio_saved;
+static volatile sig_atomic_t tio_saved;
 
 /*
  * SIGWINCH is blocked except inside ppoll(), so a resize is never missed
@@ -137,7 +135,7 @@ struct client {
  * room does), and that is read and shown first.
  */
 static void
-send_line(struct client *c, const char *p, size_t len)
+client_send_line(struct client *c, const char *p, size_t len)
 {
 	if (c->send_err != 0)
 		return;
@@ -247,7 +245,7 @@ tty_key(struct client *c, unsigned char k)
 		/* What you sent stays on screen; the room does not echo it. */
 		tty_sent(c);
 		if (c->in.len > 0)
-			send_line(c, c->in.p, c->in.len);
+			client_send_line(c, c->in.p, c->in.len);
 		if (c->quit_sent || c->send_err != 0) {
 			c->stdin_done = 1;
 			c->in.len = 0;
@@ -306,7 +304,7 @@ read_stdin(struct client *c)
 		return (errno == EINTR || errno == EAGAIN ? 0 : -1);
 	if (n == 0) {
 		if (!c->tty && c->in.len > 0)
-			send_line(c, c->in.p, c->in.len);
+			client_send_line(c, c->in.p, c->in.len);
 		c->in.len = 0;
 		c->stdin_done = 1;
 		return (0);
@@ -323,7 +321,7 @@ read_stdin(struct client *c)
 	left = c->in.len;
 	while (!c->stdin_done && !c->quit_sent &&
 	    (nl = memchr(p, '\n', left)) != NULL) {
-		send_line(c, p, (size_t)(nl - p));
+		client_send_line(c, p, (size_t)(nl - p));
 		left -= (size_t)(nl - p) + 1;
 		p = nl + 1;
 	}
@@ -381,104 +379,122 @@ show(struct client *c, const char *p, size_t len)
 	return (io_write_all(STDOUT_FILENO, s->p, s->len));
 }
 
-int
-chat_client_run(const struct chat_client_conf *conf)
+/* What one turn of the client's loop came to. */
+enum client_step {
+	CLIENT_MORE,		/* go on */
+	CLIENT_DONE,		/* left, or stdout closed under it */
+	CLIENT_FAILED		/* err says why */
+};
+
+/* Reads what the room sent and shows it, or ends at its EOF. */
+static enum client_step
+client_from_room(struct client *c, struct sk_err *err)
 {
-	struct client	 c;
+	char	chunk[65536];
+	ssize_t	n;
+
+	n = read(c->fd, chunk, sizeof(chunk));
+	if (n == -1 && errno == EINTR)
+		return (CLIENT_MORE);
+	if (n > 0) {
+		if (show(c, chunk, (size_t)n) == 0)
+			return (CLIENT_MORE);
+		if (errno == EPIPE)
+			return (CLIENT_DONE);
+		err_set(err, "write to stdout: %s", strerror(errno));
+		return (CLIENT_FAILED);
+	}
+	if (c->tty)
+		(void)io_write_all(STDOUT_FILENO, "\r\033[K", 4);
+	if (c->full) {
+		err_set(err, "the room is full");
+		return (CLIENT_FAILED);
+	}
+	if (n == 0 && c->stdin_done && c->send_err == 0)
+		return (CLIENT_DONE);
+	err_set(err, "the room closed the connection%s%s",
+	    n == -1 ? ": " : "", n == -1 ? strerror(errno) : "");
+	return (CLIENT_FAILED);
+}
+
+/* Waits for the room or stdin, and acts on what is ready. */
+static enum client_step
+client_turn(struct client *c, struct sk_err *err)
+{
 	struct pollfd	 pfd[2];
 	struct timespec	 bound;
-	char		 chunk[65536];
-	ssize_t		 n;
-	int		 nfd, status = EXIT_RUNTIME;
+	int		 nfd;
+
+	if (c->tty && winch)
+		tty_resize(c);
+	bound.tv_sec = SEND_ERR_MS / 1000;
+	bound.tv_nsec = (SEND_ERR_MS % 1000) * 1000000L;
+	nfd = 0;
+	pfd[nfd].fd = c->fd;
+	pfd[nfd++].events = POLLIN;
+	if (!c->stdin_done) {
+		pfd[nfd].fd = STDIN_FILENO;
+		pfd[nfd++].events = POLLIN;
+	}
+	/*
+	 * After a failed send the connection is dead and the room's last
+	 * words are already here; the bound is for safety.
+	 */
+	if ((nfd = ppoll(pfd, (nfds_t)nfd, c->send_err != 0 ? &bound : NULL,
+	    c->tty ? &poll_mask : NULL)) == -1) {
+		if (errno == EINTR)
+			return (CLIENT_MORE);
+		err_set(err, "poll: %s", strerror(errno));
+		return (CLIENT_FAILED);
+	}
+	if (nfd == 0) {
+		err_set(err, "send: %s", strerror(c->send_err));
+		return (CLIENT_FAILED);
+	}
+	if (!c->stdin_done && pfd[1].revents != 0) {
+		if (read_stdin(c) == -1) {
+			err_set(err, "read from stdin: %s", strerror(errno));
+			return (CLIENT_FAILED);
+		}
+		/* Leaving: the room sees our EOF and closes. */
+		if (c->stdin_done)
+			(void)shutdown(c->fd, SHUT_WR);
+	}
+	if (pfd[0].revents == 0)
+		return (CLIENT_MORE);
+	return (client_from_room(c, err));
+}
+
+int
+chat_client_run(const struct chat_client_conf *conf, struct sk_err *err)
+{
+	struct client	 c;
+	struct buf	 nick;
+	enum client_step step = CLIENT_FAILED;
 
 	memset(&c, 0, sizeof(c));
+	memset(&nick, 0, sizeof(nick));
 	c.fd = conf->fd;
 	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	if (c.tty && tty_setup() == -1)
 		c.tty = 0;
 	c.cols = c.tty ? tty_cols() : 80;
-	bound.tv_sec = SEND_ERR_MS / 1000;
-	bound.tv_nsec = (SEND_ERR_MS % 1000) * 1000000L;
 	if (conf->nick != NULL) {
-		struct buf line = { 0 };
-
-		if (buf_printf(&line, "/nick %s", conf->nick) == -1) {
-			log_err("%s", strerror(errno));
-			tty_restore();
-			return (EXIT_RUNTIME);
+		if (buf_printf(&nick, "/nick %s", conf->nick) == -1) {
+			err_set(err, "%s", strerror(errno));
+			goto out;
 		}
-		send_line(&c, line.p, line.len);
-		buf_free(&line);
+		client_send_line(&c, nick.p, nick.len);
 	}
 	if (c.tty)
 		redraw(&c);
-	for (;;) {
-		if (c.tty && winch)
-			tty_resize(&c);
-		nfd = 0;
-		pfd[nfd].fd = c.fd;
-		pfd[nfd++].events = POLLIN;
-		if (!c.stdin_done) {
-			pfd[nfd].fd = STDIN_FILENO;
-			pfd[nfd++].events = POLLIN;
-		}
-		/*
-		 * After a failed send the connection is dead and the room's
-		 * last words are already here; the bound is for safety.
-		 */
-		if ((nfd = ppoll(pfd, (nfds_t)nfd, c.send_err != 0 ? &bound :
-		    NULL, c.tty ? &poll_mask : NULL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_err("poll: %s", strerror(errno));
-			break;
-		}
-		if (nfd == 0) {
-			log_err("send: %s", strerror(c.send_err));
-			break;
-		}
-		if (!c.stdin_done && pfd[1].revents != 0) {
-			if (read_stdin(&c) == -1) {
-				log_err("read from stdin: %s", strerror(errno));
-				break;
-			}
-			/* Leaving: the room sees our EOF and closes. */
-			if (c.stdin_done)
-				(void)shutdown(c.fd, SHUT_WR);
-		}
-		if (pfd[0].revents == 0)
-			continue;
-		n = read(c.fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n > 0) {
-			if (show(&c, chunk, (size_t)n) == -1) {
-				if (errno == EPIPE)
-					status = 0;
-				else
-					log_err("write to stdout: %s",
-					    strerror(errno));
-				break;
-			}
-			continue;
-		}
-		if (c.tty)
-			(void)io_write_all(STDOUT_FILENO, "\r\033[K", 4);
-		if (c.full) {
-			log_err("the room is full");
-			break;
-		}
-		if (n == 0 && c.stdin_done && c.send_err == 0) {
-			status = 0;
-			break;
-		}
-		log_err("the room closed the connection%s%s",
-		    n == -1 ? ": " : "", n == -1 ? strerror(errno) : "");
-		break;
-	}
+	while ((step = client_turn(&c, err)) == CLIENT_MORE)
+		;
+out:
 	tty_restore();
+	buf_free(&nick);
 	buf_free(&c.in);
 	buf_free(&c.net);
 	buf_free(&c.screen);
-	return (status);
+	return (step == CLIENT_DONE ? 0 : -1);
 }

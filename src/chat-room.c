@@ -2,7 +2,7 @@
  * The chat room: one process, one epoll loop, every client non-blocking
  * with its own input line buffer and its own bounded output queue.  Input
  * is framed per line (never per read), so a line sent in pieces arrives as
- * one message.
+ * one message; a line starting with '/' is a command (chat-cmds.c).
  *
  * Flow control, as IRC servers pair send queues with flood control: a
  * client that reads never loses a line, however fast another sends, and
@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "chat-room.h"
 #include "chat.h"
 #include "log.h"
 #include "loop.h"
@@ -47,55 +48,10 @@
 #define QUEUE_LOW	(256 * 1024)	/* ...holds input until this close */
 #define STALL_MS	1000	/* a reader that took nothing for this long */
 
-struct room;
-
-struct client {
-	struct loop_fd	 lfd;
-	struct room	*room;
-	char		 nick[TEXT_NICK_MAX + 1];
-	char		 addr[NI_MAXHOST + 16];
-	struct buf	 in;
-	int		 discarding;	/* dropping the rest of a long line */
-	int		 in_eof;	/* read EOF; lines may be left */
-	int		 paused;	/* on room->paused: input on hold */
-	int		 detached;	/* paused, out of the loop (HUP) */
-	struct buf	 out;
-	size_t		 out_off;
-	long long	 progress;	/* when it last took output */
-	int		 dirty;		/* queued on room->dirty */
-	int		 dead;		/* closed; announced and freed by settle() */
-	int		 eof;		/* sent EOF: close once its queue is sent */
-	int		 gone;		/* its leaving was announced already */
-	struct loop_timer drain;	/* bounds the wait for the queue */
-	const char	*why;		/* for the "left" notice */
-	TAILQ_ENTRY(client) entry;
-	TAILQ_ENTRY(client) dirty_entry;
-	TAILQ_ENTRY(client) pause_entry;
-};
-
-TAILQ_HEAD(client_list, client);
-
-struct room {
-	struct loop	*loop;
-	struct loop_fd	 listener;
-	struct sock_acceptor acceptor;	/* no busy loop out of descriptors */
-	struct client_list clients;
-	struct client_list dirty;	/* have output to flush */
-	struct client_list paused;	/* input on hold, oldest first */
-	int		 congested;	/* a reader is far behind: hold input */
-	struct loop_timer stall_timer;	/* when such a reader stalls */
-	long long	 ndead;		/* closed, still in clients */
-	long long	 nclients;
-	long long	 max_conns;
-	unsigned long	 next_user;
-	struct buf	 scratch;	/* the cleaned line being handled */
-	struct buf	 who;		/* the /who reply */
-	struct loop_timer settle_timer;
-	int		 failed;
-};
-
-static void	client_close(struct client *, const char *);
 static void	client_input(struct client *);
+static void	room_vsay(struct room *, struct client *, struct client *,
+		    const char *, va_list)
+		    __attribute__((__format__(printf, 4, 0)));
 static void	settle(struct room *);
 
 static size_t
@@ -143,7 +99,7 @@ flush_client(struct client *c)
 				continue;
 			if (errno == EAGAIN)
 				break;
-			client_close(c, NULL);
+			room_close_client(c, NULL);
 			return;
 		}
 		c->out_off += (size_t)n;
@@ -152,7 +108,7 @@ flush_client(struct client *c)
 	if (pending(c) == 0) {
 		c->out.len = c->out_off = 0;
 		if (c->eof) {
-			client_close(c, NULL);
+			room_close_client(c, NULL);
 			return;
 		}
 	}
@@ -178,22 +134,22 @@ flush_dirty(struct room *r)
 }
 
 /* Queues one line (a newline is added) for a client. */
-static void
-send_line(struct client *c, const char *p, size_t len)
+void
+room_send_line(struct client *c, const char *p, size_t len)
 {
 	struct room	*r = c->room;
 
 	if (c->dead || c->eof)
 		return;
 	if (pending(c) + len + 1 > CHAT_QUEUE_MAX) {
-		client_close(c, "too slow");
+		room_close_client(c, "too slow");
 		return;
 	}
 	/* Its time to take this starts now. */
 	if (pending(c) == 0)
 		c->progress = loop_now();
 	if (buf_add(&c->out, p, len) == -1 || buf_addc(&c->out, '\n') == -1) {
-		client_close(c, "out of memory");
+		room_close_client(c, "out of memory");
 		return;
 	}
 	if (!r->congested && pending(c) > QUEUE_HIGH &&
@@ -205,35 +161,6 @@ send_line(struct client *c, const char *p, size_t len)
 	}
 }
 
-static void
-sendf(struct client *c, const char *fmt, ...)
-	__attribute__((__format__(printf, 2, 3)));
-
-/* Formats one line, cut to fit; returns its length, -1 on failure. */
-static ssize_t
-format_line(char *line, size_t size, const char *fmt, va_list ap)
-{
-	int	n = vsnprintf(line, size, fmt, ap);
-
-	if (n < 0)
-		return (-1);
-	return ((size_t)n < size ? n : (ssize_t)size - 1);
-}
-
-static void
-sendf(struct client *c, const char *fmt, ...)
-{
-	char	 line[TEXT_LINE_MAX + 256];
-	va_list	 ap;
-	ssize_t	 n;
-
-	va_start(ap, fmt);
-	n = format_line(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n >= 0)
-		send_line(c, line, (size_t)n);
-}
-
 /* To everyone but `except` (which may be NULL). */
 static void
 broadcast(struct room *r, struct client *except, const char *p, size_t len)
@@ -242,29 +169,54 @@ broadcast(struct room *r, struct client *except, const char *p, size_t len)
 
 	TAILQ_FOREACH(c, &r->clients, entry)
 		if (c != except && !c->dead)
-			send_line(c, p, len);
+			room_send_line(c, p, len);
 }
 
+/*
+ * Formats one line, cut to fit, and queues it for `to`, or for everyone
+ * but `except` when `to` is NULL.
+ */
 static void
-broadcastf(struct room *r, struct client *except, const char *fmt, ...)
-	__attribute__((__format__(printf, 3, 4)));
-
-static void
-broadcastf(struct room *r, struct client *except, const char *fmt, ...)
+room_vsay(struct room *r, struct client *to, struct client *except,
+    const char *fmt, va_list ap)
 {
-	char	 line[TEXT_LINE_MAX + 256];
-	va_list	 ap;
-	ssize_t	 n;
+	char	line[TEXT_LINE_MAX + 256];
+	int	n;
 
-	va_start(ap, fmt);
-	n = format_line(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n >= 0)
+	if ((n = vsnprintf(line, sizeof(line), fmt, ap)) < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	if (to != NULL)
+		room_send_line(to, line, (size_t)n);
+	else
 		broadcast(r, except, line, (size_t)n);
 }
 
-static struct client *
-find_nick(struct room *r, const char *nick, size_t len)
+void
+room_sendf(struct client *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	room_vsay(c->room, c, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* To everyone but `except`, or to everyone when it is NULL. */
+void
+room_broadcastf(struct room *r, struct client *except, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	room_vsay(r, NULL, except, fmt, ap);
+	va_end(ap);
+}
+
+/* The client called nick, if one is (and has not left). */
+struct client *
+room_find_nick(struct room *r, const char *nick, size_t len)
 {
 	struct client	*c;
 
@@ -280,8 +232,8 @@ find_nick(struct room *r, const char *nick, size_t len)
  * loop, until settle() announces its leaving and frees it.  So a client
  * may be cut off in the middle of a broadcast without disturbing it.
  */
-static void
-client_close(struct client *c, const char *why)
+void
+room_close_client(struct client *c, const char *why)
 {
 	struct room	*r = c->room;
 
@@ -302,12 +254,12 @@ client_close(struct client *c, const char *why)
 }
 
 static void
-drain_timeout(struct loop_timer *t)
+client_drain_timeout(struct loop_timer *t)
 {
 	struct client	*c = t->arg;
 	struct room	*r = c->room;
 
-	client_close(c, NULL);
+	room_close_client(c, NULL);
 	settle(r);
 }
 
@@ -323,9 +275,9 @@ client_leaving(struct client *c)
 	c->eof = 1;
 	c->gone = 1;
 	r->nclients--;
-	broadcastf(r, c, "* %s left", c->nick);
+	room_broadcastf(r, c, "* %s left", c->nick);
 	log_verbose(1, "%s left", c->nick);
-	c->drain.cb = drain_timeout;
+	c->drain.cb = client_drain_timeout;
 	c->drain.arg = c;
 	loop_timer_set(r->loop, &c->drain, DRAIN_MS);
 	if (!c->dirty) {
@@ -370,7 +322,7 @@ client_resume(struct client *c)
 		c->detached = 0;
 		c->lfd.events = 0;
 		if (loop_add(r->loop, &c->lfd, 0) == -1) {
-			client_close(c, NULL);
+			room_close_client(c, NULL);
 			return;
 		}
 	}
@@ -421,12 +373,12 @@ settle(struct room *r)
 			if (c->gone)
 				;	/* announced when it half-closed */
 			else if (c->why != NULL) {
-				broadcastf(r, c, "* %s left (%s)", c->nick,
+				room_broadcastf(r, c, "* %s left (%s)", c->nick,
 				    c->why);
 				log_verbose(1, "%s left (%s)", c->nick,
 				    c->why);
 			} else {
-				broadcastf(r, c, "* %s left", c->nick);
+				room_broadcastf(r, c, "* %s left", c->nick);
 				log_verbose(1, "%s left", c->nick);
 			}
 			client_free(r, c);
@@ -463,132 +415,14 @@ settle_later(struct room *r)
 }
 
 static void
-cmd_nick(struct client *c, const char *arg, size_t len)
-{
-	struct room	*r = c->room;
-	struct client	*other;
-
-	if (!text_valid_nick(arg, len)) {
-		sendf(c, "* invalid nick: use 1 to %d letters, digits, - "
-		    "or _", TEXT_NICK_MAX);
-		return;
-	}
-	if ((other = find_nick(r, arg, len)) != NULL) {
-		if (other != c)
-			sendf(c, "* nick %.*s is taken", (int)len, arg);
-		return;
-	}
-	broadcastf(r, NULL, "* %s is now known as %.*s", c->nick, (int)len,
-	    arg);
-	log_verbose(1, "%s is now known as %.*s", c->nick, (int)len, arg);
-	memcpy(c->nick, arg, len);
-	c->nick[len] = '\0';
-}
-
-static void
-cmd_who(struct client *c)
-{
-	struct room	*r = c->room;
-	struct buf	*b = &r->who;
-	struct client	*o;
-	int		 first = 1;
-
-	b->len = 0;
-	if (buf_add(b, "* users:", 8) == -1)
-		return;
-	TAILQ_FOREACH(o, &r->clients, entry) {
-		if (o->dead || o->gone)
-			continue;
-		if (buf_printf(b, "%s%s", first ? " " : ", ", o->nick) == -1)
-			return;
-		first = 0;
-	}
-	send_line(c, b->p, b->len);
-}
-
-static void
-cmd_help(struct client *c)
-{
-	static const char *const lines[] = {
-		"* commands:",
-		"*   /nick NAME   change your name (letters, digits, - and _)",
-		"*   /who         list who is here",
-		"*   /me TEXT     say TEXT as an action",
-		"*   /msg NICK TEXT  send TEXT to NICK only",
-		"*   /quit        leave the room",
-		"*   /help        show this help",
-		NULL
-	};
-	size_t	i;
-
-	for (i = 0; lines[i] != NULL; i++)
-		send_line(c, lines[i], strlen(lines[i]));
-}
-
-/* Splits "WORD REST": returns WORD's length, *rest after the spaces. */
-static size_t
-split_word(const char *p, size_t len, const char **rest, size_t *restlen)
-{
-	size_t	n = 0;
-
-	while (n < len && p[n] != ' ')
-		n++;
-	*rest = p + n;
-	*restlen = len - n;
-	while (*restlen > 0 && **rest == ' ') {
-		(*rest)++;
-		(*restlen)--;
-	}
-	return (n);
-}
-
-static void
 handle_line(struct client *c, const char *p, size_t len)
 {
-	struct room	*r = c->room;
-	struct client	*to;
-	const char	*arg, *text;
-	size_t		 cmdlen, arglen, wordlen, textlen;
-
 	if (len == 0)
 		return;
-	if (p[0] != '/') {
-		broadcastf(r, c, "<%s> %.*s", c->nick, (int)len, p);
-		return;
-	}
-	cmdlen = split_word(p, len, &arg, &arglen);
-	/* Trailing spaces are not part of an argument. */
-	while (arglen > 0 && arg[arglen - 1] == ' ')
-		arglen--;
-#define IS(name) (cmdlen == sizeof(name) - 1 && memcmp(p, name, cmdlen) == 0)
-	if (IS("/nick")) {
-		if (arglen == 0)
-			sendf(c, "* usage: /nick NAME");
-		else
-			cmd_nick(c, arg, arglen);
-	} else if (IS("/who"))
-		cmd_who(c);
-	else if (IS("/me")) {
-		if (arglen == 0)
-			sendf(c, "* usage: /me TEXT");
-		else
-			broadcastf(r, NULL, "* %s %.*s", c->nick, (int)arglen,
-			    arg);
-	} else if (IS("/msg")) {
-		wordlen = split_word(arg, arglen, &text, &textlen);
-		if (wordlen == 0 || textlen == 0)
-			sendf(c, "* usage: /msg NICK TEXT");
-		else if ((to = find_nick(r, arg, wordlen)) == NULL)
-			sendf(c, "* no such user: %.*s", (int)wordlen, arg);
-		else
-			sendf(to, "*%s* %.*s", c->nick, (int)textlen, text);
-	} else if (IS("/quit"))
-		client_close(c, NULL);
-	else if (IS("/help"))
-		cmd_help(c);
+	if (p[0] == '/')
+		room_command(c, p, len);
 	else
-		sendf(c, "* unknown command %.*s; try /help", (int)cmdlen, p);
-#undef IS
+		room_broadcastf(c->room, c, "<%s> %.*s", c->nick, (int)len, p);
 }
 
 /* Cleans one raw line and acts on it. */
@@ -602,7 +436,7 @@ take_line(struct client *c, const char *p, size_t len)
 		len--;
 	b->len = 0;
 	if (text_clean(b, p, len) == -1) {
-		client_close(c, "out of memory");
+		room_close_client(c, "out of memory");
 		return;
 	}
 	/* Cut what is relayed: U+FFFD makes a cleaned line longer. */
@@ -686,7 +520,7 @@ client_read(struct client *c)
 			return;
 		}
 		if (buf_reserve(&c->in, READ_CHUNK) == -1) {
-			client_close(c, "out of memory");
+			room_close_client(c, "out of memory");
 			return;
 		}
 		n = read(c->lfd.fd, c->in.p + c->in.len, READ_CHUNK);
@@ -694,7 +528,7 @@ client_read(struct client *c)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				client_close(c, NULL);
+				room_close_client(c, NULL);
 			return;
 		}
 		if (n == 0) {
@@ -743,7 +577,7 @@ assign_nick(struct room *r, struct client *c)
 	do {
 		n = snprintf(c->nick, sizeof(c->nick), "user%lu",
 		    ++r->next_user);
-	} while (find_nick(r, c->nick, (size_t)n) != NULL);
+	} while (room_find_nick(r, c->nick, (size_t)n) != NULL);
 }
 
 static void
@@ -787,14 +621,14 @@ accept_one(struct room *r, int fd)
 	assign_nick(r, c);
 	TAILQ_INSERT_TAIL(&r->clients, c, entry);
 	r->nclients++;
-	sendf(c, "* welcome to the room, %s; /help lists the commands",
+	room_sendf(c, "* welcome to the room, %s; /help lists the commands",
 	    c->nick);
-	broadcastf(r, c, "* %s joined", c->nick);
+	room_broadcastf(r, c, "* %s joined", c->nick);
 	log_verbose(1, "%s joined from %s", c->nick, c->addr);
 }
 
 static void
-listener_cb(struct loop_fd *f, uint32_t ev)
+room_listener_cb(struct loop_fd *f, uint32_t ev)
 {
 	struct room	*r = f->arg;
 	int		 fd, i;
@@ -808,7 +642,8 @@ listener_cb(struct loop_fd *f, uint32_t ev)
 				continue;
 			if (errno != EAGAIN && errno != EMFILE &&
 			    errno != ENFILE) {
-				log_err("accept: %s", strerror(errno));
+				err_set(&r->err, "accept: %s",
+				    strerror(errno));
 				r->failed = 1;
 				loop_stop(r->loop);
 			}
@@ -830,14 +665,14 @@ stop_cb(struct loop_fd *f, uint32_t ev)
 	loop_stop(f->arg);
 }
 
-int
-chat_room_run(const struct chat_room_conf *conf)
+enum chat_room_end
+chat_room_run(const struct chat_room_conf *conf, struct sk_err *err)
 {
 	struct room	 r;
 	struct client	*c;
 	struct loop_fd	 sig;
 	sigset_t	 mask;
-	int		 status = 0;
+	enum chat_room_end end = CHAT_ROOM_STOPPED;
 
 	memset(&r, 0, sizeof(r));
 	TAILQ_INIT(&r.clients);
@@ -846,23 +681,23 @@ chat_room_run(const struct chat_room_conf *conf)
 	r.max_conns = conf->max_conns;
 	sock_acceptor_init(&r.acceptor);
 	if ((r.loop = loop_new()) == NULL) {
-		log_err("epoll: %s", strerror(errno));
+		err_set(err, "epoll: %s", strerror(errno));
 		sock_acceptor_free(&r.acceptor);
-		return (EXIT_RUNTIME);
+		return (CHAT_ROOM_FAILED);
 	}
 	r.settle_timer.cb = settle_cb;
 	r.settle_timer.arg = &r;
 	r.stall_timer.cb = settle_cb;
 	r.stall_timer.arg = &r;
 	r.listener.fd = conf->lfd;
-	r.listener.cb = listener_cb;
+	r.listener.cb = room_listener_cb;
 	r.listener.arg = &r;
 	if (sock_set_nonblock(conf->lfd, 1) == -1 ||
 	    loop_add(r.loop, &r.listener, EPOLLIN) == -1) {
-		log_err("epoll: %s", strerror(errno));
+		err_set(err, "epoll: %s", strerror(errno));
 		loop_free(r.loop);
 		sock_acceptor_free(&r.acceptor);
-		return (EXIT_RUNTIME);
+		return (CHAT_ROOM_FAILED);
 	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -872,17 +707,18 @@ chat_room_run(const struct chat_room_conf *conf)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    loop_add(r.loop, &sig, EPOLLIN) == -1) {
-		log_err("signalfd: %s", strerror(errno));
+		err_set(err, "signalfd: %s", strerror(errno));
 		loop_free(r.loop);
 		sock_acceptor_free(&r.acceptor);
-		return (EXIT_RUNTIME);
+		return (CHAT_ROOM_FAILED);
 	}
 	if (loop_run(r.loop) == -1) {
-		log_err("epoll_wait: %s", strerror(errno));
-		status = EXIT_RUNTIME;
+		err_set(err, "epoll_wait: %s", strerror(errno));
+		end = CHAT_ROOM_FAILED;
+	} else if (r.failed) {
+		*err = r.err;
+		end = CHAT_ROOM_FAILED;
 	}
-	if (r.failed)
-		status = EXIT_RUNTIME;
 	while ((c = TAILQ_FIRST(&r.clients)) != NULL) {
 		if (!c->dead)
 			close(c->lfd.fd);
@@ -893,5 +729,5 @@ chat_room_run(const struct chat_room_conf *conf)
 	loop_free(r.loop);
 	close(sig.fd);
 	sock_acceptor_free(&r.acceptor);
-	return (status);
+	return (end);
 }

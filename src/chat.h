@@ -1,8 +1,12 @@
 /*
- * The chat room (server) and the chat client, driven by cmd-chat.c.
+ * The chat room (server) and the chat client, driven by cmd-chat.c: it
+ * opens the socket, runs one of them, and picks the exit status from
+ * what they return.
  */
 #ifndef CHAT_H
 #define CHAT_H
+
+#include "log.h"
 
 /* A client whose unsent output passes this is cut off. */
 #define CHAT_QUEUE_MAX	(1024 * 1024)
@@ -17,7 +21,25 @@ struct chat_client_conf {
 	const char	*nick;		/* -n, or NULL */
 };
 
-int	chat_room_run(const struct chat_room_conf *);
-int	chat_client_run(const struct chat_client_conf *);
+/*
+ * How a room ends.  A room serves until SIGINT or SIGTERM stops it, so
+ * CHAT_ROOM_STOPPED is its success.  CHAT_ROOM_FAILED: the loop failed,
+ * or accepting a client failed in a way that retrying cannot mend, and
+ * err says why.
+ */
+enum chat_room_end {
+	CHAT_ROOM_STOPPED,
+	CHAT_ROOM_FAILED
+};
+
+enum chat_room_end chat_room_run(const struct chat_room_conf *,
+	    struct sk_err *);
+
+/*
+ * 0 once the client left (EOF or /quit on stdin, and the room closed the
+ * connection after it), or when stdout was closed under it; -1 with err
+ * set when it could not go on, the room closing first included.
+ */
+int	chat_client_run(const struct chat_client_conf *, struct sk_err *);
 
 #endif /* CHAT_H */

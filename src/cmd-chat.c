@@ -5,10 +5,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netdb.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "chat.h"
 #include "cmd.h"
 #include "log.h"
@@ -86,7 +86,15 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	sock_report_listening(lfd);
 	rc.lfd = lfd;
 	rc.max_conns = o->max_conns;
-	status = chat_room_run(&rc);
+	status = 0;
+	switch (chat_room_run(&rc, &err)) {
+	case CHAT_ROOM_STOPPED:
+		break;
+	case CHAT_ROOM_FAILED:
+		log_err("%s", err.msg);
+		status = EXIT_RUNTIME;
+		break;
+	}
 	close(lfd);
 	return (status);
 }
@@ -120,7 +128,11 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	log_verbose(1, "connected to %s port %d", n.host, n.port);
 	cc.fd = fd;
 	cc.nick = o->nick;
-	status = chat_client_run(&cc);
+	status = 0;
+	if (chat_client_run(&cc, &err) == -1) {
+		log_err("%s", err.msg);
+		status = EXIT_RUNTIME;
+	}
 	close(fd);
 	return (status);
 }

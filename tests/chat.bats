@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 #
-# sockctl chat (design/cli.md, "sockctl chat", and issue 5): the room
+# sockctl chat (design/cli.md, "sockctl chat"): the room
 # driven by several raw python3 clients (tests/fixtures/chatclient.py),
 # by nc and by sockctl connect; the sockctl chat client on pipes and under
 # a terminal (tmux); the usage errors.
@@ -1047,6 +1047,51 @@ quiet(a, b)
 EOF
 	saw <<'EOF'
 a: help lines all start with '* ' and name every command
+a: * users: user1, user2
+EOF
+	room_ok
+}
+
+@test "chat: /help shows each command's usage and what it does, descriptions in one column" {
+	room
+	chatpy <<'EOF'
+a, b = members("ab")
+a.put("/help\n")
+a.get(7)
+quiet(a, b)
+EOF
+	saw <<'EOF'
+a: * commands:
+a: *   /nick NAME   change your name (letters, digits, - and _)
+a: *   /who         list who is here
+a: *   /me TEXT     say TEXT as an action
+a: *   /msg NICK TEXT  send TEXT to NICK only
+a: *   /quit        leave the room
+a: *   /help        show this help
+EOF
+	room_ok
+}
+
+@test "chat: a command missing the arguments its usage names is answered with the usage, to the sender only" {
+	room
+	chatpy <<'EOF'
+a, b = members("ab")
+for line in ["/nick", "/nick   ", "/me", "/me  ", "/msg", "/msg user2",
+    "/msg user2   "]:
+    a.put(line + "\n")
+    a.get()
+a.put("/who with words\n")
+a.get()
+quiet(a, b)
+EOF
+	saw <<'EOF'
+a: * usage: /nick NAME
+a: * usage: /nick NAME
+a: * usage: /me TEXT
+a: * usage: /me TEXT
+a: * usage: /msg NICK TEXT
+a: * usage: /msg NICK TEXT
+a: * usage: /msg NICK TEXT
 a: * users: user1, user2
 EOF
 	room_ok
