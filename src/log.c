@@ -17,6 +17,16 @@ log_setcmd(const char *cmd)
 	log_cmd = cmd;
 }
 
+/*
+ * The one place verbosity is set: each command calls this with its -v
+ * count right after parsing; everything else only reads log_verbosity.
+ */
+void
+log_set_verbosity(int count)
+{
+	log_verbosity = count;
+}
+
 const char *
 log_getcmd(void)
 {

@@ -6,7 +6,6 @@
  * xfer.c's job; the rules below are enforced here and nowhere else.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,7 +51,8 @@ struct relay {
 
 /* -vv: one line per chunk read from the peer ... */
 static void
-relay_tap_down(void *arg, enum xfer_tap_side side, const void *p, size_t n)
+relay_tap_down(void *arg, enum xfer_tap_side side, const void *p,
+    size_t n)
 {
 	(void)arg;
 	(void)p;
@@ -62,7 +62,8 @@ relay_tap_down(void *arg, enum xfer_tap_side side, const void *p, size_t n)
 
 /* ... and per chunk written to it. */
 static void
-relay_tap_up(void *arg, enum xfer_tap_side side, const void *p, size_t n)
+relay_tap_up(void *arg, enum xfer_tap_side side, const void *p,
+    size_t n)
 {
 	(void)arg;
 	(void)p;
