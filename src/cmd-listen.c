@@ -78,7 +78,7 @@ listen_init(void *p)
 /* What listen_accept saw. */
 enum listen_event {
 	LISTEN_CLIENT,		/* *fd is a new client */
-	LISTEN_SIGNAL,		/* sigfd is readable: a child exited or a stop */
+	LISTEN_SIGNAL,		/* sigfd is readable: a child or a stop */
 	LISTEN_ERROR		/* poll or accept failed, or -w ran out */
 };
 

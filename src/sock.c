@@ -436,7 +436,8 @@ unix_path_owner(const struct stat *st)
 	if (send(fd, &q, sizeof(q), 0) != (ssize_t)sizeof(q))
 		goto out;
 	found = UNIX_ORPHAN;
-	while (found == UNIX_ORPHAN && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+	while (found == UNIX_ORPHAN &&
+	    (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 		    h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_type == NLMSG_DONE)
