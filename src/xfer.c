@@ -457,7 +457,18 @@ xfer_viapipe_fill(struct xfer *x)
 	}
 	if (n == 0)
 		return (MV_EOF);
-	return (errno == EAGAIN || errno == EINTR ? MV_AGAIN : MV_SRC_ERR);
+	if (errno == EINTR)
+		return (MV_AGAIN);
+	if (errno != EAGAIN)
+		return (MV_SRC_ERR);
+	/*
+	 * A pipe can be full short of its byte capacity (its slots hold
+	 * partial pages): if the source has data, stop polling it until the
+	 * drain makes room, or poll would wake at once, over and over.
+	 */
+	if (x->pending > 0)
+		x->wait_dst = xfer_src_has_data(x->c.src);
+	return (MV_AGAIN);
 }
 
 static enum xfer_move
@@ -468,6 +479,7 @@ xfer_viapipe_drain(struct xfer *x)
 	n = splice(x->pipe.fd[0], NULL, x->c.dst, NULL, x->pending,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
+		x->wait_dst = 0;
 		x->pending -= (size_t)n;
 		x->nwritten += (uint64_t)n;
 		xfer_tap(x, XFER_TAP_WRITE, NULL, (size_t)n);
@@ -488,7 +500,7 @@ xfer_want_src(const struct xfer *x)
 	case XFER_SPLICE:
 		return (!x->wait_dst);
 	case XFER_VIAPIPE:
-		return (x->pending < x->pipe.cap);
+		return (x->pending < x->pipe.cap && !x->wait_dst);
 	case XFER_SENDFILE:
 		return (0);
 	case XFER_COPY:
@@ -534,8 +546,12 @@ xfer_buffered_move(struct xfer *x, int may_read)
 	if (xfer_want_src(x) && may_read)
 		mv = x->kind == XFER_VIAPIPE ? xfer_viapipe_fill(x) :
 		    xfer_copy_fill(x);
-	if (mv == MV_EOF || mv == MV_SRC_ERR || x->pending == 0)
+	if (mv == MV_EOF || mv == MV_SRC_ERR || x->pending == 0) {
+		/* A pooled pipe taken for a fill that found nothing. */
+		if (x->kind == XFER_VIAPIPE)
+			xfer_pipe_put(x);
 		return (mv);
+	}
 	m2 = x->kind == XFER_VIAPIPE ? xfer_viapipe_drain(x) :
 	    xfer_copy_drain(x);
 	if (m2 == MV_DST_ERR || m2 == MV_PROGRESS)

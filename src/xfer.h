@@ -144,7 +144,7 @@ struct xfer {
 	size_t		 pending;	/* bytes in the pipe or buf */
 	int		 src_nonblock;	/* read again without polling */
 	int		 last_cr;	/* CRLF: the last byte read was CR */
-	int		 wait_dst;	/* SPLICE/SENDFILE: the sink is full */
+	int		 wait_dst;	/* the sink (or the pipe) is full */
 };
 
 void	xfer_pipes_init(struct xfer_pipes *, size_t);
