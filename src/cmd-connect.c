@@ -75,6 +75,20 @@ connect_init(void *p)
 	o->source_port = -1;
 }
 
+/* What -4/-6, -s, -p and -w say about connecting to host. */
+static void
+connect_args(const struct connect_opts *o, const char *host,
+    struct sock_connect_args *ca)
+{
+	memset(ca, 0, sizeof(*ca));
+	ca->host = host;
+	ca->family = stream_family(&o->s);
+	ca->socktype = SOCK_STREAM;
+	ca->src = o->source;
+	ca->srcport = o->source_port;
+	ca->timeout_ms = o->s.timeout;
+}
+
 /* What one pass of -z over the port list found. */
 enum scan_result {
 	SCAN_NONE_OPEN,
@@ -123,13 +137,7 @@ connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
 		return (log_usage("invalid host '%s': %s", hostarg, why));
 	if ((why = addr_parse_port_list(ports, &pl)) != NULL)
 		return (log_usage("invalid port list '%s': %s", ports, why));
-	memset(&ca, 0, sizeof(ca));
-	ca.host = host;
-	ca.family = stream_family(&o->s);
-	ca.socktype = SOCK_STREAM;
-	ca.src = o->source;
-	ca.srcport = o->source_port;
-	ca.timeout_ms = o->s.timeout;
+	connect_args(o, host, &ca);
 	ca.quiet = 1;
 	/* With --retry, scan again until a port answers: wait-for-port. */
 	for (attempt = 0; ; attempt++) {
@@ -161,14 +169,8 @@ connect_open(const struct connect_opts *o, const char *host, int port,
 	long long	 attempt;
 	int		 fd;
 
-	memset(&ca, 0, sizeof(ca));
-	ca.host = host;
+	connect_args(o, host, &ca);
 	ca.port = port;
-	ca.family = stream_family(&o->s);
-	ca.socktype = SOCK_STREAM;
-	ca.src = o->source;
-	ca.srcport = o->source_port;
-	ca.timeout_ms = o->s.timeout;
 	for (attempt = 0; ; attempt++) {
 		if (path != NULL)
 			fd = sock_connect_unix(path, SOCK_STREAM, err);

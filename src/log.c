@@ -42,16 +42,25 @@ log_prefix(void)
 		fputs("sockctl: ", stderr);
 }
 
+static void	log_line(const char *, va_list)
+		    __attribute__((__format__(printf, 1, 0)));
+
+static void
+log_line(const char *fmt, va_list ap)
+{
+	log_prefix();
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 log_err(const char *fmt, ...)
 {
 	va_list	ap;
 
-	log_prefix();
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_line(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Prints the error and the hint; returns the usage exit status. */
@@ -60,11 +69,9 @@ log_usage(const char *fmt, ...)
 {
 	va_list	ap;
 
-	log_prefix();
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_line(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (log_cmd != NULL)
 		fprintf(stderr, "Try 'sockctl %s --help'.\n", log_cmd);
 	else

@@ -49,26 +49,26 @@ struct relay {
 	struct sk_err	*err;
 };
 
-/* -vv: one line per chunk read from the peer ... */
-static void
-relay_tap_down(void *arg, enum xfer_tap_side side, const void *p,
-    size_t n)
-{
-	(void)arg;
-	(void)p;
-	if (side == XFER_TAP_READ)
-		log_verbose(2, "received %zu bytes", n);
-}
+/*
+ * -vv: one line per chunk that crosses the socket, counted where it
+ * crosses it: each read from the peer, each write to it.
+ */
+struct relay_tap {
+	enum xfer_tap_side side;	/* the side of the xfer on the net */
+	const char	*verb;
+};
 
-/* ... and per chunk written to it. */
+static const struct relay_tap relay_tap_down = { XFER_TAP_READ, "received" };
+static const struct relay_tap relay_tap_up = { XFER_TAP_WRITE, "sent" };
+
 static void
-relay_tap_up(void *arg, enum xfer_tap_side side, const void *p,
-    size_t n)
+relay_tap(void *arg, enum xfer_tap_side side, const void *p, size_t n)
 {
-	(void)arg;
+	const struct relay_tap *t = arg;
+
 	(void)p;
-	if (side == XFER_TAP_WRITE)
-		log_verbose(2, "sent %zu bytes", n);
+	if (side == t->side)
+		log_verbose(2, "%s %zu bytes", t->verb, n);
 }
 
 /*
@@ -222,12 +222,21 @@ relay_fill_pollset(const struct relay *r, struct pollfd *pfd)
 	    pfd[POLL_STDOUT].revents = 0;
 }
 
-static void
-relay_note_io(struct relay *r, const struct xfer *x, uint64_t in0,
-    uint64_t out0)
+/* One step of either direction; any byte moved restarts the -i clock. */
+static enum xfer_status
+relay_step(struct relay *r, struct xfer *x, short src_rev, short dst_rev)
 {
+	enum xfer_status st;
+	uint64_t	 in0, out0;
+
+	in0 = x->nread;
+	out0 = x->nwritten;
+	st = xfer_step(x, src_rev, dst_rev);
 	if (x->nread != in0 || x->nwritten != out0)
 		r->last_io = clock_ms();
+	if (st == XFER_NOMEM)
+		err_set(r->err, "out of memory");
+	return (st);
 }
 
 /*
@@ -237,29 +246,19 @@ relay_note_io(struct relay *r, const struct xfer *x, uint64_t in0,
 static int
 relay_step_down(struct relay *r, const struct pollfd *pfd)
 {
-	uint64_t	in0 = r->down.nread, out0 = r->down.nwritten;
+	enum xfer_status st;
 
-	switch (xfer_step(&r->down, pfd[POLL_NET].revents &
-	    ~POLLOUT, pfd[POLL_STDOUT].revents)) {
-	case XFER_AGAIN:
-	case XFER_DONE:
-		break;
-	case XFER_NOMEM:
-		err_set(r->err, "out of memory");
-		return (RELAY_ERROR);
-	case XFER_SRC_ERR:
+	st = relay_step(r, &r->down, pfd[POLL_NET].revents & ~POLLOUT,
+	    pfd[POLL_STDOUT].revents);
+	if (st == XFER_SRC_ERR)
 		err_set(r->err, "%s: %s", r->conf->peer,
 		    strerror(r->down.err));
-		return (RELAY_ERROR);
-	case XFER_DST_ERR:
-		if (r->down.err == EPIPE)
-			return (RELAY_STDOUT_CLOSED);
+	else if (st == XFER_DST_ERR && r->down.err == EPIPE)
+		return (RELAY_STDOUT_CLOSED);
+	else if (st == XFER_DST_ERR)
 		err_set(r->err, "write to stdout: %s",
 		    strerror(r->down.err));
-		return (RELAY_ERROR);
-	}
-	relay_note_io(r, &r->down, in0, out0);
-	return (-1);
+	return (st == XFER_AGAIN || st == XFER_DONE ? -1 : RELAY_ERROR);
 }
 
 /*
@@ -271,35 +270,26 @@ relay_step_down(struct relay *r, const struct pollfd *pfd)
 static int
 relay_step_up(struct relay *r, const struct pollfd *pfd)
 {
-	uint64_t	in0 = r->up.nread, out0 = r->up.nwritten;
+	enum xfer_status st;
 
-	switch (xfer_step(&r->up, pfd[POLL_STDIN].revents,
-	    pfd[POLL_NET].revents & ~POLLIN)) {
-	case XFER_AGAIN:
-	case XFER_DONE:
-		break;
-	case XFER_NOMEM:
-		err_set(r->err, "out of memory");
-		return (RELAY_ERROR);
-	case XFER_SRC_ERR:
+	st = relay_step(r, &r->up, pfd[POLL_STDIN].revents,
+	    pfd[POLL_NET].revents & ~POLLIN);
+	if (st == XFER_SRC_ERR)
 		err_set(r->err, "read from stdin: %s", strerror(r->up.err));
-		return (RELAY_ERROR);
-	case XFER_DST_ERR:
-		if (r->up.err != EPIPE && r->up.err != ECONNRESET) {
-			err_set(r->err, "%s: %s", r->conf->peer,
-			    strerror(r->up.err));
-			return (RELAY_ERROR);
-		}
+	else if (st == XFER_DST_ERR && r->up.err != EPIPE &&
+	    r->up.err != ECONNRESET)
+		err_set(r->err, "%s: %s", r->conf->peer,
+		    strerror(r->up.err));
+	else if (st == XFER_DST_ERR) {
 		xfer_abandon(&r->up);
 		if (!r->down.eof)
 			r->reset_early = 1;
 		/* No half-close on a connection the peer has dropped. */
 		if (!r->down.eof && !r->down.done)
 			r->shut = 1;
-		break;
+		return (-1);
 	}
-	relay_note_io(r, &r->up, in0, out0);
-	return (-1);
+	return (st == XFER_AGAIN || st == XFER_DONE ? -1 : RELAY_ERROR);
 }
 
 /* Returns how the session ended (RELAY_ERROR with the message set). */
@@ -362,7 +352,8 @@ relay_setup(struct relay *r, int in, int out)
 	}
 	memset(&xc, 0, sizeof(xc));
 	if (log_verbosity >= 2)
-		xc.tap = relay_tap_up;
+		xc.tap = relay_tap;
+	xc.tap_arg = (void *)&relay_tap_up;
 	xc.src = in;
 	xc.dst = r->net;
 	xc.flags = c->crlf ? XFER_CRLF : 0;
@@ -375,7 +366,7 @@ relay_setup(struct relay *r, int in, int out)
 	else if (xfer_init(&r->up, &xc, r->err) == -1)
 		return (-1);
 	/* --send-only: the peer's data is read and dropped, not left. */
-	xc.tap = log_verbosity >= 2 ? relay_tap_down : NULL;
+	xc.tap_arg = (void *)&relay_tap_down;
 	xc.src = r->net;
 	xc.dst = c->send_only ? -1 : out;
 	xc.flags = XFER_SRC_SOCK;

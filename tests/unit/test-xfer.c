@@ -171,7 +171,8 @@ test_backpressure(size_t size)
 	    "longer polled", size);
 	is_int(dev, POLLOUT, "back-pressure: the sink is waited for");
 	if (size == sizeof(chunk))
-		is_int(x.pending, x.pipe.cap, "back-pressure: the pipe is full");
+		is_int(x.pending, x.pipe.cap,
+		    "back-pressure: the pipe is full");
 	is_int(x.nread - x.nwritten, x.pending, "counts: pending between");
 	xfer_free(&x);
 	close(in.a), close(in.b), close(out.a), close(out.b);
