@@ -18,9 +18,9 @@
  * Driving one: xfer_events says what to poll each descriptor for (0: not
  * at all; a source that cannot be drained is not polled, which is the
  * back-pressure), xfer_step moves what readiness allows, a bounded number
- * of times, and returns an enum xfer_status.  Both descriptors must be
- * non-blocking, or the source a pipe or terminal polled before each step.
- * Two xfers make a bidirectional pair (a socket is the source of one and
+ * of times, and returns an enum xfer_status.  Sockets must be
+ * non-blocking; a blocking source (a terminal, a file) is read once per
+ * step, after poll said so.  Two xfers make a bidirectional pair (a socket is the source of one and
  * the sink of the other): OR their events for the shared descriptor and
  * hand each step the same revents.  The owner of an epoll loop (loop.c)
  * calls xfer_events after each step and loop_mod()s when it changed.
@@ -35,15 +35,18 @@
  * A pipe with bytes in it is never given back; xfer_free closes it.
  *
  * Seams for what comes next, none of which needs relay.c to change:
- *  - TLS: a kind XFER_COPY whose source read or sink write goes through
- *    tls_read/tls_write (conf fields src_tls/dst_tls).  xfer_src_read and
- *    xfer_dst_write in xfer.c are the only two places a read or write of
- *    the copy path happens: they map TLS_WANT_POLLIN/POLLOUT to the events
+ *  - TLS: conf fields src_tls/dst_tls (struct tls *) make xfer_init pick
+ *    XFER_COPY.  xfer_src_read and xfer_dst_write in xfer.c are the only
+ *    two places the copy path reads or writes: they call tls_read and
+ *    tls_write, and turn TLS_WANT_POLLIN/POLLOUT into the events
  *    xfer_events reports for that descriptor (a TLS write may wait for
- *    POLLIN), keep reading without polling while tls_pending() is nonzero
- *    (as x->src_nonblock does for sockets now), and xfer_shutdown sends
- *    tls_close_notify before shutdown(SHUT_WR).  TLS_TRUNCATED is an
- *    XFER_SRC_ERR with its own errno-like code.
+ *    POLLIN, a read for POLLOUT).  A step keeps reading without polling
+ *    while tls_pending() is nonzero, as it does now for a non-blocking
+ *    source.  xfer_shutdown marks the sink for close_notify; steps send
+ *    it (polling POLLOUT until it is out) before shutdown(SHUT_WR), so
+ *    the caller still calls it once.  TLS_ERROR and TLS_TRUNCATED are
+ *    XFER_SRC_ERR/XFER_DST_ERR with the tls.c message in an sk_err the
+ *    conf points to.
  *  - Tracing: conf.tap is called for every chunk moved with the side
  *    (XFER_TAP_READ from the source, XFER_TAP_WRITE to the sink), the
  *    bytes, and the data when conf.tap_data is set.  A tap that wants the
