@@ -17,16 +17,6 @@ log_setcmd(const char *cmd)
 	log_cmd = cmd;
 }
 
-/*
- * The one place verbosity is set: each command calls this with its -v
- * count right after parsing; everything else only reads log_verbosity.
- */
-void
-log_set_verbosity(int count)
-{
-	log_verbosity = count;
-}
-
 const char *
 log_getcmd(void)
 {
@@ -42,25 +32,16 @@ log_prefix(void)
 		fputs("sockctl: ", stderr);
 }
 
-static void	log_line(const char *, va_list)
-		    __attribute__((__format__(printf, 1, 0)));
-
-static void
-log_line(const char *fmt, va_list ap)
-{
-	log_prefix();
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
 void
 log_err(const char *fmt, ...)
 {
 	va_list	ap;
 
+	log_prefix();
 	va_start(ap, fmt);
-	log_line(fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /* Prints the error and the hint; returns the usage exit status. */
@@ -69,9 +50,11 @@ log_usage(const char *fmt, ...)
 {
 	va_list	ap;
 
+	log_prefix();
 	va_start(ap, fmt);
-	log_line(fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	fputc('\n', stderr);
 	if (log_cmd != NULL)
 		fprintf(stderr, "Try 'sockctl %s --help'.\n", log_cmd);
 	else
@@ -107,4 +90,14 @@ err_set(struct sk_err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	err_setv(e, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * The one place verbosity is set: each command calls this with its -v
+ * count right after parsing; everything else only reads log_verbosity.
+ */
+void
+log_set_verbosity(int count)
+{
+	log_verbosity = count;
 }
