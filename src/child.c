@@ -24,7 +24,7 @@ extern char **environ;
 #define NVARS	4
 
 static void
-free_env(char **env)
+child_free_env(char **env)
 {
 	size_t	n;
 
@@ -39,7 +39,7 @@ free_env(char **env)
 }
 
 static char **
-build_env(int sock)
+child_build_env(int sock)
 {
 	struct sock_name local, peer;
 	char		**env, **e;
@@ -68,7 +68,7 @@ build_env(int sock)
 	    asprintf(&env[i++], "SOCKCTL_LOCAL_PORT=")) != -1;
 	env[i] = NULL;
 	if (!ok) {
-		free_env(env);
+		child_free_env(env);
 		return (NULL);
 	}
 	return (env);
@@ -83,7 +83,7 @@ build_env(int sock)
  * the shell would interpret, or a builtin, goes through /bin/sh.
  */
 static int
-split_simple(const char *cmd, char *copy, size_t len, char **argv)
+child_split_simple(const char *cmd, char *copy, size_t len, char **argv)
 {
 	static const char *const shell_words[] = {
 		"!", "case", "cd", "command", "do", "done", "elif", "else",
@@ -101,7 +101,8 @@ split_simple(const char *cmd, char *copy, size_t len, char **argv)
 	if (strlcpy(copy, cmd, len) >= len)
 		return (-1);
 	for (p = cmd; *p != '\0'; p++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		if (strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789_/.,:+@%^- \t", *p) == NULL)
 			return (-1);
 	for (p = strtok(copy, " \t"); p != NULL; p = strtok(NULL, " \t")) {
@@ -126,16 +127,17 @@ child_spawn(const char *cmd, int sock, struct sk_err *err)
 	sigset_t		 def, none;
 	char			*argv[MAX_WORDS], *copy;
 	char			**env;
-	size_t			 len = strlen(cmd) + 1;
+	size_t			 len;
 	pid_t			 pid = -1;
 	int			 e;
 
-	if ((env = build_env(sock)) == NULL) {
+	if ((env = child_build_env(sock)) == NULL) {
 		err_set(err, "out of memory");
 		return (-1);
 	}
+	len = strlen(cmd) + 1;
 	if ((copy = malloc(len)) == NULL) {
-		free_env(env);
+		child_free_env(env);
 		err_set(err, "out of memory");
 		return (-1);
 	}
@@ -157,7 +159,7 @@ child_spawn(const char *cmd, int sock, struct sk_err *err)
 	posix_spawn_file_actions_adddup2(&fa, sock, STDOUT_FILENO);
 	/* Through the shell after all if the direct spawn fails at all. */
 	e = -1;
-	if (split_simple(cmd, copy, len, argv) > 0)
+	if (child_split_simple(cmd, copy, len, argv) > 0)
 		e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
 	if (e != 0) {
 		argv[0] = "sh";
@@ -169,7 +171,7 @@ child_spawn(const char *cmd, int sock, struct sk_err *err)
 	free(copy);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	free_env(env);
+	child_free_env(env);
 	if (e != 0) {
 		err_set(err, "exec /bin/sh: %s", strerror(e));
 		return (-1);

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -76,30 +75,52 @@ connect_init(void *p)
 	o->source_port = -1;
 }
 
-/* One pass over the list; returns 1 if any port was open, -1 on EPIPE. */
-static int
-scan_once(struct sock_connect_args *ca, const struct port_list *pl,
+/* What -4/-6, -s, -p and -w say about connecting to host. */
+static void
+connect_args(const struct connect_opts *o, const char *host,
+    struct sock_connect_args *ca)
+{
+	memset(ca, 0, sizeof(*ca));
+	ca->host = host;
+	ca->family = stream_family(&o->s);
+	ca->socktype = SOCK_STREAM;
+	ca->src = o->source;
+	ca->srcport = o->source_port;
+	ca->timeout_ms = o->s.timeout;
+}
+
+/* What one pass of -z over the port list found. */
+enum scan_result {
+	SCAN_NONE_OPEN,
+	SCAN_OPEN,		/* at least one port answered */
+	SCAN_STDOUT_FAILED	/* writing the report failed; see errno */
+};
+
+static enum scan_result
+connect_scan_once(struct sock_connect_args *ca, const struct port_list *pl,
     const char *hostarg)
 {
 	struct sk_err	 err;
+	enum scan_result res = SCAN_NONE_OPEN;
 	size_t		 i;
-	int		 port, fd, open = 0;
+	int		 port, fd;
 
 	for (i = 0; i < pl->nranges; i++) {
-		for (port = pl->ranges[i].lo; port <= pl->ranges[i].hi; port++) {
+		for (port = pl->ranges[i].lo; port <= pl->ranges[i].hi;
+		    port++) {
 			ca->port = port;
 			if ((fd = sock_connect(ca, NULL, &err)) == -1) {
 				log_verbose(1, "%s", err.msg);
 				continue;
 			}
 			close(fd);
-			open = 1;
+			res = SCAN_OPEN;
 			printf("%s %d open\n", hostarg, port);
 			if (fflush(stdout) == EOF)
-				return (-1);
+				return (SCAN_STDOUT_FAILED);
 		}
 	}
-	return (open);
+	return (res);
 }
 
 static int
@@ -108,73 +129,63 @@ connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
 	struct sock_connect_args ca;
 	struct port_list pl;
 	const char	*why;
-	char		 host[NI_MAXHOST];
+	enum scan_result res;
+	char		 host[NI_MAXHOST], dur[STREAM_MS_LEN];
 	long long	 attempt;
-	int		 open = 0;
 
 	if ((why = addr_parse_host(hostarg, host, sizeof(host))) != NULL)
 		return (log_usage("invalid host '%s': %s", hostarg, why));
 	if ((why = addr_parse_port_list(ports, &pl)) != NULL)
 		return (log_usage("invalid port list '%s': %s", ports, why));
-	memset(&ca, 0, sizeof(ca));
-	ca.host = host;
-	ca.family = stream_family(&o->s);
-	ca.socktype = SOCK_STREAM;
-	ca.src = o->source;
-	ca.srcport = o->source_port;
-	ca.timeout_ms = o->s.timeout;
+	connect_args(o, host, &ca);
 	ca.quiet = 1;
 	/* With --retry, scan again until a port answers: wait-for-port. */
 	for (attempt = 0; ; attempt++) {
-		if ((open = scan_once(&ca, &pl, hostarg)) != 0 ||
-		    attempt >= o->retry)
+		if ((res = connect_scan_once(&ca, &pl, hostarg)) !=
+		    SCAN_NONE_OPEN || attempt >= o->retry)
 			break;
 		log_verbose(1, "no port open; retrying in %s",
-		    stream_format_ms(o->retry_delay));
+		    stream_format_ms(o->retry_delay, dur, sizeof(dur)));
 		clock_sleep_ms(o->retry_delay);
 	}
 	addr_free_port_list(&pl);
-	if (open == -1)
+	/* A reader that has gone (head -1) has what it wanted. */
+	if (res == SCAN_STDOUT_FAILED)
 		return (errno == EPIPE ? 0 : EXIT_RUNTIME);
-	return (open ? 0 : EXIT_RUNTIME);
+	return (res == SCAN_OPEN ? 0 : EXIT_RUNTIME);
 }
 
+/*
+ * Connects to host and port (parsed by the caller), or to the Unix socket
+ * path, with --retry; returns the socket, or -1 with the message set.
+ */
 static int
-connect_open(struct connect_opts *o, int argc, char **argv, struct sk_err *err)
+connect_open(const struct connect_opts *o, const char *host, int port,
+    const char *path, struct sk_err *err)
 {
 	struct sock_connect_args ca;
 	struct sock_name n;
-	char		 host[NI_MAXHOST];
+	char		 dur[STREAM_MS_LEN];
 	long long	 attempt;
-	int		 fd, st;
+	int		 fd;
 
-	memset(&ca, 0, sizeof(ca));
-	if (!o->s.unix_path) {
-		if ((st = cmd_parse_target(argc, argv, 0, host, sizeof(host),
-		    &ca.port)) != 0)
-			return (-st);
-		ca.host = host;
-		ca.family = stream_family(&o->s);
-		ca.socktype = SOCK_STREAM;
-		ca.src = o->source;
-		ca.srcport = o->source_port;
-		ca.timeout_ms = o->s.timeout;
-	}
+	connect_args(o, host, &ca);
+	ca.port = port;
 	for (attempt = 0; ; attempt++) {
-		if (o->s.unix_path)
-			fd = sock_connect_unix(argv[0], SOCK_STREAM, err);
+		if (path != NULL)
+			fd = sock_connect_unix(path, SOCK_STREAM, err);
 		else
 			fd = sock_connect(&ca, &n, err);
 		if (fd != -1)
 			break;
 		if (attempt >= o->retry)
-			return (-EXIT_RUNTIME);
+			return (-1);
 		log_verbose(1, "%s; retrying in %s", err->msg,
-		    stream_format_ms(o->retry_delay));
+		    stream_format_ms(o->retry_delay, dur, sizeof(dur)));
 		clock_sleep_ms(o->retry_delay);
 	}
-	if (o->s.unix_path)
-		log_verbose(1, "connected to %s", argv[0]);
+	if (path != NULL)
+		log_verbose(1, "connected to %s", path);
 	else
 		log_verbose(1, "connected to %s port %d", n.host, n.port);
 	return (fd);
@@ -188,11 +199,14 @@ connect_exec(void *p, int argc, char **argv)
 	struct relay_stats st;
 	struct sk_err	 err;
 	sigset_t	 mask;
-	int		 fd, status, sig, need = o->s.unix_path ? 1 : 2;
+	char		 host[NI_MAXHOST];
+	int		 fd, port = -1, status, sig, need;
 	pid_t		 pid;
 
-	if (stream_check_opts(&o->s) != 0)
-		return (EXIT_USAGE);
+	log_set_verbosity(o->s.verbose);
+	if (stream_check_opts(&o->s, &err) == -1)
+		return (log_usage("%s", err.msg));
+	need = o->s.unix_path ? 1 : 2;
 	if (o->scan && (o->s.unix_path || o->s.exec != NULL))
 		return (log_usage("-z cannot be used with %s",
 		    o->s.unix_path ? "-U" : "--exec"));
@@ -209,10 +223,14 @@ connect_exec(void *p, int argc, char **argv)
 	if (o->scan)
 		return (connect_scan(o, argv[0], argv[1]));
 
-	if ((fd = connect_open(o, argc, argv, &err)) < 0) {
-		if (fd == -EXIT_RUNTIME)
-			log_err("%s", err.msg);
-		return (-fd);
+	/* A bad host or port is a usage error, printed by the parser. */
+	if (!o->s.unix_path && (status = cmd_parse_target(argc, argv, 0,
+	    host, sizeof(host), &port)) != 0)
+		return (status);
+	if ((fd = connect_open(o, host, port, o->s.unix_path ? argv[0] :
+	    NULL, &err)) == -1) {
+		log_err("%s", err.msg);
+		return (EXIT_RUNTIME);
 	}
 	if (o->s.exec != NULL) {
 		/* child_wait takes these; the child gets an empty mask. */
@@ -240,7 +258,11 @@ connect_exec(void *p, int argc, char **argv)
 	}
 	stream_relay_conf(&o->s, &rc);
 	rc.close_out = 1;
-	status = stream_relay(&rc, fd, &st);
+	status = 0;
+	if (stream_relay(&rc, fd, &st, &err) == -1) {
+		log_err("%s", err.msg);
+		status = EXIT_RUNTIME;
+	}
 	close(fd);
 	return (status);
 }

@@ -8,16 +8,13 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "child.h"
 #include "clock.h"
 #include "cmd.h"
@@ -78,18 +75,25 @@ listen_init(void *p)
 	o->backlog = 128;
 }
 
+/* What listen_accept saw. */
+enum listen_event {
+	LISTEN_CLIENT,		/* *fd is a new client */
+	LISTEN_SIGNAL,		/* sigfd is readable: a child or a stop */
+	LISTEN_ERROR		/* poll or accept failed, or -w ran out */
+};
+
 /*
- * Waits for a client, or for a child to exit when sigfd is open.  Returns
- * the client, -1 on error or timeout (message set), -2 when only a child
- * exited.
+ * Waits for a client (when accepting), or for a signal when sigfd is open,
+ * at most timeout_ms (-1: forever).
  */
-static int
-accept_client(int lfd, int sigfd, int accepting, long long timeout_ms,
-    struct sk_err *err)
+static enum listen_event
+listen_accept(int lfd, int sigfd, int accepting, long long timeout_ms,
+    int *fd, struct sk_err *err)
 {
 	struct pollfd	pfd[2];
-	long long	deadline = -1, left;
-	int		n, rv, fd, timeout;
+	long long	deadline = -1;
+	char		dur[STREAM_MS_LEN];
+	int		n, rv;
 
 	if (timeout_ms >= 0)
 		deadline = clock_ms() + timeout_ms;
@@ -103,29 +107,23 @@ accept_client(int lfd, int sigfd, int accepting, long long timeout_ms,
 			pfd[n].fd = sigfd;
 			pfd[n++].events = POLLIN;
 		}
-		timeout = -1;
-		if (deadline >= 0) {
-			left = deadline - clock_ms();
-			timeout = left < 0 ? 0 : left > INT_MAX ? INT_MAX :
-			    (int)left;
-		}
-		rv = poll(pfd, (nfds_t)n, timeout);
+		rv = poll(pfd, (nfds_t)n, clock_poll_timeout(deadline));
 		if (rv == -1) {
 			if (errno == EINTR)
 				continue;
 			err_set(err, "poll: %s", strerror(errno));
-			return (-1);
+			return (LISTEN_ERROR);
 		}
 		if (rv == 0) {
 			err_set(err, "no connection within %s",
-			    stream_format_ms(timeout_ms));
-			return (-1);
+			    stream_format_ms(timeout_ms, dur, sizeof(dur)));
+			return (LISTEN_ERROR);
 		}
 		if (sigfd >= 0 && pfd[n - 1].revents != 0)
-			return (-2);
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd != -1)
-			return (fd);
+			return (LISTEN_SIGNAL);
+		*fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (*fd != -1)
+			return (LISTEN_CLIENT);
 		switch (errno) {
 		case EINTR:
 		case EAGAIN:
@@ -134,7 +132,7 @@ accept_client(int lfd, int sigfd, int accepting, long long timeout_ms,
 			continue;
 		default:
 			err_set(err, "accept: %s", strerror(errno));
-			return (-1);
+			return (LISTEN_ERROR);
 		}
 	}
 }
@@ -230,20 +228,21 @@ take_signals(int sigfd, struct kids *k)
  * once they are all gone the signal is returned in *stopped.
  */
 static int
-serve_exec(struct listen_opts *o, int *lfd, int sigfd, int *stopped)
+listen_serve_exec(struct listen_opts *o, int *lfd, int sigfd, int *stopped)
 {
-	struct kids	k = { NULL, 0, 0 };
-	struct sk_err	err;
-	int		fd, sig, served = 0, status = 0;
+	struct kids	 k = { NULL, 0, 0 };
+	struct sk_err	 err;
+	enum listen_event ev;
+	int		 fd, sig, served = 0, status = 0;
 	pid_t		pid;
 
 	for (;;) {
 		if ((*stopped || (served && !o->keep_open)) && k.n == 0)
 			break;
-		fd = accept_client(*lfd, sigfd, *lfd >= 0 &&
+		ev = listen_accept(*lfd, sigfd, *lfd >= 0 &&
 		    k.n < (size_t)o->max_conns,
-		    k.n == 0 ? o->s.timeout : -1, &err);
-		if (fd == -2) {
+		    k.n == 0 ? o->s.timeout : -1, &fd, &err);
+		if (ev == LISTEN_SIGNAL) {
 			if ((sig = take_signals(sigfd, &k)) == 0)
 				continue;
 			kids_kill(&k, *stopped ? SIGKILL : SIGTERM);
@@ -254,7 +253,7 @@ serve_exec(struct listen_opts *o, int *lfd, int sigfd, int *stopped)
 			}
 			continue;
 		}
-		if (fd == -1) {
+		if (ev == LISTEN_ERROR) {
 			log_err("%s", err.msg);
 			status = EXIT_RUNTIME;
 			break;
@@ -285,7 +284,7 @@ serve_exec(struct listen_opts *o, int *lfd, int sigfd, int *stopped)
 }
 
 static int
-serve_stdio(struct listen_opts *o, int *lfd)
+listen_serve_stdio(struct listen_opts *o, int *lfd)
 {
 	struct relay_conf rc;
 	struct relay_stats st;
@@ -296,8 +295,8 @@ serve_stdio(struct listen_opts *o, int *lfd)
 	/* Without -k stdout is the one client's: it ends with it. */
 	rc.close_out = !o->keep_open;
 	for (;;) {
-		fd = accept_client(*lfd, -1, 1, o->s.timeout, &err);
-		if (fd < 0) {
+		if (listen_accept(*lfd, -1, 1, o->s.timeout, &fd, &err) !=
+		    LISTEN_CLIENT) {
 			log_err("%s", err.msg);
 			return (EXIT_RUNTIME);
 		}
@@ -307,7 +306,11 @@ serve_stdio(struct listen_opts *o, int *lfd)
 			*lfd = -1;
 		}
 		report_client(fd);
-		status = stream_relay(&rc, fd, &st);
+		status = 0;
+		if (stream_relay(&rc, fd, &st, &err) == -1) {
+			log_err("%s", err.msg);
+			status = EXIT_RUNTIME;
+		}
 		close(fd);
 		if (!o->keep_open || st.end == RELAY_STDOUT_CLOSED)
 			break;
@@ -325,8 +328,9 @@ listen_exec(void *p, int argc, char **argv)
 	char		 host[NI_MAXHOST];
 	int		 lfd, created = 0, status, sigfd = -1, stopped = 0;
 
-	if (stream_check_opts(&o->s) != 0)
-		return (EXIT_USAGE);
+	log_set_verbosity(o->s.verbose);
+	if (stream_check_opts(&o->s, &err) == -1)
+		return (log_usage("%s", err.msg));
 	memset(&la, 0, sizeof(la));
 	la.family = stream_family(&o->s);
 	la.socktype = SOCK_STREAM;
@@ -376,9 +380,9 @@ listen_exec(void *p, int argc, char **argv)
 	}
 	sock_report_listening(lfd);
 	if (o->s.exec != NULL)
-		status = serve_exec(o, &lfd, sigfd, &stopped);
+		status = listen_serve_exec(o, &lfd, sigfd, &stopped);
 	else
-		status = serve_stdio(o, &lfd);
+		status = listen_serve_stdio(o, &lfd);
 out:
 	if (lfd != -1)
 		close(lfd);

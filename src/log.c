@@ -158,3 +158,13 @@ err_set(struct sk_err *e, const char *fmt, ...)
 	err_setv(e, fmt, ap);
 	va_end(ap);
 }
+
+/*
+ * The one place verbosity is set: each command calls this with its -v
+ * count right after parsing; everything else only reads log_verbosity.
+ */
+void
+log_set_verbosity(int count)
+{
+	log_verbosity = count;
+}

@@ -21,6 +21,7 @@ struct sk_err {
 extern int	log_verbosity;
 
 void	log_setcmd(const char *);
+void	log_set_verbosity(int);
 const char *log_getcmd(void);
 void	log_err(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 int	log_usage(const char *, ...) __attribute__((__format__(printf, 1, 2)));

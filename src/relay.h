@@ -1,7 +1,8 @@
 /*
- * The stream relay shared by listen and connect: stdin to the socket and
- * the socket to stdout, with the half-close rules of the contract, idle and
- * quit timeouts, and byte counts.
+ * The stdio session shared by listen and connect: stdin to the socket and
+ * the socket to stdout (two xfers), with the rules for half-closing and
+ * ending a session, idle and quit timeouts, and byte counts.  relay_run
+ * returns 0 or -1 with the message; the command picks the exit status.
  */
 #ifndef RELAY_H
 #define RELAY_H

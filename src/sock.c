@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -121,12 +120,15 @@ sock_report_listening(int fd)
 		log_verbose(1, "listening on %s port %d", n.host, n.port);
 }
 
-/* Waits for a non-blocking connect; returns 0 or an errno value. */
+/*
+ * Waits for a non-blocking connect; returns 0, or -1 with errno set (the
+ * connect's own error, or ETIMEDOUT).
+ */
 static int
-connect_wait(int fd, long long timeout_ms)
+sock_connect_wait(int fd, long long timeout_ms)
 {
 	struct pollfd	pfd;
-	long long	deadline = 0, left;
+	long long	deadline = -1;
 	socklen_t	len;
 	int		r, soerr;
 
@@ -135,29 +137,27 @@ connect_wait(int fd, long long timeout_ms)
 	for (;;) {
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		left = -1;
-		if (timeout_ms >= 0) {
-			left = deadline - clock_ms();
-			if (left < 0)
-				left = 0;
-			if (left > INT_MAX)
-				left = INT_MAX;
-		}
-		r = poll(&pfd, 1, (int)left);
+		r = poll(&pfd, 1, clock_poll_timeout(deadline));
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
-			return (errno);
+			return (-1);
 		}
 		if (r == 0) {
-			if (timeout_ms >= 0 && clock_ms() >= deadline)
-				return (ETIMEDOUT);
+			if (deadline >= 0 && clock_ms() >= deadline) {
+				errno = ETIMEDOUT;
+				return (-1);
+			}
 			continue;
 		}
 		len = sizeof(soerr);
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
-			return (errno);
-		return (soerr);
+			return (-1);
+		if (soerr != 0) {
+			errno = soerr;
+			return (-1);
+		}
+		return (0);
 	}
 }
 
@@ -248,8 +248,9 @@ sock_connect(const struct sock_connect_args *a, struct sock_name *peer,
 		}
 		e = 0;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			if (errno == EINPROGRESS || errno == EINTR)
-				e = connect_wait(fd, a->timeout_ms);
+			if ((errno == EINPROGRESS || errno == EINTR) &&
+			    sock_connect_wait(fd, a->timeout_ms) == 0)
+				e = 0;
 			else
 				e = errno;
 		}
@@ -392,15 +393,22 @@ done_any:
 	return (fd);
 }
 
-#define UNIX_LISTEN_STATE	10	/* TCP_LISTEN, as unix_diag reports it */
+/* TCP_LISTEN, as unix_diag reports it. */
+#define UNIX_LISTEN_STATE	10
+
+enum unix_owner {
+	UNIX_ORPHAN,		/* no socket listens on the file */
+	UNIX_LISTENED,		/* a live listener holds it */
+	UNIX_UNKNOWN		/* the kernel could not be asked */
+};
 
 /*
  * Is a listening socket bound to this file?  Asked of the kernel through
  * sock_diag, because connecting to find out would be accepted by a live
- * listener as a client.  Returns 1, 0, or -1 when it cannot tell.
+ * listener as a client.
  */
-static int
-unix_path_listening(const struct stat *st)
+static enum unix_owner
+unix_path_owner(const struct stat *st)
 {
 	struct {
 		struct nlmsghdr		nlh;
@@ -412,11 +420,12 @@ unix_path_listening(const struct stat *st)
 	struct unix_diag_vfs	 vfs;
 	char			 buf[16384];
 	ssize_t			 n;
-	int			 fd, found = -1, alen;
+	enum unix_owner		 found = UNIX_UNKNOWN;
+	int			 fd, alen;
 
 	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 	    NETLINK_SOCK_DIAG)) == -1)
-		return (-1);
+		return (UNIX_UNKNOWN);
 	memset(&q, 0, sizeof(q));
 	q.nlh.nlmsg_len = sizeof(q);
 	q.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -426,14 +435,15 @@ unix_path_listening(const struct stat *st)
 	q.req.udiag_show = UDIAG_SHOW_VFS;
 	if (send(fd, &q, sizeof(q), 0) != (ssize_t)sizeof(q))
 		goto out;
-	found = 0;
-	while (found == 0 && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+	found = UNIX_ORPHAN;
+	while (found == UNIX_ORPHAN &&
+	    (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 		    h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_type == NLMSG_DONE)
 				goto out;
 			if (h->nlmsg_type == NLMSG_ERROR) {
-				found = -1;
+				found = UNIX_UNKNOWN;
 				goto out;
 			}
 			m = NLMSG_DATA(h);
@@ -446,15 +456,16 @@ unix_path_listening(const struct stat *st)
 				memcpy(&vfs, RTA_DATA(a), sizeof(vfs));
 				/* The kernel's dev_t: major << 20 | minor. */
 				if (vfs.udiag_vfs_ino == (uint32_t)st->st_ino &&
-				    vfs.udiag_vfs_dev >> 20 == major(st->st_dev) &&
+				    vfs.udiag_vfs_dev >> 20 ==
+				    major(st->st_dev) &&
 				    (vfs.udiag_vfs_dev & 0xfffff) ==
 				    minor(st->st_dev))
-					found = 1;
+					found = UNIX_LISTENED;
 			}
 		}
 	}
 	if (n == -1)
-		found = -1;
+		found = UNIX_UNKNOWN;
 out:
 	close(fd);
 	return (found);
@@ -488,7 +499,7 @@ sock_listen_unix(const char *path, int socktype, int backlog, int *created,
 		}
 		if (saved != EADDRINUSE || path[0] == '@' ||
 		    lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-		    unix_path_listening(&st) != 0 || unlink(path) == -1)
+		    unix_path_owner(&st) != UNIX_ORPHAN || unlink(path) == -1)
 			break;
 	}
 	err_set(err, "bind to %s: %s", path, strerror(saved));

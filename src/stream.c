@@ -22,22 +22,23 @@ stream_opts_init(struct stream_opts *o)
 	o->quit = -1;
 }
 
-/* Returns 0, or a usage error already printed. */
+/* Returns 0, or -1 with the usage error for the command to print. */
 int
-stream_check_opts(struct stream_opts *o)
+stream_check_opts(const struct stream_opts *o, struct sk_err *err)
 {
-	log_verbosity = o->verbose;
 	if (o->ipv4 && o->ipv6)
-		return (log_usage("-4 and -6 cannot be used together"));
-	if (o->unix_path && (o->ipv4 || o->ipv6))
-		return (log_usage("-U cannot be used with -4 or -6"));
+		err_set(err, "-4 and -6 cannot be used together");
+	else if (o->unix_path && (o->ipv4 || o->ipv6))
+		err_set(err, "-U cannot be used with -4 or -6");
 	/* The command's output goes straight to the socket. */
-	if (o->crlf && o->exec != NULL)
-		return (log_usage("-C cannot be used with --exec"));
-	if (o->send_only && o->recv_only)
-		return (log_usage("--send-only and --recv-only cannot be used "
-		    "together"));
-	return (0);
+	else if (o->crlf && o->exec != NULL)
+		err_set(err, "-C cannot be used with --exec");
+	else if (o->send_only && o->recv_only)
+		err_set(err, "--send-only and --recv-only cannot be used "
+		    "together");
+	else
+		return (0);
+	return (-1);
 }
 
 int
@@ -60,15 +61,20 @@ stream_relay_conf(const struct stream_opts *o, struct relay_conf *rc)
 	rc->idle_ms = o->idle;
 }
 
-/* One session on stdio; returns the exit status it earns. */
+/*
+ * One session on stdio, reported with -v; returns 0, or -1 with the error
+ * for the command to print after the report.
+ */
 int
-stream_relay(const struct relay_conf *base, int fd, struct relay_stats *st)
+stream_relay(const struct relay_conf *base, int fd, struct relay_stats *st,
+    struct sk_err *err)
 {
-	struct relay_conf	rc = *base;
+	struct relay_conf	rc;
 	struct sock_name	n;
-	struct sk_err		err;
 	char			peer[NI_MAXHOST + 16];
+	int			rv;
 
+	rc = *base;
 	if (sock_peer_name(fd, &n) == -1)
 		strlcpy(peer, "connection", sizeof(peer));
 	else if (n.port < 0)
@@ -76,27 +82,24 @@ stream_relay(const struct relay_conf *base, int fd, struct relay_stats *st)
 	else
 		snprintf(peer, sizeof(peer), "%s port %d", n.host, n.port);
 	rc.peer = peer;
-	if (relay_run(&rc, fd, STDIN_FILENO, STDOUT_FILENO, st, &err) == -1) {
-		relay_report(st);
-		log_err("%s", err.msg);
-		return (EXIT_RUNTIME);
-	}
+	rv = relay_run(&rc, fd, STDIN_FILENO, STDOUT_FILENO, st, err);
 	relay_report(st);
-	return (0);
+	return (rv);
 }
 
-/* "2 s", "1.5 s", "250 ms", for messages about a duration option. */
+/*
+ * "2 s", "1.5 s", "250 ms", for messages about a duration option, into
+ * the caller's buffer (STREAM_MS_LEN), which is returned.
+ */
 const char *
-stream_format_ms(long long ms)
+stream_format_ms(long long ms, char *buf, size_t len)
 {
-	static char	buf[32];
-
 	if (ms % 1000 == 0)
-		snprintf(buf, sizeof(buf), "%lld s", ms / 1000);
+		snprintf(buf, len, "%lld s", ms / 1000);
 	else if (ms < 1000)
-		snprintf(buf, sizeof(buf), "%lld ms", ms);
+		snprintf(buf, len, "%lld ms", ms);
 	else
-		snprintf(buf, sizeof(buf), "%g s", (double)ms / 1000);
+		snprintf(buf, len, "%g s", (double)ms / 1000);
 	return (buf);
 }
 

@@ -5,6 +5,9 @@
 #ifndef STREAM_H
 #define STREAM_H
 
+#include <stddef.h>
+
+#include "log.h"
 #include "relay.h"
 
 struct stream_opts {
@@ -22,12 +25,16 @@ struct stream_opts {
 	const char	*exec;
 };
 
+/* "1.5 s": room for any duration stream_format_ms writes. */
+#define STREAM_MS_LEN	32
+
 void	stream_opts_init(struct stream_opts *);
-int	stream_check_opts(struct stream_opts *);
+int	stream_check_opts(const struct stream_opts *, struct sk_err *);
 int	stream_family(const struct stream_opts *);
 void	stream_relay_conf(const struct stream_opts *, struct relay_conf *);
-int	stream_relay(const struct relay_conf *, int, struct relay_stats *);
-const char *stream_format_ms(long long);
+int	stream_relay(const struct relay_conf *, int, struct relay_stats *,
+	    struct sk_err *);
+const char *stream_format_ms(long long, char *, size_t);
 void	stream_catch_signals(int, const char *);
 void	stream_unlink_at_exit(const char *);
 void	stream_die_by(int) __attribute__((__noreturn__));

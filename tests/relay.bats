@@ -261,7 +261,7 @@ PY
 	cmp "$T/data" "$T/out"
 }
 
-# --- half-close (rules 2 and 3) ----------------------------------------
+# --- half-close: stdin's EOF half-closes, the peer's keeps stdin flowing -
 
 @test "relay: half-close request/response through pipes, every byte of the reply" {
 	mkdata req 1M
@@ -340,7 +340,7 @@ PY
 	assert_equal "$(<"$T/lerr")" ''
 }
 
-@test "relay: listen keeps sending stdin after the client half-closed (rule 3)" {
+@test "relay: listen keeps sending stdin after the client half-closed" {
 	mkfifo "$T/in"
 	exec 5<>"$T/in"
 	pipe_reader out
@@ -368,7 +368,7 @@ PY
 	assert_equal "$(<"$T/lerr")" ''
 }
 
-@test "relay: connect keeps sending stdin after the server half-closed (rule 3)" {
+@test "relay: connect keeps sending stdin after the server half-closed" {
 	py srv <<'PY'
 s = listening()
 c, _ = s.accept()
@@ -442,7 +442,7 @@ PY
 	assert_equal "$stderr" ''
 }
 
-# --- resets (rule 6) -----------------------------------------------------
+# --- resets: a reset before the peer's EOF is an error --------------------
 
 @test "relay: connect reset by the server before EOF exits 1 with one line" {
 	py srv <<'PY'
@@ -491,7 +491,7 @@ PY
 	assert_equal "$(<"$T/out")" 'partial'
 }
 
-# --- --recv-only, terminals (rule 4) -----------------------------------
+# --- --recv-only, terminals: the peer's EOF alone ends the session ------
 
 @test "relay: listen --recv-only with stdin held open exits 0 at the client's EOF" {
 	mkdata data 1M
@@ -571,7 +571,7 @@ PY
 
 @test "relay: connect --recv-only receives a whole file from nc -l" {
 	# cli.md: with --recv-only "stdin is not read at all", so there is no
-	# stdin EOF and no reason to half-close (rule 2); nc -l stops at the
+	# stdin EOF and no reason to half-close; nc -l stops at the
 	# first EOF it reads, so an early FIN truncates the transfer.
 	mkdata data 8M
 	nc -N -lv 127.0.0.1 0 <"$T/data" >/dev/null 2>"$T/ncerr" 3>&- &
@@ -853,7 +853,7 @@ PY
 	assert_equal "$(<"$T/out")" 'bye'
 }
 
-# --- -q (rule 5) ------------------------------------------------------------
+# --- -q: bounds the wait for the peer after stdin's EOF -------------------
 
 silent_holding_server() {
 	py srv <<'PY'
@@ -938,7 +938,7 @@ PY
 	assert_equal "$(<"$T/lerr")" ''
 }
 
-# --- -i (rule 5) ------------------------------------------------------------
+# --- -i: bounds silence both ways ----------------------------------------
 
 @test "relay: connect -i 500ms exits 0 after silence both ways" {
 	silent_holding_server
