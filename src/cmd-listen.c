@@ -324,7 +324,7 @@ listen_exec(void *p, int argc, char **argv)
 	struct listen_opts *o = p;
 	struct sock_listen_args la;
 	struct sk_err	 err;
-	sigset_t	 mask;
+	sigset_t	 hold, mask, saved;
 	char		 host[NI_MAXHOST];
 	int		 lfd, created = 0, status, sigfd = -1, stopped = 0;
 
@@ -360,18 +360,28 @@ listen_exec(void *p, int argc, char **argv)
 			return (EXIT_RUNTIME);
 		}
 	}
+	/*
+	 * A signal between creating a socket file and naming it for removal
+	 * would leave the file behind: hold them across both.
+	 */
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	(void)sigprocmask(SIG_BLOCK, &hold, &saved);
 	if (o->s.unix_path)
 		lfd = sock_listen_unix(argv[0], SOCK_STREAM, la.backlog,
 		    &created, &err);
 	else
 		lfd = sock_listen(&la, &err);
+	if (lfd != -1 && created)
+		stream_unlink_at_exit(argv[0]);
+	(void)sigprocmask(SIG_SETMASK, &saved, NULL);
 	if (lfd == -1) {
 		log_err("%s", err.msg);
 		status = EXIT_RUNTIME;
 		goto out;
 	}
-	if (created)
-		stream_unlink_at_exit(argv[0]);
 	if (o->port_file != NULL &&
 	    sock_write_port_file(o->port_file, lfd, &err) == -1) {
 		log_err("%s", err.msg);
