@@ -25,11 +25,26 @@ is_tchar(int c)
 	return (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
+/* A non-empty RFC 9110 token. */
+int
+http_is_token(const char *p, size_t len)
+{
+	size_t	i;
+
+	if (len == 0)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (!is_tchar((unsigned char)p[i]))
+			return (0);
+	return (1);
+}
+
 static int
 str_ieq(const struct http_str *s, const char *lit)
 {
-	size_t	n = strlen(lit);
+	size_t	n;
 
+	n = strlen(lit);
 	return (s->len == n && strncasecmp(s->p, lit, n) == 0);
 }
 
@@ -37,8 +52,9 @@ str_ieq(const struct http_str *s, const char *lit)
 static const char *
 line_end(const char *p, const char *end, size_t *len, const char **next)
 {
-	const char	*nl = memchr(p, '\n', (size_t)(end - p));
+	const char	*nl;
 
+	nl = memchr(p, '\n', (size_t)(end - p));
 	if (nl == NULL)
 		return (NULL);
 	*next = nl + 1;
@@ -471,7 +487,7 @@ parse_off(const char *p, const char *end, off_t *out)
  * numbers and syntax errors are all answered with the whole file: a
  * server may ignore Range, and doing so can never multiply a reply.
  */
-int
+enum http_range_kind
 http_parse_range(const char *v, size_t len, off_t size, struct http_range *r)
 {
 	const char	*end = v + len, *dash, *comma;
@@ -519,8 +535,9 @@ int
 http_etag_match(const char *v, size_t len, const char *etag)
 {
 	const char	*end = v + len, *q;
-	size_t		 elen = strlen(etag);
+	size_t		 elen;
 
+	elen = strlen(etag);
 	if (elen >= 2 && etag[0] == 'W' && etag[1] == '/') {
 		etag += 2;
 		elen -= 2;
@@ -544,6 +561,46 @@ http_etag_match(const char *v, size_t len, const char *etag)
 		v = q + 1;
 	}
 	return (0);
+}
+
+/*
+ * Whether the client's copy is current, so a 304 answers: If-None-Match
+ * when present (then If-Modified-Since is ignored), else a valid
+ * If-Modified-Since no older than the file's mtime.
+ */
+int
+http_not_modified(const struct http_request *r, time_t mtime,
+    const char *etag)
+{
+	time_t	t;
+
+	if (r->if_none_match.len > 0)
+		return (http_etag_match(r->if_none_match.p,
+		    r->if_none_match.len, etag));
+	if (r->if_modified_since.len > 0 &&
+	    http_parse_date(r->if_modified_since.p, r->if_modified_since.len,
+	    &t) == 0)
+		return (mtime <= t);
+	return (0);
+}
+
+/*
+ * Whether a Range may be honoured: without If-Range always; with it only
+ * for the same strong entity tag or the exact Last-Modified date.
+ */
+int
+http_if_range_ok(const struct http_request *r, time_t mtime,
+    const char *etag)
+{
+	time_t	t;
+
+	if (r->if_range.len == 0)
+		return (1);
+	if (r->if_range.p[0] == '"')
+		return (r->if_range.len == strlen(etag) &&
+		    memcmp(r->if_range.p, etag, r->if_range.len) == 0);
+	return (http_parse_date(r->if_range.p, r->if_range.len, &t) == 0 &&
+	    t == mtime);
 }
 
 /* IMF-fixdate, RFC 850 and asctime forms (RFC 9110, 5.6.7). */
