@@ -108,7 +108,7 @@ serve_check_header(const char *h, struct sk_err *err)
 }
 
 static int
-serve_exec(void *p, int argc, char **argv)
+serve_http_exec(void *p, int argc, char **argv)
 {
 	struct serve_opts *o = p;
 	struct httpd_config cf;
@@ -167,5 +167,5 @@ const struct cmd_entry cmd_serve_http_entry = {
 	.options = serve_options,
 	.optsize = sizeof(struct serve_opts),
 	.init = serve_init,
-	.exec = serve_exec
+	.exec = serve_http_exec
 };

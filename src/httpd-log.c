@@ -117,7 +117,8 @@ httpd_log_later(struct conn *c, const struct http_request *r)
 void
 httpd_log_finish(struct conn *c, int status, off_t bytes)
 {
-	httpd_log_request(c, c->logcopy != NULL ? &c->logreq : NULL, status, bytes);
+	httpd_log_request(c, c->logcopy != NULL ? &c->logreq : NULL, status,
+	    bytes);
 	free(c->logcopy);
 	c->logcopy = NULL;
 }

@@ -233,7 +233,7 @@ httpd_respond_file(struct conn *c, const struct http_request *r, int fd,
 		c->out.len = 0;
 		snprintf(extra, sizeof(extra), "ETag: %s\r\nLast-Modified: "
 		    "%s\r\n\r\n", etag, lm);
-		/* A 304's length is that of the representation it stands for. */
+		/* A 304's length is that of the representation it is for. */
 		if (httpd_head_start(c, 304, NULL, st->st_size) == -1 ||
 		    buf_add(&c->out, extra, strlen(extra)) == -1) {
 			close(fd);
@@ -250,8 +250,8 @@ httpd_respond_file(struct conn *c, const struct http_request *r, int fd,
 		    &range);
 	if (rk == HTTP_RANGE_UNSAT) {
 		close(fd);
-		snprintf(extra, sizeof(extra), "Content-Range: bytes */%lld\r\n",
-		    (long long)st->st_size);
+		snprintf(extra, sizeof(extra),
+		    "Content-Range: bytes */%lld\r\n", (long long)st->st_size);
 		httpd_respond_simple(c, r, 416, extra);
 		return;
 	}
@@ -261,7 +261,8 @@ httpd_respond_file(struct conn *c, const struct http_request *r, int fd,
 		len = range.last - range.first + 1;
 	}
 	c->out.len = 0;
-	if (httpd_head_start(c, status, httpd_content_type(c->srv, name), len) == -1 ||
+	if (httpd_head_start(c, status, httpd_content_type(c->srv, name),
+	    len) == -1 ||
 	    buf_printf(&c->out, "ETag: %s\r\nLast-Modified: %s\r\n"
 	    "Accept-Ranges: bytes\r\n", etag, lm) == -1 ||
 	    (status == 206 && buf_printf(&c->out, "Content-Range: bytes "
@@ -368,7 +369,7 @@ httpd_handle_request(struct conn *c, const struct http_request *r)
 			httpd_redirect_slash(c, r, path);
 			return;
 		}
-		/* The index may be a link to elsewhere in DIR: open from root. */
+		/* The index may link elsewhere in DIR: open it from root. */
 		if (asprintf(&irel, "%s%s", path + 1, s->cf->index) == -1) {
 			close(fd);
 			c->broken = 1;

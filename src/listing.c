@@ -270,8 +270,8 @@ listing_sort_some(struct listing *l)
 	if (m->width == 0) {
 		/* Runs of STEP_ENTRIES, qsort'ed in place, several a step. */
 		while (m->lo < n && moves < STEP_MOVES) {
-			m->hi = n - m->lo > STEP_ENTRIES ? m->lo + STEP_ENTRIES :
-			    n;
+			m->hi = n - m->lo > STEP_ENTRIES ?
+			    m->lo + STEP_ENTRIES : n;
 			qsort(m->src + m->lo, m->hi - m->lo, sizeof(*m->src),
 			    listing_entry_cmp);
 			moves += (m->hi - m->lo) * 8;
@@ -288,7 +288,8 @@ listing_sort_some(struct listing *l)
 			if (moves++ >= STEP_MOVES)
 				return (LISTING_MORE);
 			if (m->j >= m->hi || (m->i < m->mid &&
-			    listing_entry_cmp(&m->src[m->i], &m->src[m->j]) <= 0))
+			    listing_entry_cmp(&m->src[m->i],
+			    &m->src[m->j]) <= 0))
 				m->dst[m->k++] = m->src[m->i++];
 			else
 				m->dst[m->k++] = m->src[m->j++];

@@ -1150,6 +1150,20 @@ exe application/octet-stream'
 	body_is $'aaa\n' 2
 }
 
+@test "a listing shows the symlinks that are served, and only those" {
+	ln -s "$ROOT/hello.txt" "$ROOT/abs.txt"
+	ln -s "$ROOT/sub" "$ROOT/absdir"
+	ln -s hello.txt "$ROOT/rel.txt"
+	ln -s "$T/secret.txt" "$ROOT/out.txt"
+	ln -s ../outside "$ROOT/outdir"
+	serve
+	each_status 200 /
+	grep -q 'href="abs.txt">abs.txt</a></td><td class="s">12B<' "$T/body.1"
+	grep -q 'href="absdir/">absdir/</a>' "$T/body.1"
+	grep -q 'href="rel.txt">rel.txt</a></td><td class="s">12B<' "$T/body.1"
+	no_match -e out.txt -e outdir "$T/body.1"
+}
+
 @test "an index.html that is a symlink to a file elsewhere inside DIR is the index" {
 	mkdir "$ROOT/site"
 	ln -s ../hello.txt "$ROOT/site/index.html"
