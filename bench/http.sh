@@ -14,7 +14,7 @@
 #   big    a 1 MiB file              8 connections
 #   list   a 1000-entry directory    8 connections (nginx: autoindex)
 #
-# Then the stall a huge listing causes (issue 8): one client asks for the
+# Then the stall a huge listing causes: one client asks for the
 # listing of a HUGE-entry directory (100,000) while another asks for the
 # small file again and again on a keep-alive connection; the longest wait
 # of a small request while the listing is built is reported, for
@@ -26,7 +26,7 @@
 # Then serve-http's resident set (VmRSS) is read from /proc while a client
 # holds 1000 idle keep-alive connections, each of which has been answered
 # once.  Prints every run, the medians, the ratios serve-http/nginx, and
-# PASS/FAIL against the targets of issue 4: >= 1.0x nginx on the small file
+# PASS/FAIL against its targets: >= 1.0x nginx on the small file
 # and the listing, >= 0.9x on the 1 MiB file, <= 16 MiB resident.
 # Each run also reports the server's CPU time per request (from
 # /proc/PID/stat; nginx's worker, not its master): requests/s swing widely

@@ -6,7 +6,6 @@
 #include <sys/types.h>
 
 #include <netdb.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"

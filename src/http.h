@@ -43,7 +43,7 @@ struct http_request {
 	struct http_str	 referer;
 	struct http_str	 user_agent;
 	struct http_str	 acr_headers;	/* Access-Control-Request-Headers */
-	size_t		 head_len;	/* bytes up to the blank line, with it */
+	size_t		 head_len;	/* bytes up to and with CR LF CR LF */
 };
 
 /* http_parse_request: complete, incomplete, or an error status. */

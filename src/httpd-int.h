@@ -50,7 +50,7 @@ struct conn {
 	off_t		 file_left;
 	int		 keep_alive;
 	int		 minor;		/* HTTP/1.x of the request */
-	int		 broken;	/* out of memory: close after the step */
+	int		 broken;	/* out of memory: close after it */
 	char		 peer[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
 	TAILQ_ENTRY(conn) entry;
 };

@@ -214,10 +214,17 @@ httpd_conn_write(struct conn *c)
 {
 	struct server	*s = c->srv;
 	ssize_t		 n;
+	int		 head;
 
-	while (c->out_off < c->out.len) {
-		n = write(c->lfd.fd, c->out.p + c->out_off,
-		    c->out.len - c->out_off);
+	while (c->out_off < c->out.len || c->file_left > 0) {
+		head = c->out_off < c->out.len;
+		if (head)
+			n = write(c->lfd.fd, c->out.p + c->out_off,
+			    c->out.len - c->out_off);
+		else
+			n = sendfile(c->lfd.fd, c->file, &c->file_off,
+			    c->file_left > SENDFILE_CHUNK ? SENDFILE_CHUNK :
+			    (size_t)c->file_left);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -226,26 +233,13 @@ httpd_conn_write(struct conn *c)
 			httpd_conn_close(c);
 			return (-1);
 		}
-		c->out_off += (size_t)n;
-		loop_timer_set(s->loop, &c->timer, s->cf->idle);
-	}
-	while (c->file_left > 0) {
-		n = sendfile(c->lfd.fd, c->file, &c->file_off,
-		    c->file_left > SENDFILE_CHUNK ? SENDFILE_CHUNK :
-		    (size_t)c->file_left);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return (0);
+		if (head)
+			c->out_off += (size_t)n;
+		else if (n == 0) {	/* the file shrank under us */
 			httpd_conn_close(c);
 			return (-1);
-		}
-		if (n == 0) {		/* the file shrank under us */
-			httpd_conn_close(c);
-			return (-1);
-		}
-		c->file_left -= n;
+		} else
+			c->file_left -= n;
 		loop_timer_set(s->loop, &c->timer, s->cf->idle);
 	}
 	if (c->file != -1) {

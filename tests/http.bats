@@ -1,7 +1,6 @@
 #!/usr/bin/env bats
-# sockctl serve-http (cli.md, "sockctl serve-http"; issue 4, "HTTP
-# behaviour"): GET and HEAD, 405, keep-alive, HTTP/1.0, pipelining, request
-# bodies, every hostile head with its status, limits, Range, If-Range,
+# sockctl serve-http: GET and HEAD, 405, keep-alive, HTTP/1.0,
+# pipelining, request bodies, every hostile head with its status, limits, Range, If-Range,
 # 304s, the headers on every response, the Content-Type table, paths that
 # try to leave DIR, dotfiles, symlinks, redirects, index files, listings,
 # the access log, -H and --cors, -b, --port-file, --max-conns, the idle and

@@ -3,9 +3,10 @@
  * parsing (methods, versions, keep-alive, the limits and every hostile
  * head that must be refused with its status), path decoding and
  * normalisation, Range, If-None-Match entity tags, conditional requests
- * (304 and If-Range), tokens, HTTP dates and reason phrases.  Each function is driven by a table of inputs and what they
- * must give.  Every input is copied into a heap buffer of exactly its
- * length, so a read past the end shows up under AddressSanitizer.
+ * (304 and If-Range), tokens, HTTP dates and reason phrases.  Each
+ * function is driven by a table of inputs and what they must give.
+ * Every input is copied into a heap buffer of exactly its length, so a
+ * read past the end shows up under AddressSanitizer.
  */
 #include <sys/types.h>
 
@@ -299,7 +300,7 @@ static const struct req_case req_cases[] = {
 	BAD("a non-tchar in a header name", "GET / HTTP/1.1\r\n" HOST
 	    "X(A): b\r\n\r\n", 400),
 
-	/* Host is uri-host [":" port] (RFC 9112, 3.2; issue 8). */
+	/* Host is uri-host [":" port] (RFC 9112, 3.2). */
 	BAD("Host: bad host", "GET / HTTP/1.1\r\nHost: bad host\r\n\r\n",
 	    400),
 	BAD("Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
