@@ -14,17 +14,19 @@
 #   big    a 1 MiB file              8 connections
 #   list   a 1000-entry directory    8 connections (nginx: autoindex)
 #
-# Then the stall a huge listing causes (issue 8): one client asks for the
+# Then the stall a huge listing causes: one client asks for the
 # listing of a HUGE-entry directory (100,000) while another asks for the
 # small file again and again on a keep-alive connection; the longest wait
 # of a small request while the listing is built is reported, for
 # serve-http (target: at most 50 ms) and for nginx's autoindex.
-# ONLY=listing runs just that part (no wrk needed; nginx if installed).
+# ONLY=listing runs just that part (no wrk needed; nginx if installed);
+# ONLY=wrk stops after the wrk medians.  CASES picks among the wrk cases
+# (default "small big list").
 #
 # Then serve-http's resident set (VmRSS) is read from /proc while a client
 # holds 1000 idle keep-alive connections, each of which has been answered
 # once.  Prints every run, the medians, the ratios serve-http/nginx, and
-# PASS/FAIL against the targets of issue 4: >= 1.0x nginx on the small file
+# PASS/FAIL against its targets: >= 1.0x nginx on the small file
 # and the listing, >= 0.9x on the 1 MiB file, <= 16 MiB resident.
 # Each run also reports the server's CPU time per request (from
 # /proc/PID/stat; nginx's worker, not its master): requests/s swing widely
@@ -303,7 +305,7 @@ n_wpid=$(awk '{ print $1 }' "/proc/$n_pid/task/$n_pid/children" 2>/dev/null)
 [ -n "$n_wpid" ] || n_wpid=$(pgrep -P "$n_pid" | head -n 1)
 [ -n "$n_wpid" ] || die "cannot find nginx's worker process"
 
-cases=(small big list)
+read -r -a cases <<< "${CASES:-small big list}"
 declare -A path conns
 path[small]=/small.txt;	conns[small]=64
 path[big]=/big.bin;	conns[big]=8
@@ -362,6 +364,7 @@ for c in "${cases[@]}"; do
 done
 echo "(us/req: the server process's CPU time per request, user + system;"
 echo " unlike req/s it hardly moves when other work shares the CPUs)"
+[ "$ONLY" = wrk ] && exit 0
 
 echo
 read -r s_took s_n s_worst s_p99 < <(listing_stall "$s_port")

@@ -25,11 +25,26 @@ is_tchar(int c)
 	return (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
+/* A non-empty RFC 9110 token. */
+int
+http_is_token(const char *p, size_t len)
+{
+	size_t	i;
+
+	if (len == 0)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (!is_tchar((unsigned char)p[i]))
+			return (0);
+	return (1);
+}
+
 static int
 str_ieq(const struct http_str *s, const char *lit)
 {
-	size_t	n = strlen(lit);
+	size_t	n;
 
+	n = strlen(lit);
 	return (s->len == n && strncasecmp(s->p, lit, n) == 0);
 }
 
@@ -37,8 +52,9 @@ str_ieq(const struct http_str *s, const char *lit)
 static const char *
 line_end(const char *p, const char *end, size_t *len, const char **next)
 {
-	const char	*nl = memchr(p, '\n', (size_t)(end - p));
+	const char	*nl;
 
+	nl = memchr(p, '\n', (size_t)(end - p));
 	if (nl == NULL)
 		return (NULL);
 	*next = nl + 1;
@@ -195,12 +211,49 @@ http_valid_host(const char *p, size_t len)
 	return (1);
 }
 
+/*
+ * One header line into its name (a token) and its value (without the
+ * surrounding blanks); -1 for a line a server must refuse.
+ */
+static int
+http_split_field(const char *p, size_t llen, struct http_str *name,
+    struct http_str *value)
+{
+	const char	*colon, *v;
+	size_t		 vlen;
+
+	if (*p == ' ' || *p == '\t')
+		return (-1);		/* obs-fold */
+	colon = memchr(p, ':', llen);
+	if (colon == NULL || colon == p)
+		return (-1);
+	name->p = p;
+	name->len = (size_t)(colon - p);
+	for (v = p; v < colon; v++)
+		if (!is_tchar((unsigned char)*v))
+			return (-1);	/* includes space before ':' */
+	v = colon + 1;
+	vlen = llen - name->len - 1;
+	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+		vlen--;
+	value->p = v;
+	value->len = vlen;
+	for (; vlen > 0; vlen--, v++)
+		if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f)
+			return (-1);
+	return (0);
+}
+
 int
 http_parse_request(const char *buf, size_t len, struct http_request *r)
 {
-	const char	*p = buf, *end = buf + len, *next, *colon, *v;
+	const char	*p = buf, *end = buf + len, *next;
 	struct http_str	 name, value;
-	size_t		 llen, vlen;
+	size_t		 llen;
 	int		 st, nheaders = 0, nhost = 0, ncl = 0, nte = 0;
 	int		 close_ = 0, keep = 0;
 
@@ -238,30 +291,8 @@ http_parse_request(const char *buf, size_t len, struct http_request *r)
 			break;
 		if (++nheaders > HTTP_HEADERS_MAX)
 			return (431);
-		if (*p == ' ' || *p == '\t')
-			return (400);		/* obs-fold */
-		colon = memchr(p, ':', llen);
-		if (colon == NULL || colon == p)
+		if (http_split_field(p, llen, &name, &value) == -1)
 			return (400);
-		name.p = p;
-		name.len = (size_t)(colon - p);
-		for (v = p; v < colon; v++)
-			if (!is_tchar((unsigned char)*v))
-				return (400);	/* includes space before ':' */
-		v = colon + 1;
-		vlen = llen - name.len - 1;
-		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vlen--;
-		}
-		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
-		value.p = v;
-		value.len = vlen;
-		for (; vlen > 0; vlen--, v++)
-			if (((unsigned char)*v < 0x20 && *v != '\t') ||
-			    *v == 0x7f)
-				return (400);
 		if (str_ieq(&name, "host")) {
 			nhost++;
 			r->host = value;
@@ -312,7 +343,7 @@ http_parse_request(const char *buf, size_t len, struct http_request *r)
 }
 
 static int
-hexval(int c)
+http_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -320,6 +351,38 @@ hexval(int c)
 	if (c >= 'a' && c <= 'f')
 		return (c - 'a' + 10);
 	return (-1);
+}
+
+/*
+ * The path part of a target (*t, *len): absolute-form loses its scheme
+ * and authority, and the query and fragment go.  -1 if it is no path.
+ */
+static int
+http_target_path(const char **t, size_t *len)
+{
+	const char	*auth, *end;
+	size_t		 i;
+
+	if ((*len > 7 && strncasecmp(*t, "http://", 7) == 0) ||
+	    (*len > 8 && strncasecmp(*t, "https://", 8) == 0)) {
+		auth = (const char *)memchr(*t, ':', *len) + 3;
+		end = memchr(auth, '/', *len - (size_t)(auth - *t));
+		if (end == NULL) {
+			*t = "/";
+			*len = 1;
+		} else {
+			*len -= (size_t)(end - *t);
+			*t = end;
+		}
+	}
+	if (*len == 0 || (*t)[0] != '/')
+		return (-1);
+	for (i = 0; i < *len; i++)
+		if ((*t)[i] == '?' || (*t)[i] == '#') {
+			*len = i;
+			break;
+		}
+	return (0);
 }
 
 /*
@@ -332,36 +395,17 @@ int
 http_normalize_path(const char *t, size_t len, char *out, size_t outlen,
     int *isdir)
 {
-	const char	*end;
 	size_t		 o = 0, seg, i, slen, depth = 0, nulat;
 	size_t		 starts[HTTP_LINE_MAX / 2 + 1];
-	int		 escape = 0, nul = 0, hi, lo, last_dotdir = 0, trail = 0;
+	int		 escape = 0, nul = 0, hi, lo, last_dotdir = 0;
+	int		 trail = 0;
 	char		 c;
 
 	*isdir = 0;
 	if (len > HTTP_LINE_MAX)
 		return (414);
-	/* absolute-form: skip the scheme and authority. */
-	if ((len > 7 && strncasecmp(t, "http://", 7) == 0) ||
-	    (len > 8 && strncasecmp(t, "https://", 8) == 0)) {
-		const char *s = memchr(t, ':', len) + 3;
-
-		end = memchr(s, '/', len - (size_t)(s - t));
-		if (end == NULL) {
-			t = "/";
-			len = 1;
-		} else {
-			len -= (size_t)(end - t);
-			t = end;
-		}
-	}
-	if (len == 0 || t[0] != '/')
+	if (http_target_path(&t, &len) == -1)
 		return (400);
-	for (i = 0; i < len; i++)
-		if (t[i] == '?' || t[i] == '#') {
-			len = i;
-			break;
-		}
 	if (outlen < 2)
 		return (414);
 	out[o++] = '/';
@@ -380,8 +424,8 @@ http_normalize_path(const char *t, size_t len, char *out, size_t outlen,
 			if (c == '%') {
 				if (i + 2 >= len)
 					return (400);
-				hi = hexval((unsigned char)t[i + 1]);
-				lo = hexval((unsigned char)t[i + 2]);
+				hi = http_hexval((unsigned char)t[i + 1]);
+				lo = http_hexval((unsigned char)t[i + 2]);
 				if (hi < 0 || lo < 0)
 					return (400);
 				c = (char)(hi << 4 | lo);
@@ -471,7 +515,7 @@ parse_off(const char *p, const char *end, off_t *out)
  * numbers and syntax errors are all answered with the whole file: a
  * server may ignore Range, and doing so can never multiply a reply.
  */
-int
+enum http_range_kind
 http_parse_range(const char *v, size_t len, off_t size, struct http_range *r)
 {
 	const char	*end = v + len, *dash, *comma;
@@ -519,8 +563,9 @@ int
 http_etag_match(const char *v, size_t len, const char *etag)
 {
 	const char	*end = v + len, *q;
-	size_t		 elen = strlen(etag);
+	size_t		 elen;
 
+	elen = strlen(etag);
 	if (elen >= 2 && etag[0] == 'W' && etag[1] == '/') {
 		etag += 2;
 		elen -= 2;
@@ -544,6 +589,46 @@ http_etag_match(const char *v, size_t len, const char *etag)
 		v = q + 1;
 	}
 	return (0);
+}
+
+/*
+ * Whether the client's copy is current, so a 304 answers: If-None-Match
+ * when present (then If-Modified-Since is ignored), else a valid
+ * If-Modified-Since no older than the file's mtime.
+ */
+int
+http_not_modified(const struct http_request *r, time_t mtime,
+    const char *etag)
+{
+	time_t	t;
+
+	if (r->if_none_match.len > 0)
+		return (http_etag_match(r->if_none_match.p,
+		    r->if_none_match.len, etag));
+	if (r->if_modified_since.len > 0 &&
+	    http_parse_date(r->if_modified_since.p, r->if_modified_since.len,
+	    &t) == 0)
+		return (mtime <= t);
+	return (0);
+}
+
+/*
+ * Whether a Range may be honoured: without If-Range always; with it only
+ * for the same strong entity tag or the exact Last-Modified date.
+ */
+int
+http_if_range_ok(const struct http_request *r, time_t mtime,
+    const char *etag)
+{
+	time_t	t;
+
+	if (r->if_range.len == 0)
+		return (1);
+	if (r->if_range.p[0] == '"')
+		return (r->if_range.len == strlen(etag) &&
+		    memcmp(r->if_range.p, etag, r->if_range.len) == 0);
+	return (http_parse_date(r->if_range.p, r->if_range.len, &t) == 0 &&
+	    t == mtime);
 }
 
 /* IMF-fixdate, RFC 850 and asctime forms (RFC 9110, 5.6.7). */

@@ -43,7 +43,7 @@ struct http_request {
 	struct http_str	 referer;
 	struct http_str	 user_agent;
 	struct http_str	 acr_headers;	/* Access-Control-Request-Headers */
-	size_t		 head_len;	/* bytes up to and with the blank line */
+	size_t		 head_len;	/* bytes up to and with CR LF CR LF */
 };
 
 /* http_parse_request: complete, incomplete, or an error status. */
@@ -52,6 +52,7 @@ struct http_request {
 
 int	http_parse_request(const char *, size_t, struct http_request *);
 int	http_valid_host(const char *, size_t);
+int	http_is_token(const char *, size_t);
 int	http_normalize_path(const char *, size_t, char *, size_t, int *);
 
 struct http_range {
@@ -59,12 +60,18 @@ struct http_range {
 	off_t	last;
 };
 
-#define HTTP_RANGE_NONE		0	/* serve the whole: 200 */
-#define HTTP_RANGE_OK		1	/* one satisfiable range: 206 */
-#define HTTP_RANGE_UNSAT	2	/* 416 */
+/* What a Range header asks for. */
+enum http_range_kind {
+	HTTP_RANGE_NONE,	/* serve the whole: 200 */
+	HTTP_RANGE_OK,		/* one satisfiable range: 206 */
+	HTTP_RANGE_UNSAT	/* 416 */
+};
 
-int	http_parse_range(const char *, size_t, off_t, struct http_range *);
+enum http_range_kind http_parse_range(const char *, size_t, off_t,
+	    struct http_range *);
 int	http_etag_match(const char *, size_t, const char *);
+int	http_not_modified(const struct http_request *, time_t, const char *);
+int	http_if_range_ok(const struct http_request *, time_t, const char *);
 int	http_parse_date(const char *, size_t, time_t *);
 size_t	http_format_date(time_t, char *, size_t);
 const char *http_reason(int);

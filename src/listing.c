@@ -8,9 +8,6 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-
-#include <linux/openat2.h>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "httpd-path.h"
 #include "listing.h"
 
 struct entry {
@@ -89,7 +87,7 @@ listing_url_encode(struct buf *b, const char *p, size_t len, int keep_slash)
 }
 
 static int
-entry_cmp(const void *a, const void *b)
+listing_entry_cmp(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
 
@@ -99,30 +97,26 @@ entry_cmp(const void *a, const void *b)
 }
 
 /*
- * Without --follow-symlinks a link is listed only if it resolves inside
- * the root, and with what it points to: a link out of the tree must not
- * reveal even the size and date of its target.
+ * A link is listed only if it may be served (see httpd_root_open), and
+ * with what it points to: a link out of the tree must not reveal even
+ * the size and date of its target.
  */
 static int
-stat_entry(int dirfd, int root, const char *dirpath, const char *name,
-    int follow, struct stat *st)
+listing_stat_entry(int dirfd, const struct httpd_root *root,
+    const char *dirpath, const char *name, struct stat *st)
 {
-	struct open_how	 how;
-	char		*rel;
-	int		 fd, r;
+	char	*rel;
+	int	 fd, r;
 
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == -1)
 		return (-1);
 	if (!S_ISLNK(st->st_mode))
 		return (0);
-	if (follow)
+	if (root->follow)
 		return (fstatat(dirfd, name, st, 0));
 	if (asprintf(&rel, "%s%s", dirpath + 1, name) == -1)
 		return (-1);
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_CLOEXEC;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+	fd = httpd_root_open(root, rel, O_PATH);
 	free(rel);
 	if (fd == -1)
 		return (-1);
@@ -159,10 +153,9 @@ struct listing {
 	enum listing_phase phase;
 	DIR		*dir;
 	int		 dirfd;		/* the DIR's, for fstatat */
-	int		 root;
+	const struct httpd_root *root;
 	char		*path;
 	int		 hidden;
-	int		 follow;
 	struct entry	*e;
 	size_t		 n, cap, next;
 	struct msort	 ms;
@@ -191,7 +184,8 @@ listing_free(struct listing *l)
 
 /* path is the directory's URL path, "/" or "/a/b/", relative to root. */
 struct listing *
-listing_start(int dirfd, int root, const char *path, int hidden, int follow)
+listing_start(int dirfd, const struct httpd_root *root, const char *path,
+    int hidden)
 {
 	struct listing	*l;
 	int		 fd;
@@ -200,7 +194,6 @@ listing_start(int dirfd, int root, const char *path, int hidden, int follow)
 		return (NULL);
 	l->root = root;
 	l->hidden = hidden;
-	l->follow = follow;
 	if ((l->path = strdup(path)) == NULL) {
 		free(l);
 		return (NULL);
@@ -219,9 +212,9 @@ listing_start(int dirfd, int root, const char *path, int hidden, int follow)
 	return (l);
 }
 
-/* Up to STEP_ENTRIES names read and stat'ed; 1 at the end. */
-static int
-read_some(struct listing *l)
+/* Up to STEP_ENTRIES names read and stat'ed; LISTING_DONE at the end. */
+static enum listing_status
+listing_read_some(struct listing *l)
 {
 	struct entry	*ne;
 	struct dirent	*d;
@@ -230,33 +223,33 @@ read_some(struct listing *l)
 
 	for (k = 0; k < STEP_ENTRIES; k++) {
 		if ((d = readdir(l->dir)) == NULL)
-			return (1);
+			return (LISTING_DONE);
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
 		if (!l->hidden && d->d_name[0] == '.')
 			continue;
-		if (stat_entry(l->dirfd, l->root, l->path, d->d_name,
-		    l->follow, &st) == -1)
+		if (listing_stat_entry(l->dirfd, l->root, l->path, d->d_name,
+		    &st) == -1)
 			continue;
 		if (l->n == l->cap) {
 			if ((ne = reallocarray(l->e, l->cap ? l->cap * 2 : 64,
 			    sizeof(*l->e))) == NULL)
-				return (-1);
+				return (LISTING_ERROR);
 			l->e = ne;
 			l->cap = l->cap ? l->cap * 2 : 64;
 		}
 		if ((l->e[l->n].name = strdup(d->d_name)) == NULL)
-			return (-1);
+			return (LISTING_ERROR);
 		l->e[l->n].isdir = S_ISDIR(st.st_mode);
 		l->e[l->n].size = st.st_size;
 		l->e[l->n].mtime = st.st_mtime;
 		l->n++;
 	}
-	return (0);
+	return (LISTING_MORE);
 }
 
 static void
-merge_next_pair(struct msort *m, size_t n)
+listing_merge_next(struct msort *m, size_t n)
 {
 	m->lo = m->hi;
 	m->mid = m->lo + m->width < n ? m->lo + m->width : n;
@@ -266,9 +259,9 @@ merge_next_pair(struct msort *m, size_t n)
 	m->k = m->lo;
 }
 
-/* Up to STEP_MOVES of the sort; 1 when e is sorted. */
-static int
-sort_some(struct listing *l)
+/* Up to STEP_MOVES of the sort; LISTING_DONE when e is sorted. */
+static enum listing_status
+listing_sort_some(struct listing *l)
 {
 	struct msort	*m = &l->ms;
 	struct entry	*t;
@@ -277,31 +270,32 @@ sort_some(struct listing *l)
 	if (m->width == 0) {
 		/* Runs of STEP_ENTRIES, qsort'ed in place, several a step. */
 		while (m->lo < n && moves < STEP_MOVES) {
-			m->hi = n - m->lo > STEP_ENTRIES ? m->lo + STEP_ENTRIES :
-			    n;
+			m->hi = n - m->lo > STEP_ENTRIES ?
+			    m->lo + STEP_ENTRIES : n;
 			qsort(m->src + m->lo, m->hi - m->lo, sizeof(*m->src),
-			    entry_cmp);
+			    listing_entry_cmp);
 			moves += (m->hi - m->lo) * 8;
 			m->lo = m->hi;
 		}
 		if (m->lo < n)
-			return (0);
+			return (LISTING_MORE);
 		m->width = STEP_ENTRIES;
 		m->hi = 0;
-		merge_next_pair(m, n);
+		listing_merge_next(m, n);
 	}
 	while (m->width < n) {
 		while (m->k < m->hi) {
 			if (moves++ >= STEP_MOVES)
-				return (0);
+				return (LISTING_MORE);
 			if (m->j >= m->hi || (m->i < m->mid &&
-			    entry_cmp(&m->src[m->i], &m->src[m->j]) <= 0))
+			    listing_entry_cmp(&m->src[m->i],
+			    &m->src[m->j]) <= 0))
 				m->dst[m->k++] = m->src[m->i++];
 			else
 				m->dst[m->k++] = m->src[m->j++];
 		}
 		if (m->hi < n) {
-			merge_next_pair(m, n);
+			listing_merge_next(m, n);
 			continue;
 		}
 		/* A pass is done: what was written is the source now. */
@@ -310,15 +304,15 @@ sort_some(struct listing *l)
 		m->dst = t;
 		m->width *= 2;
 		m->hi = 0;
-		merge_next_pair(m, n);
+		listing_merge_next(m, n);
 	}
 	free(m->dst);
 	l->e = m->src;
-	return (1);
+	return (LISTING_DONE);
 }
 
-static int
-emit_head(struct listing *l, struct buf *b)
+static enum listing_status
+listing_emit_head(struct listing *l, struct buf *b)
 {
 	size_t	plen;
 	int	r = 0;
@@ -342,12 +336,12 @@ emit_head(struct listing *l, struct buf *b)
 	if (strcmp(l->path, "/") != 0)
 		r |= buf_adds(b, "<tr><td><a href=\"../\">../</a></td>"
 		    "<td class=\"s\">-</td><td></td></tr>\n");
-	return (r == 0 ? 0 : -1);
+	return (r == 0 ? LISTING_MORE : LISTING_ERROR);
 }
 
-/* Up to STEP_ENTRIES rows; 1 after the last. */
-static int
-emit_some(struct listing *l, struct buf *b)
+/* Up to STEP_ENTRIES rows; LISTING_DONE after the last. */
+static enum listing_status
+listing_emit_some(struct listing *l, struct buf *b)
 {
 	struct entry	*e;
 	struct tm	 tm;
@@ -379,28 +373,27 @@ emit_some(struct listing *l, struct buf *b)
 		e->name = NULL;
 	}
 	if (r != 0)
-		return (-1);
+		return (LISTING_ERROR);
 	if (l->next < l->n)
-		return (0);
+		return (LISTING_MORE);
 	if (buf_adds(b, "</table>\n</body>\n</html>\n") == -1)
-		return (-1);
-	return (1);
+		return (LISTING_ERROR);
+	return (LISTING_DONE);
 }
 
 /*
  * One bounded piece of the work, so a huge directory does not hold up
- * the other clients of the event loop: returns 0 while there is more to
- * do, 1 when the page in b is complete, -1 on failure.  The sort is one
- * step (about 20 ms for 100,000 names).
+ * the other clients of the event loop.  The sort is one step (about
+ * 20 ms for 100,000 names).
  */
-int
+enum listing_status
 listing_step(struct listing *l, struct buf *b)
 {
-	int	r;
+	enum listing_status r;
 
 	switch (l->phase) {
 	case L_READ:
-		if ((r = read_some(l)) <= 0)
+		if ((r = listing_read_some(l)) != LISTING_DONE)
 			return (r);
 		closedir(l->dir);
 		l->dir = NULL;
@@ -408,39 +401,23 @@ listing_step(struct listing *l, struct buf *b)
 			l->ms.src = l->e;
 			if ((l->ms.dst = reallocarray(NULL, l->n,
 			    sizeof(*l->e))) == NULL)
-				return (-1);
+				return (LISTING_ERROR);
 			l->phase = L_SORT;
-			return (0);
+			return (LISTING_MORE);
 		}
 		l->phase = L_EMIT;
-		return (emit_head(l, b));
+		return (listing_emit_head(l, b));
 	case L_SORT:
-		if ((r = sort_some(l)) != 1)
+		if ((r = listing_sort_some(l)) != LISTING_DONE)
 			return (r);
 		l->phase = L_EMIT;
-		return (emit_head(l, b));
+		return (listing_emit_head(l, b));
 	case L_EMIT:
-		if ((r = emit_some(l, b)) == 1)
+		if ((r = listing_emit_some(l, b)) == LISTING_DONE)
 			l->phase = L_DONE;
 		return (r);
 	case L_DONE:
 		break;
 	}
-	return (1);
-}
-
-/* The whole page at once, for callers without an event loop. */
-int
-listing_build(struct buf *b, int dirfd, int root, const char *path,
-    int hidden, int follow)
-{
-	struct listing	*l;
-	int		 r;
-
-	if ((l = listing_start(dirfd, root, path, hidden, follow)) == NULL)
-		return (-1);
-	while ((r = listing_step(l, b)) == 0)
-		;
-	listing_free(l);
-	return (r == 1 ? 0 : -1);
+	return (LISTING_DONE);
 }

@@ -245,7 +245,7 @@ static const struct mime_entry mime_table[] = {
 };
 
 static int
-cmp(const void *key, const void *elem)
+mime_cmp(const void *key, const void *elem)
 {
 	return (strcasecmp(key, ((const struct mime_entry *)elem)->ext));
 }
@@ -253,13 +253,14 @@ cmp(const void *key, const void *elem)
 const char *
 mime_type(const char *name)
 {
-	const char		*dot = strrchr(name, '.');
+	const char		*dot;
 	const struct mime_entry	*hit;
 
+	dot = strrchr(name, '.');
 	if (dot == NULL || dot[1] == '\0' || strchr(dot, '/') != NULL)
 		return ("application/octet-stream");
 	hit = bsearch(dot + 1, mime_table, nitems(mime_table),
-	    sizeof(mime_table[0]), cmp);
+	    sizeof(mime_table[0]), mime_cmp);
 	return (hit != NULL ? hit->type : "application/octet-stream");
 }
 

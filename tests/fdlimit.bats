@@ -1,12 +1,12 @@
 #!/usr/bin/env bats
 #
-# Servers out of file descriptors (issue 8, item 8): serve-http and the
-# chat room under `ulimit -n 64` get more connections than they can hold.
-# accept() then fails with EMFILE; before the fix the listener stayed
-# ready and the event loop spun at 100% CPU with the extra clients left
-# hanging.  Now the extra connections are accepted and closed at once (a
-# spare descriptor makes room), -v says so once, and the connections
-# already open keep being served.  The CPU time of the server is read
+# Servers out of file descriptors: serve-http and the chat room under
+# `ulimit -n 64` get more connections than they can hold.  accept() then
+# fails with EMFILE, and a listener left ready would make the event loop
+# spin at 100% CPU with the extra clients left hanging.  The extra
+# connections must be accepted and closed at once (a spare descriptor
+# makes room), -v says so once, and the connections already open keep
+# being served.  The CPU time of the server is read
 # from /proc over a one-second window: a spinning server uses about all
 # of it, a waiting one next to nothing.
 

@@ -1,7 +1,6 @@
 #!/usr/bin/env bats
-# sockctl serve-http (cli.md, "sockctl serve-http"; issue 4, "HTTP
-# behaviour"): GET and HEAD, 405, keep-alive, HTTP/1.0, pipelining, request
-# bodies, every hostile head with its status, limits, Range, If-Range,
+# sockctl serve-http: GET and HEAD, 405, keep-alive, HTTP/1.0,
+# pipelining, request bodies, every hostile head with its status, limits, Range, If-Range,
 # 304s, the headers on every response, the Content-Type table, paths that
 # try to leave DIR, dotfiles, symlinks, redirects, index files, listings,
 # the access log, -H and --cors, -b, --port-file, --max-conns, the idle and
@@ -1148,6 +1147,20 @@ exe application/octet-stream'
 	each_status 200 /abs.txt /absdir/a.txt
 	body_is $'hello world\n' 1
 	body_is $'aaa\n' 2
+}
+
+@test "a listing shows the symlinks that are served, and only those" {
+	ln -s "$ROOT/hello.txt" "$ROOT/abs.txt"
+	ln -s "$ROOT/sub" "$ROOT/absdir"
+	ln -s hello.txt "$ROOT/rel.txt"
+	ln -s "$T/secret.txt" "$ROOT/out.txt"
+	ln -s ../outside "$ROOT/outdir"
+	serve
+	each_status 200 /
+	grep -q 'href="abs.txt">abs.txt</a></td><td class="s">12B<' "$T/body.1"
+	grep -q 'href="absdir/">absdir/</a>' "$T/body.1"
+	grep -q 'href="rel.txt">rel.txt</a></td><td class="s">12B<' "$T/body.1"
+	no_match -e out.txt -e outdir "$T/body.1"
 }
 
 @test "an index.html that is a symlink to a file elsewhere inside DIR is the index" {

@@ -1,7 +1,8 @@
 /*
  * libFuzzer harness for src/http.c: arbitrary bytes into the request
- * parser, and (for a complete request) its target, Range, If-None-Match
- * and If-Modified-Since into the functions serve-http feeds them to; the
+ * parser, and (for a complete request) its target, Range, If-None-Match,
+ * If-Modified-Since and If-Range into the functions serve-http feeds
+ * them to (the conditional-request answers among them); the
  * raw input also goes straight to the path, Range and date functions.
  * Every result is checked against the invariants serve-http relies on;
  * a violation aborts, which libFuzzer reports as a crash.
@@ -132,6 +133,24 @@ check_date(const char *v, size_t len)
 	CHECK(t2 == t);
 }
 
+/* The 304 and If-Range answers are yes or no, and no If-Range is yes. */
+static void
+check_conditional(const struct http_request *r)
+{
+	static const time_t mtimes[] = { 0, 784111777, (time_t)-1 };
+	size_t	i;
+	int	m;
+
+	for (i = 0; i < sizeof(mtimes) / sizeof(mtimes[0]); i++) {
+		m = http_not_modified(r, mtimes[i], "\"1a2b-3c4d\"");
+		CHECK(m == 0 || m == 1);
+		m = http_if_range_ok(r, mtimes[i], "\"1a2b-3c4d\"");
+		CHECK(m == 0 || m == 1);
+		if (r->if_range.len == 0)
+			CHECK(m == 1);
+	}
+}
+
 static void
 check_etag(const char *v, size_t len)
 {
@@ -232,6 +251,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r.if_modified_since.p != NULL)
 			check_date(r.if_modified_since.p,
 			    r.if_modified_since.len);
+		check_conditional(&r);
 	}
 
 	/* The raw input, straight to each function. */

@@ -2,10 +2,11 @@
  * Unit tests of the pure HTTP functions in src/http.h: request-head
  * parsing (methods, versions, keep-alive, the limits and every hostile
  * head that must be refused with its status), path decoding and
- * normalisation, Range, If-None-Match entity tags, HTTP dates and reason
- * phrases.  Each function is driven by a table of inputs and what they
- * must give.  Every input is copied into a heap buffer of exactly its
- * length, so a read past the end shows up under AddressSanitizer.
+ * normalisation, Range, If-None-Match entity tags, conditional requests
+ * (304 and If-Range), tokens, HTTP dates and reason phrases.  Each
+ * function is driven by a table of inputs and what they must give.
+ * Every input is copied into a heap buffer of exactly its length, so a
+ * read past the end shows up under AddressSanitizer.
  */
 #include <sys/types.h>
 
@@ -299,7 +300,7 @@ static const struct req_case req_cases[] = {
 	BAD("a non-tchar in a header name", "GET / HTTP/1.1\r\n" HOST
 	    "X(A): b\r\n\r\n", 400),
 
-	/* Host is uri-host [":" port] (RFC 9112, 3.2; issue 8). */
+	/* Host is uri-host [":" port] (RFC 9112, 3.2). */
 	BAD("Host: bad host", "GET / HTTP/1.1\r\nHost: bad host\r\n\r\n",
 	    400),
 	BAD("Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
@@ -957,6 +958,140 @@ test_etag(void)
 	}
 }
 
+#define ETAG	"\"c-2ebc4fa1\""
+#define RFC_DATE	"Sun, 06 Nov 1994 08:49:37 GMT"
+
+/* A header's value, or absent (NULL), as a heap copy of its bytes. */
+static void
+set_field(struct http_str *f, const char *v)
+{
+	f->p = v != NULL ? dup_exact(v, strlen(v)) : NULL;
+	f->len = v != NULL ? strlen(v) : 0;
+}
+
+struct cond_case {
+	const char	*inm;		/* If-None-Match */
+	const char	*ims;		/* If-Modified-Since */
+	time_t		 mtime;
+	int		 not_modified;
+};
+
+static const struct cond_case cond_cases[] = {
+	{ NULL,			NULL,			RFC_TIME,	0 },
+	{ ETAG,			NULL,			RFC_TIME,	1 },
+	{ "W/" ETAG,		NULL,			RFC_TIME,	1 },
+	{ "\"x\", " ETAG,	NULL,			RFC_TIME,	1 },
+	{ "*",			NULL,			RFC_TIME,	1 },
+	{ "\"x\"",		NULL,			RFC_TIME,	0 },
+	/* If-None-Match decides alone: If-Modified-Since is ignored. */
+	{ "\"x\"",		RFC_DATE,		RFC_TIME,	0 },
+	{ ETAG,			"Thu, 01 Jan 1970 00:00:00 GMT", RFC_TIME, 1 },
+	{ NULL,			RFC_DATE,		RFC_TIME,	1 },
+	{ NULL,			RFC_DATE,		RFC_TIME - 1,	1 },
+	{ NULL,			RFC_DATE,		RFC_TIME + 1,	0 },
+	{ NULL,			"Sunday, 06-Nov-94 08:49:37 GMT", RFC_TIME, 1 },
+	{ NULL,			"Sun Nov  6 08:49:37 1994", RFC_TIME,	1 },
+	{ NULL,			"yesterday",		RFC_TIME,	0 },
+	{ NULL,			RFC_DATE " junk",	RFC_TIME,	0 },
+};
+
+static void
+test_not_modified(void)
+{
+	const struct cond_case *t;
+	struct http_request r;
+
+	for (t = cond_cases; t < cond_cases + nitems(cond_cases); t++) {
+		memset(&r, 0, sizeof(r));
+		set_field(&r.if_none_match, t->inm);
+		set_field(&r.if_modified_since, t->ims);
+		is_int(http_not_modified(&r, t->mtime, ETAG), t->not_modified,
+		    "If-None-Match '%s', If-Modified-Since '%s', mtime %+lld: "
+		    "%s", t->inm != NULL ? t->inm : "-",
+		    t->ims != NULL ? t->ims : "-",
+		    (long long)(t->mtime - RFC_TIME),
+		    t->not_modified ? "304" : "not 304");
+		free((char *)r.if_none_match.p);
+		free((char *)r.if_modified_since.p);
+	}
+}
+
+struct if_range_case {
+	const char	*in;
+	time_t		 mtime;
+	int		 ok;
+};
+
+static const struct if_range_case if_range_cases[] = {
+	{ NULL,			RFC_TIME,	1 },
+	{ ETAG,			RFC_TIME,	1 },
+	/* A weak tag never validates a range. */
+	{ "W/" ETAG,		RFC_TIME,	0 },
+	{ "\"x\"",		RFC_TIME,	0 },
+	{ ETAG "x",		RFC_TIME,	0 },
+	{ "\"c-2ebc4fa\"",	RFC_TIME,	0 },
+	{ "\"",			RFC_TIME,	0 },
+	/* A date must be the Last-Modified exactly. */
+	{ RFC_DATE,		RFC_TIME,	1 },
+	{ RFC_DATE,		RFC_TIME + 1,	0 },
+	{ RFC_DATE,		RFC_TIME - 1,	0 },
+	{ "Sun Nov  6 08:49:37 1994", RFC_TIME,	1 },
+	{ "yesterday",		RFC_TIME,	0 },
+};
+
+static void
+test_if_range(void)
+{
+	const struct if_range_case *t;
+	struct http_request r;
+
+	for (t = if_range_cases; t < if_range_cases + nitems(if_range_cases);
+	    t++) {
+		memset(&r, 0, sizeof(r));
+		set_field(&r.if_range, t->in);
+		is_int(http_if_range_ok(&r, t->mtime, ETAG), t->ok,
+		    "If-Range '%s', mtime %+lld: %s",
+		    t->in != NULL ? t->in : "-",
+		    (long long)(t->mtime - RFC_TIME),
+		    t->ok ? "the range" : "the whole file");
+		free((char *)r.if_range.p);
+	}
+}
+
+struct token_case {
+	const char	*in;
+	int		 ok;
+};
+
+static const struct token_case token_cases[] = {
+	{ "utf-8",		1 },
+	{ "ISO-8859-1",		1 },
+	{ "!#$%&'*+-.^_`|~09azAZ", 1 },
+	{ "",			0 },
+	{ "utf 8",		0 },
+	{ "utf-8;x",		0 },
+	{ "a/b",		0 },
+	{ "\"utf-8\"",		0 },
+	{ "utf-8\r\n",		0 },
+	{ "\xc3\xa9",		0 },
+};
+
+static void
+test_token(void)
+{
+	const struct token_case *t;
+	char	*buf;
+	size_t	 len;
+
+	for (t = token_cases; t < token_cases + nitems(token_cases); t++) {
+		len = strlen(t->in);
+		buf = dup_exact(t->in, len);
+		is_int(http_is_token(buf, len), t->ok, "'%s' is %sa token",
+		    t->ok ? t->in : "(refused)", t->ok ? "" : "not ");
+		free(buf);
+	}
+}
+
 struct date_case {
 	const char	*in;
 	int		 ok;
@@ -1091,6 +1226,9 @@ main(void)
 	test_path_limits();
 	test_range();
 	test_etag();
+	test_not_modified();
+	test_if_range();
+	test_token();
 	test_date();
 	test_reason();
 	return (done_testing());

@@ -4,7 +4,7 @@
  * exactly its type, in any letter case; every entry of the table is on
  * the list; the table is sorted (binary search depends on it); no type
  * has a parameter; every extension nginx's mime.types knows is there, as
- * are the modern ones issue 8 names; and which types --charset touches.
+ * are modern ones it lacks; and which types --charset touches.
  */
 #include <ctype.h>
 #include <stdio.h>
