@@ -327,15 +327,16 @@ size_t
 fmt_count_records(const struct fmt_splitter *sp, const char *p, size_t len,
     size_t from, size_t max)
 {
-	const char	*nl, *end = p + len;
-	size_t		 n = 0;
+	const char	*nl;
+	size_t		 n = 0, off;
 
 	if (sp->mode == FMT_SPLIT_WHOLE)
 		return (0);
 	if (sp->mode == FMT_SPLIT_CHUNK)
 		return (len / sp->chunk - from / sp->chunk);
-	for (p += from; n < max && p < end &&
-	    (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
+	for (off = from; n < max && off < len &&
+	    (nl = memchr(p + off, '\n', len - off)) != NULL;
+	    off = (size_t)(nl - p) + 1)
 		n++;
 	return (n);
 }

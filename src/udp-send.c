@@ -38,7 +38,7 @@ struct udp_sender {
 	size_t		 limit;
 	char		 dest[NI_MAXHOST + 16];	/* "127.0.0.1 port 9" */
 	long long	 interval;
-	int		 sent_any;	/* for --interval: sleep before the next */
+	int		 sent_any;	/* --interval: sleep before the next */
 	int		 refused;	/* the destination refused; said once */
 	struct mmsghdr	 msgs[UDP_BATCH];
 	struct iovec	 iov[UDP_BATCH];
@@ -317,7 +317,7 @@ udp_send_stdin(struct udp_sender *s, const struct udp_send_conf *c,
 			goto out;
 		}
 		if (all && !eof) {
-			/* Too large already: count the rest to name the size. */
+			/* Too large already: count the rest for its size. */
 			if (c->split.mode == FMT_SPLIT_WHOLE &&
 			    in.len > s->limit) {
 				(void)udp_check_size(s, in.len +
