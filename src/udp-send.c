@@ -23,7 +23,6 @@
 #include "buf.h"
 #include "clock.h"
 #include "fmt.h"
-#include "io.h"
 #include "log.h"
 #include "sock.h"
 #include "udp.h"
