@@ -10,11 +10,12 @@
  * - Another socket family (Unix datagrams): the only family-specific
  *   steps are opening the socket (udp_send_open, udp_recv_open) and the
  *   sender's size limit (udp_send_limit), which would come from the
- *   socket instead of the IP version.
- *   A family field in the confs selects sock_connect_unix or
- *   sock_listen_unix there; batching, splitting, formats, -c, -w, --echo
- *   and --reply work on any datagram socket.  Senders are formatted from
- *   a struct sock_name, which already names Unix peers.
+ *   socket instead of the IP version.  A family field in the confs
+ *   selects sock_connect_unix or sock_listen_unix there; batching,
+ *   splitting, formats, -c, -w, --echo and --reply work on any datagram
+ *   socket.  A sender is named by sock_name_of(), which already gives a
+ *   Unix path or "(unnamed)" with port -1, in udp_recv_one() alone:
+ *   fmt_dgram() would print no port for -1.
  * - A per-datagram hook (tracing, pcap): every datagram passes one place
  *   in each direction, udp_sender_sent() after sendmmsg and
  *   udp_recv_one() after recvmmsg.  A hook pointer and its argument in the
@@ -25,11 +26,9 @@
 #ifndef UDP_H
 #define UDP_H
 
-#include <sys/types.h>
-#include <sys/socket.h>
-
 #include <stddef.h>
 
+#include "buf.h"
 #include "fmt.h"
 #include "log.h"
 #include "sock.h"
