@@ -95,7 +95,6 @@ udp_exit_status(enum udp_result res, const struct sk_err *err)
 	}
 }
 
-
 static int
 udp_send_exec(void *p, int argc, char **argv)
 {
