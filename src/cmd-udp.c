@@ -1,47 +1,22 @@
 /*
- * sockctl udp-send and udp-recv.  Datagrams keep their boundaries: the
- * sender turns stdin into records (--lines, --whole, --chunk) and never
- * sends one larger than UDP allows; the receiver takes datagrams from every
- * peer, up to the UDP maximum, and never cuts one silently.  Both move
- * datagrams in batches (sendmmsg/recvmmsg) and write output in large blocks.
+ * sockctl udp-send and udp-recv: their options, the checks between them,
+ * and one call each into the datagram engines (udp-send.c, udp-recv.c),
+ * whose result picks the exit status.
  */
 #include <sys/types.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <net/if.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "addr.h"
-#include "buf.h"
-#include "clock.h"
 #include "cmd.h"
 #include "fmt.h"
-#include "io.h"
 #include "log.h"
+#include "opt.h"
 #include "sock.h"
-
-#define UDP_MAX4	65507	/* 65535 - 8 (UDP) - 20 (IPv4) */
-#define UDP_MAX6	65527	/* 65535 - 8 (UDP); the IPv6 header is apart */
-#define DGRAM_BUFSZ	65536
-#define BATCH		64
-#define STDIN_BLOCK	(1024 * 1024)
-#define PKT_PIPESZ	(1024 * 1024)	/* 256 packets: default pipe-max-size */
-#define OUT_FLUSH	(256 * 1024)
-#define RCVBUF		(4 * 1024 * 1024)
+#include "udp.h"
 
 /* ---- udp-send ---- */
 
@@ -104,470 +79,30 @@ udp_send_init(void *p)
 	o->source_port = -1;
 }
 
-struct sender {
-	int		 fd;
-	struct sockaddr_storage to;	/* for sendto when not connected */
-	socklen_t	 tolen;
-	size_t		 limit;
-	const char	*dest;		/* "127.0.0.1 port 9", for errors */
-	long long	 interval;
-	int		 sent_any;	/* for --interval: sleep before the next */
-	int		 refused;	/* ECONNREFUSED already reported */
-	int		 failed;
-	struct mmsghdr	 msgs[BATCH];
-	struct iovec	 iov[BATCH];
-	unsigned int	 n;
-	unsigned long long ndgrams;
-	unsigned long long nbytes;
-};
-
-/* Sends the queued batch; -1 on an error that ends the command. */
+/* A run's result as an exit status; an error's line is said here. */
 static int
-sender_flush(struct sender *s)
+udp_exit_status(enum udp_result res, const struct sk_err *err)
 {
-	unsigned int	 done = 0;
-	int		 r, retried = 0;
-
-	while (done < s->n) {
-		r = sendmmsg(s->fd, s->msgs + done, s->n - done, 0);
-		if (r > 0) {
-			for (; r > 0; r--, done++) {
-				s->ndgrams++;
-				s->nbytes += s->iov[done].iov_len;
-			}
-			retried = 0;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		/*
-		 * An ICMP error for an earlier datagram surfaces on this
-		 * send; it is said once and this datagram is tried again.
-		 */
-		if ((errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-		    errno == ENETUNREACH) && !retried) {
-			if (!s->refused)
-				log_err("send to %s: %s", s->dest,
-				    strerror(errno));
-			s->refused = 1;
-			s->failed = 1;
-			retried = 1;
-			continue;
-		}
-		if (retried) {
-			/* The error stands for this datagram too: skip it. */
-			done++;
-			retried = 0;
-			continue;
-		}
-		log_err("send to %s: %s", s->dest, strerror(errno));
-		return (-1);
-	}
-	s->n = 0;
-	return (0);
-}
-
-static int
-sender_add(struct sender *s, const char *p, size_t len)
-{
-	struct mmsghdr	*m;
-
-	if (s->interval >= 0) {
-		if (s->sent_any)
-			clock_sleep_ms(s->interval);
-		s->sent_any = 1;
-	}
-	m = &s->msgs[s->n];
-	memset(m, 0, sizeof(*m));
-	s->iov[s->n].iov_base = (void *)p;
-	s->iov[s->n].iov_len = len;
-	m->msg_hdr.msg_iov = &s->iov[s->n];
-	m->msg_hdr.msg_iovlen = 1;
-	if (s->tolen > 0) {
-		m->msg_hdr.msg_name = &s->to;
-		m->msg_hdr.msg_namelen = s->tolen;
-	}
-	s->n++;
-	if (s->n == BATCH || s->interval >= 0)
-		return (sender_flush(s));
-	return (0);
-}
-
-static int
-too_large(const struct sender *s, size_t len)
-{
-	if (len <= s->limit)
+	switch (res) {
+	case UDP_OK:
 		return (0);
-	log_err("datagram of %zu bytes is larger than the UDP limit of %zu "
-	    "bytes for %s; %s", len, s->limit,
-	    s->limit == UDP_MAX4 ? "IPv4" : "IPv6",
-	    s->ndgrams > 0 ? "it and the rest were not sent" :
-	    "nothing sent");
-	return (1);
-}
-
-struct record {
-	size_t	off;
-	size_t	len;
-};
-
-/*
- * Splits data into records: lines without their newline, chunks of N
- * bytes, or the whole.  With at_eof unset, a trailing partial record is
- * left for the next call.  Returns the bytes consumed.
- */
-static size_t
-split_records(const char *p, size_t len, long long chunk, int whole,
-    int at_eof, struct record **out, size_t *nout)
-{
-	struct record	*r = NULL, *nr;
-	size_t		 n = 0, cap = 0, off = 0, end;
-	const char	*nl;
-
-	while (off < len || (whole && at_eof && n == 0)) {
-		if (whole) {
-			if (!at_eof)
-				break;
-			end = len;
-		} else if (chunk > 0) {
-			if (len - off < (size_t)chunk && !at_eof)
-				break;
-			end = len - off < (size_t)chunk ? len :
-			    off + (size_t)chunk;
-		} else {
-			nl = memchr(p + off, '\n', len - off);
-			if (nl == NULL && !at_eof)
-				break;
-			end = nl != NULL ? (size_t)(nl - p) : len;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((nr = reallocarray(r, cap, sizeof(*r))) == NULL) {
-				free(r);
-				*out = NULL;
-				*nout = (size_t)-1;
-				return (0);
-			}
-			r = nr;
-		}
-		r[n].off = off;
-		r[n].len = end - off;
-		n++;
-		off = end;
-		if (!whole && chunk <= 0 && off < len)
-			off++;		/* the newline */
-		if (whole)
-			break;
-	}
-	*out = r;
-	*nout = n;
-	return (off);
-}
-
-/* Counts stdin bytes up to the next newline, for an error message. */
-static size_t
-rest_of_line(void)
-{
-	char	 sink[65536], *nl;
-	size_t	 total = 0;
-	ssize_t	 n;
-
-	while ((n = read(STDIN_FILENO, sink, sizeof(sink))) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if ((nl = memchr(sink, '\n', (size_t)n)) != NULL)
-			return (total + (size_t)(nl - sink));
-		total += (size_t)n;
-	}
-	return (total);
-}
-
-/*
- * Complete records in p[0..len) that were not counted yet (the bytes
- * from `from` on), counting no further than a batch.
- */
-static size_t
-count_records(const char *p, size_t len, size_t from, long long chunk)
-{
-	const char	*nl, *end = p + len;
-	size_t		 n = 0;
-
-	if (chunk > 0)
-		return (len / (size_t)chunk - from / (size_t)chunk);
-	for (p += from; n < BATCH && p < end &&
-	    (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
-		n++;
-	return (n);
-}
-
-/*
- * After a blocking read, takes what else stdin already holds, without
- * waiting and without setting O_NONBLOCK on a file description that other
- * processes share (RWF_NOWAIT), until a batch of records is complete.  A
- * packet stream (a packet-mode pipe, a datagram or seqpacket socket)
- * returns one record per read, so this is what lets its records go out a
- * batch per sendmmsg instead of one per read.  Each read still has a whole
- * block of room, so a packet is never cut.  Clears *nowait for an fd that
- * cannot do it (a terminal); sets *eof at EOF.  -1 on a read error.
- */
-static int
-read_ready(struct buf *in, long long chunk, int *nowait, int *eof)
-{
-	struct iovec	 iov;
-	size_t		 ready;
-	ssize_t		 n;
-	int		 reads;
-
-	ready = count_records(in->p, in->len, 0, chunk);
-	for (reads = 1; ready < BATCH && reads < BATCH && *nowait; reads++) {
-		if (buf_reserve(in, STDIN_BLOCK) == -1) {
-			errno = ENOMEM;
-			return (-1);
-		}
-		iov.iov_base = in->p + in->len;
-		iov.iov_len = in->cap - in->len;
-		n = preadv2(STDIN_FILENO, &iov, 1, -1, RWF_NOWAIT);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			if (errno == EOPNOTSUPP || errno == EINVAL ||
-			    errno == ESPIPE || errno == ENOSYS) {
-				*nowait = 0;
-				break;
-			}
-			return (-1);
-		}
-		if (n == 0) {
-			*eof = 1;
-			break;
-		}
-		in->len += (size_t)n;
-		ready += count_records(in->p, in->len, in->len - (size_t)n,
-		    chunk);
-	}
-	return (0);
-}
-
-/* Streams stdin: each block's records are checked before any is sent. */
-static int
-send_stdin(struct sender *s, const struct udp_send_opts *o, int repeat)
-{
-	struct buf	 in = { 0 };
-	struct record	*recs;
-	size_t		 nrecs, used, i;
-	long long	 rep;
-	ssize_t		 n;
-	int		 eof = 0, rv = -1, nowait = 1, psz;
-
-	/*
-	 * A pipe holds 16 writes by default, however small they are: a
-	 * packet-mode writer would stop after 16 records while a batch is
-	 * being sent.  Room for a few batches lets it write on meanwhile.
-	 * The read end cannot tell whether the writer uses packet mode, so
-	 * any smaller pipe grows (never shrinks).  Best effort: pipe-max-size
-	 * and pipe-user-pages-soft may say no.
-	 */
-	if ((psz = fcntl(STDIN_FILENO, F_GETPIPE_SZ)) != -1 &&
-	    psz < PKT_PIPESZ)
-		(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PKT_PIPESZ);
-
-	while (!eof) {
-		if (buf_reserve(&in, STDIN_BLOCK) == -1) {
-			log_err("out of memory");
-			goto out;
-		}
-		n = read(STDIN_FILENO, in.p + in.len, in.cap - in.len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			log_err("read from stdin: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			eof = 1;
-		in.len += (size_t)n;
-		if (n > 0 && !o->whole && !repeat &&
-		    read_ready(&in, o->chunk, &nowait, &eof) == -1) {
-			log_err("read from stdin: %s", strerror(errno));
-			goto out;
-		}
-		/* --whole and -c N need all of stdin before sending. */
-		if ((o->whole || repeat) && !eof) {
-			if (o->whole && in.len > s->limit) {
-				/* Count the rest to name the size. */
-				size_t total = in.len;
-				char sink[65536];
-
-				while ((n = read(STDIN_FILENO, sink,
-				    sizeof(sink))) != 0) {
-					if (n == -1 && errno == EINTR)
-						continue;
-					if (n == -1)
-						break;
-					total += (size_t)n;
-				}
-				(void)too_large(s, total);
-				goto out;
-			}
-			continue;
-		}
-		used = split_records(in.p, in.len, o->chunk, o->whole, eof,
-		    &recs, &nrecs);
-		if (nrecs == (size_t)-1) {
-			log_err("out of memory");
-			goto out;
-		}
-		for (i = 0; i < nrecs; i++)
-			if (too_large(s, recs[i].len)) {
-				free(recs);
-				goto out;
-			}
-		if (!eof && nrecs == 0 && in.len > s->limit) {
-			/* A record that cannot fit: measure it to its end. */
-			(void)too_large(s, in.len + (o->chunk > 0 ? 0 :
-			    rest_of_line()));
-			free(recs);
-			goto out;
-		}
-		for (rep = 0; rep < (repeat ? o->count : 1); rep++)
-			for (i = 0; i < nrecs; i++)
-				if (sender_add(s, in.p + recs[i].off,
-				    recs[i].len) == -1) {
-					free(recs);
-					goto out;
-				}
-		free(recs);
-		if (sender_flush(s) == -1)
-			goto out;
-		memmove(in.p, in.p + used, in.len - used);
-		in.len -= used;
-	}
-	rv = 0;
-out:
-	buf_free(&in);
-	return (rv);
-}
-
-static int
-wait_replies(int fd, long long timeout_ms)
-{
-	struct buf	 out = { 0 };
-	struct pollfd	 pfd;
-	char		*dg;
-	ssize_t		 n;
-	int		 got = 0, r;
-
-	if ((dg = malloc(DGRAM_BUFSZ)) == NULL) {
-		log_err("out of memory");
+	case UDP_REFUSED:
+		return (EXIT_RUNTIME);
+	case UDP_ERROR:
+	default:
+		log_err("%s", err->msg);
 		return (EXIT_RUNTIME);
 	}
-	for (;;) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, timeout_ms > INT_MAX ? INT_MAX :
-		    (int)timeout_ms);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		while ((n = recv(fd, dg, DGRAM_BUFSZ, MSG_DONTWAIT |
-		    MSG_TRUNC)) >= 0) {
-			if (n > DGRAM_BUFSZ)
-				log_err("reply of %zd bytes cut to %d", n,
-				    DGRAM_BUFSZ);
-			got++;
-			if (buf_add(&out, dg, n > DGRAM_BUFSZ ? DGRAM_BUFSZ :
-			    (size_t)n) == -1 || buf_addc(&out, '\n') == -1) {
-				log_err("out of memory");
-				goto fail;
-			}
-		}
-		if (errno == ECONNREFUSED) {
-			log_err("no reply: %s", strerror(errno));
-			goto fail;
-		}
-		if (io_write_all(STDOUT_FILENO, out.p, out.len) == -1) {
-			if (errno == EPIPE)
-				break;
-			log_err("write to stdout: %s", strerror(errno));
-			goto fail;
-		}
-		out.len = 0;
-	}
-	buf_free(&out);
-	free(dg);
-	log_verbose(1, "received %d %s", got, got == 1 ? "reply" : "replies");
-	if (got == 0) {
-		log_err("no reply within %lld ms", timeout_ms);
-		return (EXIT_RUNTIME);
-	}
-	return (0);
-fail:
-	buf_free(&out);
-	free(dg);
-	return (EXIT_RUNTIME);
-}
-
-static int
-is_multicast(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (IN_MULTICAST(ntohl(
-		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr)));
-	if (sa->sa_family == AF_INET6)
-		return (IN6_IS_ADDR_MULTICAST(
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr));
-	return (0);
-}
-
-/* TTL, and for multicast the outgoing interface named by -s. */
-static int
-set_send_options(int fd, int family, const struct udp_send_opts *o,
-    int mcast)
-{
-	struct in_addr	ifaddr;
-	int		ttl = (int)o->ttl;
-
-	if (o->ttl >= 0) {
-		/* IPv4 has no unicast TTL 0; for multicast it means "host". */
-		if (family == AF_INET &&
-		    ((ttl > 0 && setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl,
-		    sizeof(ttl)) == -1) ||
-		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl,
-		    sizeof(ttl)) == -1))
-			return (-1);
-		if (family == AF_INET6 &&
-		    (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
-		    sizeof(ttl)) == -1 ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl,
-		    sizeof(ttl)) == -1))
-			return (-1);
-	}
-	if (mcast && family == AF_INET && o->source != NULL &&
-	    inet_pton(AF_INET, o->source, &ifaddr) == 1 &&
-	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifaddr,
-	    sizeof(ifaddr)) == -1)
-		return (-1);
-	return (0);
 }
 
 static int
 udp_send_exec(void *p, int argc, char **argv)
 {
 	struct udp_send_opts *o = p;
-	struct sock_connect_args ca;
-	struct sock_name peer;
-	struct sender	*s = NULL;
-	struct buf	 msg = { 0 };
+	struct udp_send_conf c;
 	struct sk_err	 err;
-	char		 host[NI_MAXHOST], dest[NI_MAXHOST + 16];
-	long long	 i;
-	int		 fd = -1, status = EXIT_RUNTIME, mcast, modes;
+	char		 host[NI_MAXHOST];
+	int		 modes, rv;
 
 	log_verbosity = o->verbose;
 	if (o->ipv4 && o->ipv6)
@@ -576,109 +111,33 @@ udp_send_exec(void *p, int argc, char **argv)
 	if (modes > 1)
 		return (log_usage("--lines, --whole and --chunk cannot be "
 		    "used together"));
-	memset(&ca, 0, sizeof(ca));
-	if ((status = cmd_parse_target(argc, argv, 1, host, sizeof(host),
-	    &ca.port)) != 0)
-		return (status);
-	status = EXIT_RUNTIME;
+	memset(&c, 0, sizeof(c));
+	if ((rv = cmd_parse_target(argc, argv, 1, host, sizeof(host),
+	    &c.port)) != 0)
+		return (rv);
 	if (argc > 2 && modes > 0)
 		return (log_usage("--lines, --whole and --chunk read stdin; "
 		    "they cannot be used with MESSAGE arguments"));
-	ca.host = host;
-	ca.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
-	ca.socktype = SOCK_DGRAM;
-	ca.src = o->source;
-	ca.srcport = o->source_port;
-	ca.timeout_ms = -1;
-	ca.broadcast = o->broadcast;
-	if ((fd = sock_connect(&ca, &peer, &err)) == -1) {
-		log_err("%s", err.msg);
-		return (EXIT_RUNTIME);
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		log_err("out of memory");
-		goto out;
-	}
-	s->fd = fd;
-	s->interval = o->interval;
-	snprintf(dest, sizeof(dest), "%s port %d", peer.host, peer.port);
-	s->dest = dest;
-	s->tolen = sizeof(s->to);
-	if (getpeername(fd, (struct sockaddr *)&s->to, &s->tolen) == -1) {
-		log_err("getpeername: %s", strerror(errno));
-		goto out;
-	}
-	s->limit = s->to.ss_family == AF_INET6 &&
-	    !IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&s->to)->sin6_addr)
-	    ? UDP_MAX6 : UDP_MAX4;
-	mcast = is_multicast((struct sockaddr *)&s->to);
-	if (set_send_options(fd, s->to.ss_family, o, mcast) == -1) {
-		log_err("setsockopt: %s", strerror(errno));
-		goto out;
-	}
-	/*
-	 * Replies to a broadcast or multicast come from other addresses,
-	 * which a connected socket would drop: dissolve the association
-	 * and name the destination on each send.
-	 */
-	if (o->broadcast || mcast) {
-		struct sockaddr sa = { .sa_family = AF_UNSPEC };
-
-		if (connect(fd, &sa, sizeof(sa)) == -1) {
-			log_err("connect: %s", strerror(errno));
-			goto out;
-		}
+	c.host = host;
+	c.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
+	c.source = o->source;
+	c.source_port = o->source_port;
+	c.broadcast = o->broadcast;
+	c.ttl = (int)o->ttl;
+	if (o->whole)
+		c.split.mode = FMT_SPLIT_WHOLE;
+	else if (o->chunk > 0) {
+		c.split.mode = FMT_SPLIT_CHUNK;
+		c.split.chunk = (size_t)o->chunk;
 	} else
-		s->tolen = 0;
-	log_verbose(2, "sending to %s", dest);
-
-	if (argc > 2) {
-		for (i = 2; i < argc; i++)
-			if ((i > 2 && buf_addc(&msg, ' ') == -1) ||
-			    buf_add(&msg, argv[i], strlen(argv[i])) == -1) {
-				log_err("out of memory");
-				goto out;
-			}
-		if (too_large(s, msg.len))
-			goto out;
-		for (i = 0; i < o->count; i++)
-			if (sender_add(s, msg.p != NULL ? msg.p : "",
-			    msg.len) == -1)
-				goto out;
-		if (sender_flush(s) == -1)
-			goto out;
-	} else if (send_stdin(s, o, o->count > 1) == -1)
-		goto out;
-	/*
-	 * A refusal for the last batch may already be queued on the socket;
-	 * say so rather than exit 0 for datagrams nobody received.
-	 */
-	if (!s->refused) {
-		int		soerr = 0;
-		socklen_t	sl = sizeof(soerr);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
-		    soerr != 0) {
-			log_err("send to %s: %s", dest, strerror(soerr));
-			s->failed = s->refused = 1;
-		}
-	}
-	log_verbose(1, "sent %llu %s, %llu bytes to %s", s->ndgrams,
-	    s->ndgrams == 1 ? "datagram" : "datagrams", s->nbytes, dest);
-	status = s->failed ? EXIT_RUNTIME : 0;
-	/* A refused destination will not reply: do not wait for it. */
-	if (o->wait_reply && !s->refused) {
-		int r = wait_replies(fd, o->timeout);
-
-		if (r != 0)
-			status = r;
-	}
-out:
-	buf_free(&msg);
-	free(s);
-	if (fd != -1)
-		close(fd);
-	return (status);
+		c.split.mode = FMT_SPLIT_LINES;
+	c.count = o->count;
+	c.interval = o->interval;
+	c.wait_reply = o->wait_reply;
+	c.timeout = o->timeout;
+	c.msgv = argv + 2;
+	c.msgc = argc > 2 ? argc - 2 : 0;
+	return (udp_exit_status(udp_send_run(&c, &err), &err));
 }
 
 /* ---- udp-recv ---- */
@@ -730,359 +189,57 @@ udp_recv_init(void *p)
 	o->timeout = -1;
 }
 
-struct group {
-	int		 family;
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	unsigned int	 ifindex;
-};
-
-/* "239.1.2.3", "ff02::1", either with "%IFNAME". */
-static const char *
-parse_group(const char *s, struct group *g)
+static enum fmt_dgram_format
+udp_format_of(const char *name)
 {
-	char	 addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2], *pct;
-
-	memset(g, 0, sizeof(*g));
-	if (strlcpy(addr, s, sizeof(addr)) >= sizeof(addr))
-		return ("too long");
-	if ((pct = strchr(addr, '%')) != NULL) {
-		*pct++ = '\0';
-		if ((g->ifindex = if_nametoindex(pct)) == 0)
-			return ("no such interface");
-	}
-	if (inet_pton(AF_INET, addr, &g->a4) == 1) {
-		g->family = AF_INET;
-		if (!IN_MULTICAST(ntohl(g->a4.s_addr)))
-			return ("not a multicast address");
-	} else if (inet_pton(AF_INET6, addr, &g->a6) == 1) {
-		g->family = AF_INET6;
-		if (!IN6_IS_ADDR_MULTICAST(&g->a6))
-			return ("not a multicast address");
-	} else
-		return ("not an IP address");
-	return (NULL);
+	if (strcmp(name, "raw") == 0)
+		return (FMT_DGRAM_RAW);
+	if (strcmp(name, "hex") == 0)
+		return (FMT_DGRAM_HEX);
+	if (strcmp(name, "json") == 0)
+		return (FMT_DGRAM_JSON);
+	return (FMT_DGRAM_LINE);
 }
-
-static int
-join_group(int fd, int sockfamily, const struct group *g)
-{
-	struct ip_mreqn	mr4;
-	struct ipv6_mreq mr6;
-
-	if (g->family == AF_INET) {
-		memset(&mr4, 0, sizeof(mr4));
-		mr4.imr_multiaddr = g->a4;
-		mr4.imr_ifindex = (int)g->ifindex;
-		(void)sockfamily;
-		return (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr4,
-		    sizeof(mr4)));
-	}
-	memset(&mr6, 0, sizeof(mr6));
-	mr6.ipv6mr_multiaddr = g->a6;
-	mr6.ipv6mr_interface = g->ifindex;
-	return (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr6,
-	    sizeof(mr6)));
-}
-
-/* Room for IP_PKTINFO or IPV6_PKTINFO, and IP_TTL or IPV6_HOPLIMIT. */
-#define CTLSZ		256
-
-struct receiver {
-	const struct udp_recv_opts *o;
-	int		 fd;
-	int		 detail;	/* -vv: a detail line per datagram */
-	int		 localport;
-	unsigned long long batches;
-	struct buf	 out;
-	struct sockaddr_storage last;	/* --reply goes here */
-	socklen_t	 lastlen;
-	long long	 received;
-	char		*bufs;
-	struct mmsghdr	 msgs[BATCH];
-	struct iovec	 iov[BATCH];
-	struct sockaddr_storage from[BATCH];
-	union {
-		char		 buf[CTLSZ];
-		struct cmsghdr	 align;
-	}		 ctl[BATCH];
-};
 
 /*
- * -vv: ask for each datagram's destination address and interface and its
- * TTL or hop limit.  Best effort: without them the detail line says less.
- * The IPv4 options also cover the IPv4 datagrams of a dual-stack socket.
+ * Parses the -j groups into *groupsp.  A group's family must agree with
+ * -4 or -6; with IPv4 groups only, the socket is IPv4, where they are
+ * joined.  Returns 0 and sets *family, or an exit status.
  */
-static void
-want_detail(struct receiver *r)
-{
-	struct sock_name n;
-	int		 on = 1;
-
-	if (sock_local_name(r->fd, &n) == 0)
-		r->localport = n.port;
-	(void)setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
-	    sizeof(on));
-	(void)setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on,
-	    sizeof(on));
-	(void)setsockopt(r->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-	(void)setsockopt(r->fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on));
-	r->detail = 1;
-}
-
-/* Logs the -vv line of datagram i of a batch of got. */
-static void
-log_detail(struct receiver *r, unsigned int i, int got)
-{
-	struct msghdr	*h = &r->msgs[i].msg_hdr;
-	struct fmt_dgram_info d;
-	struct in_pktinfo pi4;
-	struct in6_pktinfo pi6;
-	struct cmsghdr	*c;
-	struct buf	 b = { 0 };
-	char		 addr[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE];
-	unsigned int	 ifindex = 0;
-	int		 v;
-
-	memset(&d, 0, sizeof(d));
-	d.port = r->localport;
-	d.ttl = -1;
-	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			memcpy(&pi4, CMSG_DATA(c), sizeof(pi4));
-			if (inet_ntop(AF_INET, &pi4.ipi_addr, addr,
-			    sizeof(addr)) != NULL)
-				d.to = addr;
-			ifindex = (unsigned int)pi4.ipi_ifindex;
-		} else if (c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_PKTINFO) {
-			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
-			/* Shown as IPv4, as the sender of such a datagram. */
-			if (IN6_IS_ADDR_V4MAPPED(&pi6.ipi6_addr) ?
-			    inet_ntop(AF_INET, &pi6.ipi6_addr.s6_addr[12],
-			    addr, sizeof(addr)) != NULL :
-			    inet_ntop(AF_INET6, &pi6.ipi6_addr, addr,
-			    sizeof(addr)) != NULL)
-				d.to = addr;
-			ifindex = pi6.ipi6_ifindex;
-		} else if ((c->cmsg_level == IPPROTO_IP &&
-		    c->cmsg_type == IP_TTL) || (c->cmsg_level ==
-		    IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
-			memcpy(&v, CMSG_DATA(c), sizeof(v));
-			d.ttl = v;
-		}
-	}
-	if (ifindex != 0 && if_indextoname(ifindex, ifn) != NULL)
-		d.ifname = ifn;
-	d.seq = (unsigned long long)r->received + i + 1;
-	d.batch = r->batches;
-	d.index = i + 1;
-	d.nbatch = (unsigned int)got;
-	d.truncated = (h->msg_flags & MSG_TRUNC) != 0;
-	d.ctruncated = (h->msg_flags & MSG_CTRUNC) != 0;
-	/* Without memory for the line, the datagram still goes out. */
-	if (fmt_dgram_info(&b, &d) == 0 && b.len > 0)
-		log_verbose(2, "%.*s", (int)b.len - 1, b.p);
-	buf_free(&b);
-}
-
 static int
-format_dgram(struct receiver *r, const struct sock_name *n,
-    const unsigned char *d, size_t len)
+udp_parse_groups(const struct udp_recv_opts *o, struct sock_group **groupsp,
+    int *family)
 {
-	struct buf	*b = &r->out;
-	const char	*f = r->o->format;
+	struct sock_group *g;
+	struct sk_err	 err;
+	size_t		 i;
+	int		 fam4 = 0, fam6 = 0;
 
-	switch (f[0]) {
-	case 'r':
-		return (buf_add(b, d, len));
-	case 'h':
-		if (buf_printf(b, "from %s port %d, %zu bytes\n", n->host,
-		    n->port, len) == -1)
-			return (-1);
-		return (fmt_hexdump(b, d, len));
-	case 'j':
-		if (buf_add(b, "{\"from\":", 8) == -1 ||
-		    fmt_json_string(b, (const unsigned char *)n->host,
-		    strlen(n->host)) == -1 ||
-		    buf_printf(b, ",\"port\":%d,\"size\":%zu,", n->port,
-		    len) == -1)
-			return (-1);
-		if (fmt_utf8_valid(d, len)) {
-			if (buf_add(b, "\"data\":", 7) == -1 ||
-			    fmt_json_string(b, d, len) == -1)
-				return (-1);
-		} else if (buf_add(b, "\"base64\":\"", 10) == -1 ||
-		    fmt_base64(b, d, len) == -1 || buf_addc(b, '"') == -1)
-			return (-1);
-		return (buf_add(b, "}\n", 2));
-	default:
-		if (buf_add(b, d, len) == -1)
-			return (-1);
-		return (buf_addc(b, '\n'));
-	}
-}
-
-/* Returns 1 when stdout has closed, -1 on error, 0 otherwise. */
-static int
-flush_out(struct receiver *r)
-{
-	if (r->out.len == 0)
+	*groupsp = NULL;
+	*family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
+	if (o->join.n == 0)
 		return (0);
-	if (io_write_all(STDOUT_FILENO, r->out.p, r->out.len) == -1) {
-		if (errno == EPIPE)
-			return (1);
-		log_err("write to stdout: %s", strerror(errno));
-		return (-1);
-	}
-	r->out.len = 0;
-	return (0);
-}
-
-/*
- * Drains what the socket holds, a batch at a time.  Returns 1 when -c is
- * reached, -1 on error, 0 when the socket is empty.
- */
-static int
-receive_batch(struct receiver *r)
-{
-	struct sock_name n;
-	struct mmsghdr	 echo[BATCH];
-	unsigned int	 i, nsend;
-	size_t		 len;
-	int		 got, limit;
-
-	for (;;) {
-		limit = BATCH;
-		if (r->o->count > 0 && r->o->count - r->received < limit)
-			limit = (int)(r->o->count - r->received);
-		for (i = 0; i < (unsigned int)limit; i++) {
-			r->msgs[i].msg_hdr.msg_name = &r->from[i];
-			r->msgs[i].msg_hdr.msg_namelen = sizeof(r->from[i]);
-			r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
-			r->msgs[i].msg_hdr.msg_iovlen = 1;
-			r->msgs[i].msg_hdr.msg_control = r->detail ?
-			    r->ctl[i].buf : NULL;
-			r->msgs[i].msg_hdr.msg_controllen = r->detail ?
-			    sizeof(r->ctl[i].buf) : 0;
-			r->msgs[i].msg_hdr.msg_flags = 0;
-			r->iov[i].iov_base = r->bufs + (size_t)i * DGRAM_BUFSZ;
-			r->iov[i].iov_len = DGRAM_BUFSZ;
-		}
-		got = recvmmsg(r->fd, r->msgs, (unsigned int)limit,
-		    MSG_DONTWAIT, NULL);
-		if (got == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return (0);
-			/* An ICMP error from an --echo or --reply send. */
-			if (errno == ECONNREFUSED || errno == EHOSTUNREACH)
-				continue;
-			log_err("recvmmsg: %s", strerror(errno));
-			return (-1);
-		}
-		nsend = 0;
-		if (got > 0)
-			r->batches++;
-		for (i = 0; i < (unsigned int)got; i++) {
-			len = r->msgs[i].msg_len;
-			sock_name_of((struct sockaddr *)&r->from[i],
-			    r->msgs[i].msg_hdr.msg_namelen, &n);
-			if (r->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
-				log_err("datagram from %s port %d was larger "
-				    "than %d bytes and was cut", n.host,
-				    n.port, DGRAM_BUFSZ);
-			log_verbose(1, "from %s port %d, %zu bytes", n.host,
-			    n.port, len);
-			if (r->detail)
-				log_detail(r, i, got);
-			if (format_dgram(r, &n, r->iov[i].iov_base, len) ==
-			    -1) {
-				log_err("out of memory");
-				return (-1);
-			}
-			if (r->o->echo) {
-				echo[nsend] = r->msgs[i];
-				r->iov[i].iov_len = len;
-				echo[nsend].msg_hdr.msg_flags = 0;
-				/* -vv's TTL and address are not for sending. */
-				echo[nsend].msg_hdr.msg_control = NULL;
-				echo[nsend].msg_hdr.msg_controllen = 0;
-				nsend++;
-			}
-		}
-		if (got > 0) {
-			memcpy(&r->last, &r->from[got - 1], sizeof(r->last));
-			r->lastlen = r->msgs[got - 1].msg_hdr.msg_namelen;
-		}
-		for (i = 0; i < nsend; ) {
-			int s = sendmmsg(r->fd, echo + i, nsend - i, 0);
-
-			if (s == -1 && errno == EINTR)
-				continue;
-			if (s <= 0) {
-				log_verbose(1, "echo: %s", strerror(errno));
-				i++;
-				continue;
-			}
-			i += (unsigned int)s;
-		}
-		r->received += got;
-		if (r->out.len >= OUT_FLUSH) {
-			int f = flush_out(r);
-
-			if (f != 0)
-				return (f);
-		}
-		if (r->o->count > 0 && r->received >= r->o->count)
-			return (1);
-		if (got < limit)
-			return (0);
-	}
-}
-
-/* --reply: each complete stdin line goes to the most recent sender. */
-static int
-reply_lines(struct receiver *r, struct buf *in, int *eof)
-{
-	ssize_t	 n;
-	char	*nl, *p;
-	size_t	 len;
-
-	if (buf_reserve(in, 65536) == -1) {
+	if ((g = calloc(o->join.n, sizeof(*g))) == NULL) {
 		log_err("out of memory");
-		return (-1);
+		return (EXIT_RUNTIME);
 	}
-	n = read(STDIN_FILENO, in->p + in->len, in->cap - in->len);
-	if (n == -1)
-		return (errno == EINTR || errno == EAGAIN ? 0 : -1);
-	if (n == 0)
-		*eof = 1;
-	in->len += (size_t)n;
-	p = in->p;
-	for (;;) {
-		nl = memchr(p, '\n', in->len - (size_t)(p - in->p));
-		if (nl == NULL) {
-			if (!*eof || p == in->p + in->len)
-				break;
-			nl = in->p + in->len;	/* last line, no newline */
+	for (i = 0; i < o->join.n; i++) {
+		if (sock_group_parse(o->join.v[i], &g[i], &err) == -1) {
+			free(g);
+			return (log_usage("invalid group '%s': %s",
+			    o->join.v[i], err.msg));
 		}
-		len = (size_t)(nl - p);
-		if (r->lastlen == 0)
-			log_err("no sender to reply to yet; line dropped");
-		else if (sendto(r->fd, p, len, 0, (struct sockaddr *)&r->last,
-		    r->lastlen) == -1)
-			log_err("reply: %s", strerror(errno));
-		p = nl < in->p + in->len ? nl + 1 : nl;
-		if (p >= in->p + in->len)
-			break;
+		fam4 |= g[i].addr.ss_family == AF_INET;
+		fam6 |= g[i].addr.ss_family == AF_INET6;
 	}
-	len = in->len - (size_t)(p - in->p);
-	memmove(in->p, p, len);
-	in->len = len;
-	if (in->len > UDP_MAX6) {
-		log_err("reply line longer than %d bytes dropped", UDP_MAX6);
-		in->len = 0;
+	if ((fam4 && o->ipv6) || (fam6 && o->ipv4)) {
+		free(g);
+		return (log_usage("-j group family conflicts with -%c",
+		    o->ipv4 ? '4' : '6'));
 	}
+	if (*family == AF_UNSPEC && fam4 && !fam6)
+		*family = AF_INET;
+	*groupsp = g;
 	return (0);
 }
 
@@ -1090,19 +247,12 @@ static int
 udp_recv_exec(void *p, int argc, char **argv)
 {
 	struct udp_recv_opts *o = p;
-	struct sock_listen_args la;
-	struct receiver	 r;
-	struct group	*groups = NULL;
-	struct pollfd	 pfd[3];
-	struct buf	 in = { 0 };
+	struct udp_recv_conf c;
+	struct sock_group *groups;
 	struct sk_err	 err;
-	const char	*why;
+	enum udp_result	 res;
 	char		 host[NI_MAXHOST];
-	long long	 deadline;
-	size_t		 i;
-	int		 fd = -1, status = EXIT_RUNTIME, rv, nfd, stdin_eof, sz;
-	int		 fam4 = 0, fam6 = 0, sigfd = -1, in_i, sig_i;
-	sigset_t	 mask;
+	int		 rv;
 
 	log_verbosity = o->verbose;
 	if (o->ipv4 && o->ipv6)
@@ -1110,148 +260,25 @@ udp_recv_exec(void *p, int argc, char **argv)
 	if (o->echo && o->reply)
 		return (log_usage("--echo and --reply cannot be used "
 		    "together"));
-	memset(&la, 0, sizeof(la));
-	if ((rv = cmd_parse_bind(argc, argv, host, sizeof(host), &la.host,
-	    &la.port)) != 0)
+	memset(&c, 0, sizeof(c));
+	if ((rv = cmd_parse_bind(argc, argv, host, sizeof(host), &c.host,
+	    &c.port)) != 0)
 		return (rv);
-	if (o->join.n > 0 &&
-	    (groups = calloc(o->join.n, sizeof(*groups))) == NULL) {
-		log_err("out of memory");
-		return (EXIT_RUNTIME);
-	}
-	for (i = 0; i < o->join.n; i++) {
-		if ((why = parse_group(o->join.v[i], &groups[i])) != NULL) {
-			free(groups);
-			return (log_usage("invalid group '%s': %s",
-			    o->join.v[i], why));
-		}
-		fam4 |= groups[i].family == AF_INET;
-		fam6 |= groups[i].family == AF_INET6;
-	}
-	if ((fam4 && o->ipv6) || (fam6 && o->ipv4)) {
-		free(groups);
-		return (log_usage("-j group family conflicts with -%c",
-		    o->ipv4 ? '4' : '6'));
-	}
-	la.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
-	/* IPv4 groups are joined on an IPv4 socket. */
-	if (la.family == AF_UNSPEC && fam4 && !fam6)
-		la.family = AF_INET;
-	la.socktype = SOCK_DGRAM;
-	la.udp_reuse = o->join.n > 0;
-
-	memset(&r, 0, sizeof(r));
-	r.o = o;
-	/*
-	 * Without -c udp-recv serves until it is stopped: SIGINT/SIGTERM
-	 * write out what was received and exit 0 (EXIT STATUS in the man
-	 * page).  Blocked before the port file exists.
-	 */
-	if (o->count == 0) {
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGTERM);
-		if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
-		    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK |
-		    SFD_CLOEXEC)) == -1) {
-			log_err("signalfd: %s", strerror(errno));
-			goto out;
-		}
-	}
-	if ((fd = sock_listen(&la, &err)) == -1) {
-		log_err("%s", err.msg);
-		goto out;
-	}
-	r.fd = fd;
-	if (o->verbose >= 2)
-		want_detail(&r);
-	/* A deep queue rides out bursts while stdout is slow. */
-	sz = RCVBUF;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	for (i = 0; i < o->join.n; i++)
-		if (join_group(fd, la.family, &groups[i]) == -1) {
-			log_err("join %s: %s", o->join.v[i], strerror(errno));
-			goto out;
-		}
-	if (o->port_file != NULL &&
-	    sock_write_port_file(o->port_file, fd, &err) == -1) {
-		log_err("%s", err.msg);
-		goto out;
-	}
-	sock_report_listening(fd);
-	if ((r.bufs = malloc((size_t)BATCH * DGRAM_BUFSZ)) == NULL) {
-		log_err("out of memory");
-		goto out;
-	}
-	stdin_eof = !o->reply;
-	deadline = o->timeout >= 0 ? clock_ms() + o->timeout : -1;
-	for (;;) {
-		nfd = 0;
-		in_i = sig_i = -1;
-		pfd[nfd].fd = fd;
-		pfd[nfd++].events = POLLIN;
-		if (!stdin_eof) {
-			pfd[nfd].fd = STDIN_FILENO;
-			pfd[nfd].events = POLLIN;
-			in_i = nfd++;
-		}
-		if (sigfd != -1) {
-			pfd[nfd].fd = sigfd;
-			pfd[nfd].events = POLLIN;
-			sig_i = nfd++;
-		}
-		rv = poll(pfd, (nfds_t)nfd, clock_poll_timeout(deadline));
-		if (rv == -1) {
-			if (errno == EINTR)
-				continue;
-			log_err("poll: %s", strerror(errno));
-			goto out;
-		}
-		if (rv == 0) {
-			log_err("no datagram within %lld ms", o->timeout);
-			goto out;
-		}
-		if (sig_i != -1 && pfd[sig_i].revents != 0) {
-			if (flush_out(&r) != -1)
-				status = 0;
-			goto out;
-		}
-		if (in_i != -1 && pfd[in_i].revents != 0 &&
-		    reply_lines(&r, &in, &stdin_eof) == -1) {
-			log_err("read from stdin: %s", strerror(errno));
-			goto out;
-		}
-		if (pfd[0].revents == 0)
-			continue;
-		rv = receive_batch(&r);
-		if (rv == -1)
-			goto out;
-		if (o->timeout >= 0)
-			deadline = clock_ms() + o->timeout;
-		switch (flush_out(&r)) {
-		case -1:
-			goto out;
-		case 1:
-			status = 0;
-			goto out;
-		}
-		if (rv == 1) {
-			status = 0;
-			goto out;
-		}
-	}
-out:
-	buf_free(&r.out);
-	buf_free(&in);
-	free(r.bufs);
+	if ((rv = udp_parse_groups(o, &groups, &c.family)) != 0)
+		return (rv);
+	c.format = udp_format_of(o->format);
+	c.count = o->count;
+	c.timeout = o->timeout;
+	c.echo = o->echo;
+	c.reply = o->reply;
+	c.groups = groups;
+	c.ngroups = o->join.n;
+	c.port_file = o->port_file;
+	res = udp_recv_run(&c, &err);
 	free(groups);
-	if (fd != -1)
-		close(fd);
-	if (sigfd != -1)
-		close(sigfd);
-	return (status);
+	return (udp_exit_status(res, &err));
 }
+
 
 const struct cmd_entry cmd_udp_send_entry = {
 	.name = "udp-send",

@@ -2,9 +2,13 @@
  * Formatting helpers with no I/O, unit-tested in tests/unit/test-fmt.c.
  * UTF-8 is validated strictly (RFC 3629: no overlong forms, no surrogates,
  * nothing above U+10FFFF) so that what we call text really is text.
+ * Splitting a byte stream into datagram records lives here too, so that
+ * where one datagram ends is decided by code a table can test.
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "fmt.h"
@@ -215,4 +219,132 @@ fmt_dgram_info(struct buf *b, const struct fmt_dgram_info *d)
 	if (d->ctruncated && buf_adds(b, ", control truncated") == -1)
 		return (-1);
 	return (buf_addc(b, '\n'));
+}
+
+/*
+ * One datagram as udp-recv prints it.  "line" adds a newline and "raw"
+ * nothing, so raw output is the payloads back to back; "hex" and "json"
+ * name the sender, and JSON carries the payload as a string when it is
+ * UTF-8 text and as base64 otherwise, so any bytes survive.
+ */
+int
+fmt_dgram(struct buf *b, enum fmt_dgram_format f, const struct fmt_dgram *d)
+{
+	switch (f) {
+	case FMT_DGRAM_RAW:
+		return (buf_add(b, d->data, d->len));
+	case FMT_DGRAM_HEX:
+		if (buf_printf(b, "from %s port %d, %zu bytes\n", d->from,
+		    d->port, d->len) == -1)
+			return (-1);
+		return (fmt_hexdump(b, d->data, d->len));
+	case FMT_DGRAM_JSON:
+		if (buf_adds(b, "{\"from\":") == -1 ||
+		    fmt_json_string(b, (const unsigned char *)d->from,
+		    strlen(d->from)) == -1 ||
+		    buf_printf(b, ",\"port\":%d,\"size\":%zu,", d->port,
+		    d->len) == -1)
+			return (-1);
+		if (fmt_utf8_valid(d->data, d->len)) {
+			if (buf_adds(b, "\"data\":") == -1 ||
+			    fmt_json_string(b, d->data, d->len) == -1)
+				return (-1);
+		} else if (buf_adds(b, "\"base64\":\"") == -1 ||
+		    fmt_base64(b, d->data, d->len) == -1 ||
+		    buf_addc(b, '"') == -1)
+			return (-1);
+		return (buf_adds(b, "}\n"));
+	case FMT_DGRAM_LINE:
+	default:
+		if (buf_add(b, d->data, d->len) == -1)
+			return (-1);
+		return (buf_addc(b, '\n'));
+	}
+}
+
+/*
+ * Splits p[0..len) into records, replacing what r held.  A record is
+ * only taken when it is complete: a line needs its newline and a chunk
+ * its size, and --whole needs the end of the input, unless at_eof says
+ * no more bytes will come, when the rest is the last record.  An empty
+ * rest at EOF is no record, except that the whole of an empty input is
+ * one (empty) datagram.  r->used is the bytes consumed; the caller keeps
+ * the others for the next call.  -1 when memory runs out.
+ */
+int
+fmt_split_records(const struct fmt_splitter *sp, const char *p, size_t len,
+    int at_eof, struct fmt_records *r)
+{
+	struct fmt_record	*nv;
+	const char		*nl;
+	size_t			 off = 0, end, next;
+	int			 whole = sp->mode == FMT_SPLIT_WHOLE;
+
+	r->n = 0;
+	while (off < len || (whole && at_eof && r->n == 0)) {
+		if (whole) {
+			if (!at_eof)
+				break;
+			end = next = len;
+		} else if (sp->mode == FMT_SPLIT_CHUNK) {
+			if (len - off < sp->chunk && !at_eof)
+				break;
+			end = next = len - off < sp->chunk ? len :
+			    off + sp->chunk;
+		} else {
+			nl = memchr(p + off, '\n', len - off);
+			if (nl == NULL && !at_eof)
+				break;
+			end = nl != NULL ? (size_t)(nl - p) : len;
+			next = nl != NULL ? end + 1 : len;
+		}
+		if (r->n == r->cap) {
+			nv = reallocarray(r->v, r->cap ? r->cap * 2 : 64,
+			    sizeof(*r->v));
+			if (nv == NULL)
+				return (-1);
+			r->v = nv;
+			r->cap = r->cap ? r->cap * 2 : 64;
+		}
+		r->v[r->n].off = off;
+		r->v[r->n].len = end - off;
+		r->n++;
+		off = next;
+		if (whole)
+			break;
+	}
+	r->used = off;
+	return (0);
+}
+
+/*
+ * The complete records in p[0..len) that start at or after byte from
+ * (where the caller's last count stopped: an offset it had counted up
+ * to), counting lines no further than max.  The whole input is never
+ * complete before EOF, so --whole counts none.
+ */
+size_t
+fmt_count_records(const struct fmt_splitter *sp, const char *p, size_t len,
+    size_t from, size_t max)
+{
+	const char	*nl;
+	size_t		 n = 0, off;
+
+	if (sp->mode == FMT_SPLIT_WHOLE)
+		return (0);
+	if (sp->mode == FMT_SPLIT_CHUNK)
+		return (len / sp->chunk - from / sp->chunk);
+	for (off = from; n < max && off < len &&
+	    (nl = memchr(p + off, '\n', len - off)) != NULL;
+	    off = (size_t)(nl - p) + 1)
+		n++;
+	return (n);
+}
+
+void
+fmt_records_free(struct fmt_records *r)
+{
+	free(r->v);
+	r->v = NULL;
+	r->n = r->cap = r->used = 0;
 }

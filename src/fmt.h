@@ -1,7 +1,8 @@
 /*
  * Pure formatting of received data for people and programs: UTF-8
- * validation, JSON string escaping, base64, a hexdump -C style dump, and
- * the per-datagram detail line of udp-recv -vv.
+ * validation, JSON string escaping, base64, a hexdump -C style dump, the
+ * per-datagram detail line of udp-recv -vv, each datagram in udp-recv's
+ * formats, and the splitting of a byte stream into datagram records.
  */
 #ifndef FMT_H
 #define FMT_H
@@ -32,5 +33,58 @@ struct fmt_dgram_info {
 };
 
 int	fmt_dgram_info(struct buf *, const struct fmt_dgram_info *);
+
+/* udp-recv's output formats (-f). */
+enum fmt_dgram_format {
+	FMT_DGRAM_LINE,		/* the bytes and a newline */
+	FMT_DGRAM_RAW,		/* the bytes alone */
+	FMT_DGRAM_HEX,		/* a "from" line and a hexdump */
+	FMT_DGRAM_JSON		/* one JSON object a line */
+};
+
+/* One received datagram: who sent it and what it holds. */
+struct fmt_dgram {
+	const char		*from;	/* numeric address */
+	int			 port;
+	const unsigned char	*data;
+	size_t			 len;
+};
+
+int	fmt_dgram(struct buf *, enum fmt_dgram_format, const struct fmt_dgram *);
+
+/*
+ * How a byte stream becomes datagrams: each line without its newline,
+ * pieces of chunk bytes (the last may be shorter), or all of it as one.
+ */
+enum fmt_split_mode {
+	FMT_SPLIT_LINES,
+	FMT_SPLIT_CHUNK,
+	FMT_SPLIT_WHOLE
+};
+
+struct fmt_splitter {
+	enum fmt_split_mode	 mode;
+	size_t			 chunk;	/* FMT_SPLIT_CHUNK: at least 1 */
+};
+
+/* A record: bytes p[off .. off + len) of the data that was split. */
+struct fmt_record {
+	size_t	off;
+	size_t	len;
+};
+
+/* The records of one call; the array is reused by the next call. */
+struct fmt_records {
+	struct fmt_record	*v;
+	size_t			 n;
+	size_t			 cap;
+	size_t			 used;	/* bytes consumed, separators included */
+};
+
+int	fmt_split_records(const struct fmt_splitter *, const char *, size_t,
+	    int, struct fmt_records *);
+size_t	fmt_count_records(const struct fmt_splitter *, const char *, size_t,
+	    size_t, size_t);
+void	fmt_records_free(struct fmt_records *);
 
 #endif /* FMT_H */

@@ -65,4 +65,20 @@ void	sock_acceptor_init(struct sock_acceptor *);
 void	sock_acceptor_free(struct sock_acceptor *);
 int	sock_accept(int, struct sock_acceptor *);
 
+/*
+ * Multicast: a group to join ("239.1.2.3", "ff02::1", either with
+ * "%IFNAME"), and the sending side's TTL or hop limit and interface.
+ */
+struct sock_group {
+	const char		*name;	/* as given, for messages */
+	struct sockaddr_storage	 addr;	/* the group; port 0 */
+	unsigned int		 ifindex; /* 0: the kernel's choice */
+};
+
+int	sock_group_parse(const char *, struct sock_group *, struct sk_err *);
+int	sock_join_group(int, const struct sock_group *, struct sk_err *);
+int	sock_is_multicast(const struct sockaddr *);
+int	sock_set_ttl(int, int, int, struct sk_err *);
+int	sock_set_mcast_if(int, const char *, struct sk_err *);
+
 #endif /* SOCK_H */

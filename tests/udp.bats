@@ -489,6 +489,29 @@ EOF
 	marker_only
 }
 
+@test "udp: a 2 MiB line through a pipe (--lines) is measured to its newline, not to EOF" {
+	# Longer than a read block: the rest of the line is counted from
+	# stdin to name its size, and the lines after it are not counted.
+	recv_start -c 1 127.0.0.1 0
+	IN=<(head -c 2097152 /dev/zero | tr '\0' x; printf '\nnext\nlast\n') \
+	    sc udp-send 127.0.0.1 "$PORT"
+	assert_failure 1
+	stdout_empty
+	one_line "$T/stderr" '^sockctl udp-send: .*\<2097152\>.*\<65507\>'
+	marker_only
+}
+
+@test "udp: 2 MiB of lines through a pipe (--whole) refused naming all 2 MiB" {
+	# The count goes on past newlines, to the end of stdin.
+	recv_start -c 1 127.0.0.1 0
+	IN=<(yes 'a line of text' | head -c 2097152) sc udp-send --whole \
+	    127.0.0.1 "$PORT"
+	assert_failure 1
+	stdout_empty
+	one_line "$T/stderr" '^sockctl udp-send: .*\<2097152\>.*\<65507\>'
+	marker_only
+}
+
 @test "udp: 70000 bytes over IPv6 refused naming 65527" {
 	head -c 70000 /dev/urandom >"$T/data"
 	recv_start -6 -c 1 ::1 0

@@ -4,8 +4,11 @@
  * string escaping (RFC 8259), base64 (RFC 4648) and the hexdump -C layout.
  * Each is driven by a table of inputs and the exact bytes they must give.
  * The hexdump goldens are the output of `hexdump -C` (util-linux) on the
- * same bytes, without its final offset line.  Last, the detail line of
- * udp-recv -vv, with and without each optional part.
+ * same bytes, without its final offset line.  Then the detail line of
+ * udp-recv -vv, with and without each optional part, each datagram in
+ * udp-recv's four formats, and where udp-send's records begin and end:
+ * splitting a stream into lines, chunks or one whole, with and without
+ * EOF, and counting the records a batch already holds.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -477,6 +480,226 @@ test_dgram_info(void)
 	buf_free(&b);
 }
 
+struct dgram_case {
+	const char		*what;
+	enum fmt_dgram_format	 f;
+	const char		*from;
+	int			 port;
+	const unsigned char	*data;
+	size_t			 len;
+	const char		*out;
+};
+
+static const struct dgram_case dgram_cases[] = {
+	{ "line", FMT_DGRAM_LINE, "127.0.0.1", 9, S("hi"), "hi\n" },
+	{ "line, empty", FMT_DGRAM_LINE, "127.0.0.1", 9, S(""), "\n" },
+	{ "line keeps a newline", FMT_DGRAM_LINE, "::1", 9, S("a\n"),
+	    "a\n\n" },
+	{ "raw", FMT_DGRAM_RAW, "127.0.0.1", 9, S("hi"), "hi" },
+	{ "raw, empty", FMT_DGRAM_RAW, "127.0.0.1", 9, S(""), "" },
+	{ "hex", FMT_DGRAM_HEX, "127.0.0.1", 5353, S("H"),
+	    "from 127.0.0.1 port 5353, 1 bytes\n"
+	    "00000000  48                                                "
+	    "|H|\n" },
+	{ "hex, empty", FMT_DGRAM_HEX, "::1", 1, S(""),
+	    "from ::1 port 1, 0 bytes\n" },
+	{ "json text", FMT_DGRAM_JSON, "127.0.0.1", 9, S("caf\xc3\xa9"),
+	    "{\"from\":\"127.0.0.1\",\"port\":9,\"size\":5,"
+	    "\"data\":\"caf\xc3\xa9\"}\n" },
+	{ "json escapes", FMT_DGRAM_JSON, "fe80::1%lo", 65535, S("\"\\\n"),
+	    "{\"from\":\"fe80::1%lo\",\"port\":65535,\"size\":3,"
+	    "\"data\":\"\\\"\\\\\\n\"}\n" },
+	{ "json binary is base64", FMT_DGRAM_JSON, "::1", 9, S("\xff\0"),
+	    "{\"from\":\"::1\",\"port\":9,\"size\":2,\"base64\":\"/wA=\"}\n" },
+	{ "json, empty", FMT_DGRAM_JSON, "::1", 9, S(""),
+	    "{\"from\":\"::1\",\"port\":9,\"size\":0,\"data\":\"\"}\n" },
+};
+
+static void
+test_dgram(void)
+{
+	const struct dgram_case *t;
+	struct fmt_dgram d;
+	struct buf	 b = { 0 };
+
+	if (buf_reserve(&b, 64) == -1) {
+		diag("out of memory");
+		exit(1);
+	}
+	for (t = dgram_cases; t < dgram_cases + nitems(dgram_cases); t++) {
+		b.len = 0;
+		d.from = t->from;
+		d.port = t->port;
+		d.data = t->data;
+		d.len = t->len;
+		is_int(fmt_dgram(&b, t->f, &d), 0, "dgram: %s returns 0",
+		    t->what);
+		is_str(buf_str(&b), t->out, "dgram: %s", t->what);
+	}
+	/* Appends, so that a batch's datagrams go out in one write. */
+	b.len = 0;
+	d.from = "::1";
+	d.port = 9;
+	d.data = (const unsigned char *)"a";
+	d.len = 1;
+	fmt_dgram(&b, FMT_DGRAM_LINE, &d);
+	fmt_dgram(&b, FMT_DGRAM_RAW, &d);
+	fmt_dgram(&b, FMT_DGRAM_LINE, &d);
+	is_str(buf_str(&b), "a\naa\n", "dgram: appends");
+	buf_free(&b);
+}
+
+/*
+ * A split: the input, whether it is all there is (EOF), the records
+ * each written as [bytes], and the bytes consumed.
+ */
+struct split_case {
+	const char		*what;
+	enum fmt_split_mode	 mode;
+	size_t			 chunk;
+	const char		*in;
+	size_t			 len;
+	int			 eof;
+	const char		*recs;
+	size_t			 recslen;
+	size_t			 used;
+};
+
+#define L	FMT_SPLIT_LINES, 0
+#define C(n)	FMT_SPLIT_CHUNK, (n)
+#define W	FMT_SPLIT_WHOLE, 0
+#define T(s)	(s), sizeof(s) - 1
+
+static const struct split_case split_cases[] = {
+	{ "lines: two", L, T("a\nb\n"), 0, T("[a][b]"), 4 },
+	{ "lines: a partial line waits", L, T("a\nb"), 0, T("[a]"), 2 },
+	{ "lines: a partial line at EOF", L, T("a\nb"), 1, T("[a][b]"), 3 },
+	{ "lines: no newline yet", L, T("abc"), 0, T(""), 0 },
+	{ "lines: no newline, EOF", L, T("abc"), 1, T("[abc]"), 3 },
+	{ "lines: empty lines are datagrams", L, T("\n\n"), 0, T("[][]"), 2 },
+	{ "lines: no empty record after the last", L, T("a\n"), 1,
+	    T("[a]"), 2 },
+	{ "lines: empty input, EOF", L, T(""), 1, T(""), 0 },
+	{ "lines: empty input", L, T(""), 0, T(""), 0 },
+	{ "lines: CR is data", L, T("a\r\n"), 1, T("[a\r]"), 3 },
+	{ "lines: NUL is data", L, T("a\0b\n"), 0, T("[a\0b]"), 4 },
+	{ "chunk 3: the rest waits", C(3), T("abcdefg"), 0,
+	    T("[abc][def]"), 6 },
+	{ "chunk 3: a short last one at EOF", C(3), T("abcdefg"), 1,
+	    T("[abc][def][g]"), 7 },
+	{ "chunk 3: exact", C(3), T("abcdef"), 1, T("[abc][def]"), 6 },
+	{ "chunk 3: too short yet", C(3), T("ab"), 0, T(""), 0 },
+	{ "chunk 3: empty input, EOF", C(3), T(""), 1, T(""), 0 },
+	{ "chunk 1: newlines are data", C(1), T("a\nb"), 0,
+	    T("[a][\n][b]"), 3 },
+	{ "chunk larger than the input", C(65527), T("xyz"), 1, T("[xyz]"), 3 },
+	{ "whole: waits for EOF", W, T("a\nb"), 0, T(""), 0 },
+	{ "whole: all of it at EOF", W, T("a\nb\n"), 1, T("[a\nb\n]"), 4 },
+	{ "whole: empty input is one empty datagram", W, T(""), 1, T("[]"), 0 },
+};
+
+/* The records of r as [bytes][bytes]..., for comparing with a case. */
+static const char *
+split_str(struct buf *b, const char *in, const struct fmt_records *r)
+{
+	size_t	i;
+
+	b->len = 0;
+	for (i = 0; i < r->n; i++)
+		if (buf_addc(b, '[') == -1 ||
+		    buf_add(b, in + r->v[i].off, r->v[i].len) == -1 ||
+		    buf_addc(b, ']') == -1)
+			return (NULL);
+	if (buf_addc(b, '\0') == -1)
+		return (NULL);
+	b->len--;
+	return (b->p);
+}
+
+static void
+test_split(void)
+{
+	const struct split_case *t;
+	struct fmt_splitter sp;
+	struct fmt_records r = { 0 };
+	struct buf	 b = { 0 };
+	const char	*got;
+	char		 big[200];
+	size_t		 i;
+
+	for (t = split_cases; t < split_cases + nitems(split_cases); t++) {
+		sp.mode = t->mode;
+		sp.chunk = t->chunk;
+		is_int(fmt_split_records(&sp, t->in, t->len, t->eof, &r), 0,
+		    "split: %s returns 0", t->what);
+		got = split_str(&b, t->in, &r);
+		/* The records may hold a NUL: compare the bytes. */
+		ok(got != NULL && b.len == t->recslen &&
+		    memcmp(got, t->recs, t->recslen) == 0,
+		    "split: %s gives %s", t->what, t->recs);
+		is_int(r.used, t->used, "split: %s consumes %zu", t->what,
+		    t->used);
+	}
+
+	/* More records than the first allocation holds; reused after. */
+	memset(big, '\n', sizeof(big));
+	sp.mode = FMT_SPLIT_LINES;
+	fmt_split_records(&sp, big, sizeof(big), 0, &r);
+	is_int(r.n, sizeof(big), "split: 200 empty lines are 200 records");
+	ok(r.v[199].off == 199 && r.v[199].len == 0 && r.used == 200,
+	    "split: the last of 200 is at 199");
+	fmt_split_records(&sp, "x", 1, 0, &r);
+	is_int(r.n, 0, "split: a reused array starts empty");
+	for (i = 0; i < 2; i++)
+		fmt_records_free(&r);
+	ok(r.v == NULL && r.n == 0, "split: free twice is harmless");
+	buf_free(&b);
+}
+
+struct count_case {
+	const char		*what;
+	enum fmt_split_mode	 mode;
+	size_t			 chunk;
+	const char		*in;
+	size_t			 len;
+	size_t			 from;
+	size_t			 max;
+	size_t			 n;
+};
+
+static const struct count_case count_cases[] = {
+	{ "lines: complete ones only", L, T("a\nb\nc"), 0, 64, 2 },
+	{ "lines: from an offset", L, T("a\nb\nc\n"), 2, 64, 2 },
+	{ "lines: no further than max", L, T("a\nb\nc\n"), 0, 2, 2 },
+	{ "lines: max 0", L, T("a\n"), 0, 0, 0 },
+	{ "lines: none", L, T("abc"), 0, 64, 0 },
+	{ "lines: from the end", L, T("a\n"), 2, 64, 0 },
+	{ "lines: empty", L, T(""), 0, 64, 0 },
+	{ "chunk 2: complete ones", C(2), T("abcde"), 0, 64, 2 },
+	{ "chunk 2: new since byte 3", C(2), T("abcde"), 3, 64, 1 },
+	{ "chunk 2: none new", C(2), T("abcde"), 4, 64, 0 },
+	{ "whole: none before EOF", W, T("a\nb\n"), 0, 64, 0 },
+};
+
+#undef L
+#undef C
+#undef W
+#undef T
+
+static void
+test_count(void)
+{
+	const struct count_case *t;
+	struct fmt_splitter sp;
+
+	for (t = count_cases; t < count_cases + nitems(count_cases); t++) {
+		sp.mode = t->mode;
+		sp.chunk = t->chunk;
+		is_int(fmt_count_records(&sp, t->in, t->len, t->from, t->max),
+		    t->n, "count: %s is %zu", t->what, t->n);
+	}
+}
+
 int
 main(void)
 {
@@ -485,5 +708,8 @@ main(void)
 	test_base64();
 	test_hexdump();
 	test_dgram_info();
+	test_dgram();
+	test_split();
+	test_count();
 	return (done_testing());
 }
