@@ -14,21 +14,11 @@
 #include "sock.h"
 #include "stream.h"
 
-void
-stream_opts_init(struct stream_opts *o)
-{
-	o->timeout = -1;
-	o->idle = -1;
-	o->quit = -1;
-}
-
 /* Returns 0, or a usage error already printed. */
 int
 stream_check_opts(struct stream_opts *o)
 {
 	log_verbosity = o->verbose;
-	if (o->ipv4 && o->ipv6)
-		return (log_usage("-4 and -6 cannot be used together"));
 	if (o->unix_path && (o->ipv4 || o->ipv6))
 		return (log_usage("-U cannot be used with -4 or -6"));
 	/* The command's output goes straight to the socket. */

@@ -22,7 +22,6 @@ struct stream_opts {
 	const char	*exec;
 };
 
-void	stream_opts_init(struct stream_opts *);
 int	stream_check_opts(struct stream_opts *);
 int	stream_family(const struct stream_opts *);
 void	stream_relay_conf(const struct stream_opts *, struct relay_conf *);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "log.h"
 #include "opt.h"
 #include "tap.h"
 
@@ -34,29 +35,35 @@ struct topts {
 	const char	*format;
 };
 
+/* Where opt_parse puts its message. */
+static struct sk_err e;
+
 static const char *const formats[] = { "line", "raw", "hex", "json", NULL };
 
 static const struct opt table[] = {
 	OPT_FLAG_('4', NULL, struct topts, ipv4, "use IPv4 only"),
 	OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
 	OPT_COUNT_('v', "verbose", struct topts, verbose, "more output"),
-	OPT_INT_('m', "max-conns", struct topts, max, "N", 1, 100,
+	OPT_INT_('m', "max-conns", struct topts, max, "N", 1, 100, NULL,
 	    "at most N"),
-	OPT_INT_(0, "backlog", struct topts, backlog, "N", 1, 65535,
+	OPT_INT_(0, "backlog", struct topts, backlog, "N", 1, 65535, NULL,
 	    "queue length"),
-	OPT_INT_('n', NULL, struct topts, digit, "D", 0, 9, "one digit"),
-	OPT_DUR_('w', "timeout", struct topts, timeout, "give up after DUR"),
-	OPT_PORT_('p', "source-port", struct topts, port, "from PORT"),
-	OPT_STR_('e', "exec", struct topts, exec, "CMD", OPTC_CMD, "run CMD"),
-	OPT_LIST_('H', "header", struct topts, headers, "LINE", "add LINE"),
+	OPT_INT_('n', NULL, struct topts, digit, "D", 0, 9, NULL, "one digit"),
+	OPT_DUR_('w', "timeout", struct topts, timeout, NULL,
+	    "give up after DUR"),
+	OPT_PORT_('p', "source-port", struct topts, port, NULL, "from PORT"),
+	OPT_STR_('e', "exec", struct topts, exec, "CMD", OPTK_COMMAND, NULL,
+	    "run CMD"),
+	OPT_LIST_('H', "header", struct topts, headers, "LINE", OPTK_TEXT,
+	    "add LINE"),
 	OPT_CHOICE_('f', "format", struct topts, format, "line|raw|hex|json",
-	    formats, "output format"),
+	    formats, NULL, "output format"),
 	OPT_END_
 };
 
 /* A table that takes -h for itself, as a "--host" option would. */
 static const struct opt htable[] = {
-	OPT_STR_('h', "host", struct topts, host, "HOST", OPTC_NONE,
+	OPT_STR_('h', "host", struct topts, host, "HOST", OPTK_TEXT, NULL,
 	    "the host"),
 	OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
 	OPT_END_
@@ -106,9 +113,10 @@ run(const struct opt *tab, ...)
 	}
 	va_end(ap);
 	r->argv[r->argc] = NULL;
-	strlcpy(r->err, "(no message)", sizeof(r->err));
+	strlcpy(e.msg, "(no message)", sizeof(e.msg));
 	r->res = opt_parse(tab, &r->o, r->argc, r->argv, &r->pos, &r->npos,
-	    r->err, sizeof(r->err));
+	    &e);
+	strlcpy(r->err, e.msg, sizeof(r->err));
 	return (r);
 }
 
@@ -480,10 +488,11 @@ struct popts {
 };
 
 static const struct opt ptable[] = {
-	OPT_INT_(0, "retry", struct popts, retry, "N", 0, 9, "retry N times"),
-	OPT_DUR_(0, "retry-delay", struct popts, delay, "between tries"),
+	OPT_INT_(0, "retry", struct popts, retry, "N", 0, 9, NULL,
+	    "retry N times"),
+	OPT_DUR_(0, "retry-delay", struct popts, delay, NULL, "between tries"),
 	OPT_FLAG_(0, "recv-only", struct popts, recv, "only receive"),
-	OPT_STR_(0, "port-file", struct popts, pfile, "FILE", OPTC_FILE,
+	OPT_STR_(0, "port-file", struct popts, pfile, "FILE", OPTK_FILE, NULL,
 	    "write the port"),
 	OPT_END_
 };
@@ -498,9 +507,10 @@ prun(const struct opt_hint *hints, struct popts *o, char *err, size_t len,
 	int		 npos;
 
 	memset(o, 0, sizeof(*o));
-	strlcpy(err, "(no message)", len);
-	r = opt_parse_hints(ptable, hints, o, argc, argv, &pos, &npos, err,
-	    len);
+	strlcpy(e.msg, "(no message)", sizeof(e.msg));
+	r = opt_parse_hints(ptable, hints, o, argc, argv, &pos, &npos, &e);
+	/* As a caller with a smaller buffer would copy it. */
+	strlcpy(err, e.msg, len);
 	free(pos);
 	return (r);
 }
@@ -749,10 +759,10 @@ test_output(void)
 	static const struct opt empty[] = { OPT_END_ };
 	static const struct opt small[] = {
 		OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
-		OPT_DUR_('w', "timeout", struct topts, timeout,
+		OPT_DUR_('w', "timeout", struct topts, timeout, NULL,
 		    "give up after DUR"),
 		OPT_STR_(0, "port-file", struct topts, exec, "FILE",
-		    OPTC_FILE, "write the port to FILE"),
+		    OPTK_FILE, NULL, "write the port to FILE"),
 		OPT_END_
 	};
 	static const struct opt nodur[] = {
