@@ -619,7 +619,8 @@ opt_print_words(FILE *fp, const struct opt *tab)
 /*
  * One line per option, tab-separated, "-" for an empty field: short,
  * long, value kind, ARG, default, range (min-max, or the choices
- * comma-separated), help.  Read by the completion scripts and the test
+ * comma-separated), exclusive group, "repeat" if the option may be given
+ * again (or "once"), help.  Read by the completion scripts and the test
  * that checks the man page, so that neither keeps a copy of the table.
  */
 void
@@ -645,9 +646,14 @@ opt_print_table(FILE *fp, const struct opt *tab)
 				    tab->o_choices[i]);
 		else
 			fputc('-', fp);
-		fprintf(fp, "\t%s\n", tab->o_help);
+		if (tab->o_group != 0)
+			fprintf(fp, "\t%d", tab->o_group);
+		else
+			fputs("\t-", fp);
+		fprintf(fp, "\t%s\t%s\n", tab->o_type == OPT_COUNT ||
+		    tab->o_type == OPT_LIST ? "repeat" : "once", tab->o_help);
 	}
-	fprintf(fp, "-h\t--help\tnone\t-\t-\t-\t%s\n",
+	fprintf(fp, "-h\t--help\tnone\t-\t-\t-\t-\tonce\t%s\n",
 	    "show this help and exit");
 }
 
