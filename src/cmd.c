@@ -360,7 +360,8 @@ endpoint_hint(const char *arg, char *buf, size_t len)
 
 /* "missing WHAT", with a hint when the one argument is HOST:PORT. */
 static void
-missing(const char *what, int argc, char **argv, struct sk_err *err)
+cmd_missing_msg(const char *what, int argc, char **argv,
+    struct sk_err *err)
 {
 	char	 hint[NI_MAXHOST + 64];
 
@@ -377,7 +378,7 @@ cmd_missing(const char *what, int argc, char **argv)
 {
 	struct sk_err	 err;
 
-	missing(what, argc, argv, &err);
+	cmd_missing_msg(what, argc, argv, &err);
 	return (log_usage("%s", err.msg));
 }
 
@@ -427,7 +428,7 @@ cmd_parse_target(int argc, char **argv, int extra, char *buf, size_t buflen,
 	struct sk_err	 why;
 
 	if (argc < 2) {
-		missing(argc == 0 ? "HOST" : "PORT", argc, argv, err);
+		cmd_missing_msg(argc == 0 ? "HOST" : "PORT", argc, argv, err);
 		return (-1);
 	}
 	if (argc > 2 && !extra) {

@@ -11,6 +11,24 @@ BASH_COMP="$SOCKCTL_SRCDIR/completions/sockctl.bash"
 ZSH_COMP="$SOCKCTL_SRCDIR/completions/_sockctl"
 FISH_COMP="$SOCKCTL_SRCDIR/completions/sockctl.fish"
 
+# The head of a bash -c script run with the bash completion file as $1
+# and a directory as $2: it loads the file, defines c LABEL WORD... (the
+# completion of the last WORD, printed as "LABEL: reply" lines) and
+# changes to the directory.
+BASH_C='
+	source "$1"
+	c() {
+		local label=$1
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_sockctl
+		((${#COMPREPLY[@]} == 0)) ||
+		    printf "$label: %s\n" "${COMPREPLY[@]}"
+	}
+	cd "$2"
+'
+
 # An option's entry in an mdoc list: "--keep-open" is written
 # "Fl -keep-open", "-k" is "Fl k", on an ".It" line, and the word must end
 # there ("Fl -retry" is not "Fl -retry-delay").  Sets $pat to an extended
@@ -332,19 +350,7 @@ offered() {
 }
 
 @test "docs: bash completion offers commands, options, files and commands" {
-	run bash -c '
-		source "$1"
-		# c LABEL WORD...: completes the last WORD, prints LABEL: reply.
-		c() {
-			local label=$1
-			shift
-			COMP_WORDS=("$@")
-			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-			_sockctl
-			((${#COMPREPLY[@]} == 0)) ||
-			    printf "$label: %s\n" "${COMPREPLY[@]}"
-		}
-		cd "$2"
+	run bash -c "$BASH_C"'
 		c top sockctl ""
 		c global sockctl -
 		c help sockctl help con
@@ -440,18 +446,7 @@ offered() {
 # udp-recv -f, a file for a FILE option, nothing for a DUR.
 
 @test "docs: bash completes an option name, a choice and a file from the table" {
-	run timeout "$WAIT_LIMIT" bash -c '
-		source "$1"
-		c() {
-			local label=$1
-			shift
-			COMP_WORDS=("$@")
-			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-			_sockctl
-			((${#COMPREPLY[@]} == 0)) ||
-			    printf "$label: %s\n" "${COMPREPLY[@]}"
-		}
-		cd "$2"
+	run timeout "$WAIT_LIMIT" bash -c "$BASH_C"'
 		c name sockctl listen --po
 		c choice sockctl udp-recv -f ""
 		c choice= sockctl udp-recv --format=j
