@@ -295,8 +295,8 @@ test_endpoint(void)
 		port = -1;
 		written = 0;
 		host[0] = '\0';
-		why = reason(addr_parse_endpoint(t->in, host, sizeof(host), &port,
-		    &written, &e));
+		why = reason(addr_parse_endpoint(t->in, host, sizeof(host),
+		    &port, &written, &e));
 		is_str(why, t->err, "endpoint '%s': %s", t->in,
 		    t->err != NULL ? t->err : "accepted");
 		if (t->err != NULL)
@@ -309,7 +309,8 @@ test_endpoint(void)
 		    t->in, t->written);
 	}
 	is_str(reason(addr_parse_endpoint("example.com:80", host, 5, &port,
-	    &written, &e)), "too long", "endpoint: a host too long for the buffer");
+	    &written, &e)), "too long",
+	    "endpoint: a host too long for the buffer");
 }
 
 static void
@@ -371,8 +372,8 @@ test_unix(void)
 	    "too long (at most 107 bytes after '@')",
 	    "unix: '@' and 108 bytes refused");
 
-	is_str(reason(addr_parse_unix("@", &sun, &len, &e)), "empty abstract name",
-	    "unix: '@' alone refused");
+	is_str(reason(addr_parse_unix("@", &sun, &len, &e)),
+	    "empty abstract name", "unix: '@' alone refused");
 	is_str(reason(addr_parse_unix("", &sun, &len, &e)), "empty path",
 	    "unix: empty path refused");
 }

@@ -214,13 +214,15 @@ test_urls(void)
 	is_str(reason(proxy_parse_url(longhost, NULL, &u, &e)),
 	    "host name too long (255 bytes at most)", "256-byte host");
 	longhost[255] = '\0';
-	is_str(reason(proxy_parse_url(longhost, NULL, &u, &e)), NULL, "255-byte host");
+	is_str(reason(proxy_parse_url(longhost, NULL, &u, &e)), NULL,
+	    "255-byte host");
 
 	is_str(reason(proxy_parse_type("5", &o, &e)), NULL, "-X 5");
 	is_int(o, PROXY_SOCKS5H, "-X 5 carries names (as nc's)");
 	is_str(reason(proxy_parse_type("4", &o, &e)), NULL, "-X 4");
 	is_int(o, PROXY_SOCKS4, "-X 4 is SOCKS4");
-	is_str(reason(proxy_parse_type("connect", &o, &e)), NULL, "-X connect");
+	is_str(reason(proxy_parse_type("connect", &o, &e)), NULL,
+	    "-X connect");
 	is_int(o, PROXY_HTTP, "-X connect is HTTP");
 	is_str(reason(proxy_parse_type("socks5", &o, &e)),
 	    "unknown proxy type (5, 4, connect)", "-X socks5 refused");
