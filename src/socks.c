@@ -922,14 +922,14 @@ status_text(int st)
 static int
 http_refuse(struct socks_server *s, int st, const char *why, struct buf *out)
 {
-	s->why = why;
+	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
 	if (buf_printf(out, "HTTP/1.1 %d %s\r\n", st, status_text(st)) == -1 ||
 	    (st == 407 && buf_adds(out,
 	    "Proxy-Authenticate: Basic realm=\"sockctl\"\r\n") == -1) ||
 	    buf_adds(out, "Content-Length: 0\r\nConnection: close\r\n\r\n") ==
 	    -1)
-		s->why = "out of memory";
+		err_set(&s->err, "out of memory");
 	return (SOCKS_ERROR);
 }
 
@@ -938,10 +938,10 @@ s5_refuse(struct socks_server *s, int rep, const char *why, struct buf *out)
 {
 	static const unsigned char m[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
 
-	s->why = why;
+	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
 	if (buf_add(out, m, sizeof(m)) == -1)
-		s->why = "out of memory";
+		err_set(&s->err, "out of memory");
 	else
 		out->p[out->len - sizeof(m) + 1] = (char)rep;
 	return (SOCKS_ERROR);
@@ -952,17 +952,17 @@ s4_refuse(struct socks_server *s, const char *why, struct buf *out)
 {
 	static const unsigned char m[] = { 0, S4_REJECTED, 0, 0, 0, 0, 0, 0 };
 
-	s->why = why;
+	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
 	if (buf_add(out, m, sizeof(m)) == -1)
-		s->why = "out of memory";
+		err_set(&s->err, "out of memory");
 	return (SOCKS_ERROR);
 }
 
 static int
 serr(struct socks_server *s, const char *why)
 {
-	s->why = why;
+	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
 	return (SOCKS_ERROR);
 }
@@ -1543,8 +1543,8 @@ socks_server_input(struct socks_server *s, const void *in, size_t len,
 		case S_DONE:
 			return (SOCKS_DONE);
 		default:
-			if (s->why == NULL)
-				s->why = "handshake failed";
+			if (s->err.msg[0] == '\0')
+				err_set(&s->err, "handshake failed");
 			return (SOCKS_ERROR);
 		}
 		if (r == SOCKS_MORE)

@@ -133,7 +133,7 @@ struct socks_server {
 	long long	 content_length;	/* -1: none */
 	int		 chunked;
 	int		 keep_alive;	/* the client's wish */
-	const char	*why;		/* refusal, for the -v line */
+	struct sk_err	 err;		/* why SOCKS_ERROR, for the -v line */
 };
 
 void	socks_server_init(struct socks_server *, int);

@@ -628,7 +628,7 @@ run_srv(const struct srv_case *t, size_t n)
 			is_bytes(out.p, out.len, t[i].out, t[i].outlen,
 			    t[i].name, modes[mode]);
 			if (t[i].result == SOCKS_ERROR)
-				is_str(s.why, t[i].why, "%s: why (%s)",
+				is_str(s.err.msg, t[i].why, "%s: why (%s)",
 				    t[i].name, modes[mode]);
 			socks_server_free(&s);
 		}
@@ -832,7 +832,7 @@ test_server_http_limits(void)
 	big[34] = ':';
 	socks_server_init(&s, 0);
 	r = socks_server_input(&s, big, len, &used, &out);
-	ok(r == SOCKS_ERROR && strcmp(s.why, "request head too long") == 0 &&
+	ok(r == SOCKS_ERROR && strcmp(s.err.msg, "request head too long") == 0 &&
 	    out.len > 12 && memcmp(out.p, "HTTP/1.1 431 ", 13) == 0,
 	    "endless head: 431");
 	socks_server_free(&s);
@@ -901,7 +901,7 @@ test_server_steps(void)
 		    "p"), mode, &used, &out);
 		out.len = 0;
 		r = socks_server_auth(&s, 0, &out);
-		ok(r == SOCKS_ERROR && strcmp(s.why, "authentication failed")
+		ok(r == SOCKS_ERROR && strcmp(s.err.msg, "authentication failed")
 		    == 0, "auth refused (%s)", modes[mode]);
 		is_bytes(out.p, out.len, S("\x01\x01"), "auth refused reply",
 		    modes[mode]);
@@ -914,7 +914,7 @@ test_server_steps(void)
 		    "h\x00\x50"), mode, &used, &out);
 		out.len = 0;
 		r = socks_server_reply(&s, SOCKS_REP_REFUSED, NULL, &out);
-		ok(r == SOCKS_ERROR && strcmp(s.why, "connection refused") ==
+		ok(r == SOCKS_ERROR && strcmp(s.err.msg, "connection refused") ==
 		    0, "socks5 refused (%s)", modes[mode]);
 		is_bytes(out.p, out.len, S("\x05\x05\x00\x01\0\0\0\0\0\0"),
 		    "socks5 reply 5", modes[mode]);
@@ -947,7 +947,7 @@ test_server_steps(void)
 		    SOCKS_ADDR_IPV4 && memcmp(s.dst.ip, "\x7f\0\0\x01", 4) ==
 		    0, "socks4 fields (%s)", modes[mode]);
 		r = socks_server_reply(&s, SOCKS_REP_HOST_UNREACH, &b, &out);
-		ok(r == SOCKS_ERROR && strcmp(s.why, "host unreachable") == 0,
+		ok(r == SOCKS_ERROR && strcmp(s.err.msg, "host unreachable") == 0,
 		    "socks4 refused (%s)", modes[mode]);
 		is_bytes(out.p, out.len, S("\x00\x5b\0\0\0\0\0\0"),
 		    "socks4 rejected", modes[mode]);
@@ -1028,7 +1028,7 @@ test_server_http(void)
 		    - 13, "second request, no credentials (%s)", modes[mode]);
 		r = socks_server_auth(&s, 0, &out);
 		ok(r == SOCKS_ERROR &&
-		    strcmp(s.why, "authentication required") == 0,
+		    strcmp(s.err.msg, "authentication required") == 0,
 		    "407 (%s)", modes[mode]);
 		is_bytes(out.p, out.len,
 		    S("HTTP/1.1 407 Proxy Authentication Required\r\n"
