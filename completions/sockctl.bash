@@ -1,94 +1,43 @@
 # bash completion for sockctl(1)                           -*- shell-script -*-
 #
-# The option lists are static copies of the option tables in src/cmd-*.c;
-# tests/docs.bats checks them against `sockctl __complete CMD`, so a new
-# option that is not added here fails `make check`.  Works with or without
-# the bash-completion package.
+# Thin on purpose: the commands, their options, each option's value kind
+# and its choices come from the option tables of the sockctl being
+# completed, through its hidden `sockctl __complete --table [CMD]`, so
+# this file has nothing to keep in step with the code.  Only where the
+# positional arguments go is said here.  Works with or without the
+# bash-completion package.
 
-_sockctl_commands='listen connect udp-send udp-recv serve-http chat help'
+declare -gA _sockctl_kinds _sockctl_ranges
+_sockctl_loaded=
 
-# _sockctl_options CMD: every option word of CMD.
-_sockctl_options()
+# _sockctl_load BIN CMD: CMD's table into _sockctl_kinds[WORD] (the value
+# kind, "none" for a flag) and _sockctl_ranges[WORD] (choices, comma-
+# separated), and its option words into _sockctl_words; kept for the next
+# call on the same command.
+_sockctl_load()
 {
-	case $1 in
-	listen)
-		echo '-4 -6 -k --keep-open -e --exec -m --max-conns --backlog' \
-		    '--send-only --recv-only -C --crlf --no-shutdown -U --unix' \
-		    '-w --timeout -i --idle-timeout -q --quit-after' \
-		    '--port-file -v --verbose -h --help'
-		;;
-	connect)
-		echo '-4 -6 -z --scan --retry --retry-delay -e --exec' \
-		    '--send-only --recv-only -C --crlf --no-shutdown -U --unix' \
-		    '-s --source -p --source-port -w --timeout' \
-		    '-i --idle-timeout -q --quit-after -v --verbose -h --help'
-		;;
-	udp-send)
-		echo '-4 -6 --lines --whole --chunk -c --count --interval' \
-		    '--broadcast --ttl -r --wait-reply -w --timeout' \
-		    '-s --source -p --source-port -v --verbose -h --help'
-		;;
-	udp-recv)
-		echo '-4 -6 -f --format -c --count -w --timeout --echo --reply' \
-		    '-j --join --port-file -v --verbose -h --help'
-		;;
-	serve-http)
-		echo '-p --port -b --bind --port-file --no-listing --index' \
-		    '--hidden --follow-symlinks --access-log -H --header --cors' \
-		    '--charset -m --max-conns -i --idle-timeout -v --verbose -h --help'
-		;;
-	chat)
-		echo '-4 -6 -l --listen -n --nick -m --max-conns --backlog' \
-		    '-w --timeout --port-file -v --verbose -h --help'
-		;;
-	esac
+	local short long kind arg def range group repeat help w
+
+	[[ $_sockctl_loaded == "$1 $2" ]] && return 0
+	_sockctl_kinds=()
+	_sockctl_ranges=()
+	_sockctl_words=()
+	while IFS=$'\t' read -r short long kind arg def range group repeat help; do
+		for w in "$short" "$long"; do
+			[[ $w == - ]] && continue
+			_sockctl_kinds[$w]=$kind
+			_sockctl_ranges[$w]=$range
+			_sockctl_words+=("$w")
+		done
+	done < <("$1" __complete --table "$2" 2>/dev/null)
+	_sockctl_loaded="$1 $2"
 }
 
-# _sockctl_value_kind CMD OPTION: sets _sockctl_kind to how OPTION's value
-# completes: "file", "command", "format" (udp-recv's formats), "address"
-# (serve-http's -b), "none" (a value with nothing to offer), or ""
-# (OPTION takes no value).
-_sockctl_value_kind()
+# _sockctl_commands BIN: the commands, then help.
+_sockctl_commands()
 {
-	_sockctl_kind=
-	case $1:$2 in
-	listen:--port-file | udp-recv:--port-file)
-		_sockctl_kind=file ;;
-	udp-recv:-f | udp-recv:--format)
-		_sockctl_kind=format ;;
-	listen:-e | listen:--exec | connect:-e | connect:--exec)
-		_sockctl_kind=command ;;
-	listen:-m | listen:--max-conns | listen:--backlog | \
-	listen:-w | listen:--timeout | listen:-i | listen:--idle-timeout | \
-	listen:-q | listen:--quit-after)
-		_sockctl_kind=none ;;
-	connect:--retry | connect:--retry-delay | \
-	connect:-s | connect:--source | connect:-p | connect:--source-port | \
-	connect:-w | connect:--timeout | connect:-i | connect:--idle-timeout | \
-	connect:-q | connect:--quit-after)
-		_sockctl_kind=none ;;
-	udp-send:--chunk | udp-send:-c | udp-send:--count | \
-	udp-send:--interval | udp-send:--ttl | \
-	udp-send:-w | udp-send:--timeout | \
-	udp-send:-s | udp-send:--source | udp-send:-p | udp-send:--source-port)
-		_sockctl_kind=none ;;
-	udp-recv:-c | udp-recv:--count | udp-recv:-w | udp-recv:--timeout | \
-	udp-recv:-j | udp-recv:--join)
-		_sockctl_kind=none ;;
-	chat:--port-file)
-		_sockctl_kind=file ;;
-	chat:-n | chat:--nick | chat:-m | chat:--max-conns | chat:--backlog | \
-	chat:-w | chat:--timeout)
-		_sockctl_kind=none ;;
-	serve-http:--port-file | serve-http:--access-log)
-		_sockctl_kind=file ;;
-	serve-http:-b | serve-http:--bind)
-		_sockctl_kind=address ;;
-	serve-http:-p | serve-http:--port | serve-http:--index | \
-	serve-http:-H | serve-http:--header | serve-http:-m | \
-	serve-http:--max-conns | serve-http:-i | serve-http:--idle-timeout)
-		_sockctl_kind=none ;;
-	esac
+	"$1" __complete 2>/dev/null
+	echo help
 }
 
 # _sockctl_files: file names, marked as such when completion is live.
@@ -99,10 +48,51 @@ _sockctl_files()
 	COMPREPLY=($(compgen -f -- "$1"))
 }
 
+# _sockctl_value KIND RANGE CUR: COMPREPLY for an option's value.
+_sockctl_value()
+{
+	local IFS=$'\n'
+
+	case $1 in
+	file)
+		_sockctl_files "$3" ;;
+	directory)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$3")) ;;
+	command)
+		COMPREPLY=($(compgen -c -- "$3" | sort -u)) ;;
+	choice)
+		COMPREPLY=($(compgen -W "${2//,/$'\n'}" -- "$3")) ;;
+	host)
+		# Literals with a colon would be split at it by bash: none here.
+		COMPREPLY=($({ compgen -W $'127.0.0.1\n0.0.0.0\nlocalhost' \
+		    -- "$3"; compgen -A hostname -- "$3"; } | sort -u)) ;;
+	esac
+}
+
+# _sockctl_bundle WORD: for -abc, sets _sockctl_unix if a letter is -U and
+# _sockctl_takes if the last letter wants the next word as its value.
+_sockctl_bundle()
+{
+	local j c kind
+
+	_sockctl_takes=0
+	for ((j = 1; j < ${#1}; j++)); do
+		c=-${1:j:1}
+		kind=${_sockctl_kinds[$c]-none}
+		[[ $c == -U ]] && _sockctl_unix=1
+		if [[ $kind != none ]]; then
+			((j == ${#1} - 1)) && _sockctl_takes=1
+			return 0
+		fi
+	done
+}
+
 _sockctl()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' cmdi=0 i w kind
-	local unix=0 dashdash=0 npos=0 pre='' _sockctl_kind
+	local bin=${COMP_WORDS[0]} dashdash=0 npos=0 pre=''
+	local _sockctl_unix=0 _sockctl_takes
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -120,16 +110,20 @@ _sockctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$_sockctl_commands" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(_sockctl_commands "$bin")" \
+			    -- "$cur"))
 		fi
 		return 0
 	fi
 
 	if [[ $cmd == help ]]; then
 		((COMP_CWORD == cmdi + 1)) &&
-		    COMPREPLY=($(compgen -W "${_sockctl_commands% help}" -- "$cur"))
+		    COMPREPLY=($(compgen -W "$("$bin" __complete 2>/dev/null)" \
+		    -- "$cur"))
 		return 0
 	fi
+
+	_sockctl_load "$bin" "$cmd"
 
 	# "--opt=value": bash splits it at '=' unless COMP_WORDBREAKS lacks it.
 	if [[ $cur == = ]]; then
@@ -142,21 +136,9 @@ _sockctl()
 		cur=${cur#*=}
 	fi
 
-	_sockctl_value_kind "$cmd" "$prev"
-	kind=$_sockctl_kind
-	case $kind in
-	file)
-		_sockctl_files "$cur" ;;
-	command)
-		COMPREPLY=($(compgen -c -- "$cur" | sort -u)) ;;
-	format)
-		COMPREPLY=($(compgen -W 'line raw hex json' -- "$cur")) ;;
-	address)
-		# Literals with a colon would be split at it by bash: none here.
-		COMPREPLY=($({ compgen -W '127.0.0.1 0.0.0.0 localhost' -- "$cur"
-		    compgen -A hostname -- "$cur"; } | sort -u)) ;;
-	esac
-	if [[ -n $kind ]]; then
+	kind=${_sockctl_kinds[$prev]-none}
+	if [[ $kind != none && $prev == -* ]]; then
+		_sockctl_value "$kind" "${_sockctl_ranges[$prev]}" "$cur"
 		[[ -n $pre ]] && COMPREPLY=("${COMPREPLY[@]/#/$pre}")
 		return 0
 	fi
@@ -170,14 +152,15 @@ _sockctl()
 		fi
 		case $w in
 		--) dashdash=1 ;;
-		-U | --unix) unix=1 ;;
 		--*=* | =) ;;
-		-?*)
-			# -U bundled with other flags, e.g. -kU.
-			[[ $w =~ ^-[46CkvzU]*U[46CkvzU]*$ ]] && unix=1
+		--?*)
+			[[ $w == --unix ]] && _sockctl_unix=1
 			# A value-taking option consumes the next word.
-			_sockctl_value_kind "$cmd" "$w"
-			[[ -n $_sockctl_kind ]] && ((i++))
+			[[ ${_sockctl_kinds[$w]-none} != none ]] && ((i++))
+			;;
+		-?*)
+			_sockctl_bundle "$w"
+			((_sockctl_takes)) && ((i++))
 			;;
 		*)
 			[[ ${COMP_WORDS[i - 1]} == = ]] || ((npos++)) ;;
@@ -185,13 +168,13 @@ _sockctl()
 	done
 
 	if [[ $cur == -* && $dashdash == 0 ]]; then
-		COMPREPLY=($(compgen -W "$(_sockctl_options "$cmd")" -- "$cur"))
+		COMPREPLY=($(compgen -W "${_sockctl_words[*]}" -- "$cur"))
 		return 0
 	fi
 
 	# Positional arguments: the socket path after -U, a host name first
 	# for connect and udp-send, a directory for serve-http.
-	if ((unix)); then
+	if ((_sockctl_unix)); then
 		((npos == 0)) && _sockctl_files "$cur"
 	elif [[ $cmd == serve-http ]]; then
 		compopt -o filenames 2>/dev/null

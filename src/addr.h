@@ -1,7 +1,8 @@
 /*
  * Pure parsers for what users type as addresses: hosts, ports, port lists,
- * Unix socket paths and durations.  Each returns NULL on success or a short
- * reason ("too large (0-65535)") that the caller puts after the value.
+ * Unix socket paths and durations.  Each returns 0, or -1 with a short
+ * reason in err ("too large (0-65535)") that the caller puts after the
+ * value it quotes.
  */
 #ifndef ADDR_H
 #define ADDR_H
@@ -11,6 +12,8 @@
 #include <sys/un.h>
 
 #include <stddef.h>
+
+#include "log.h"
 
 #define ADDR_PORT_MAX		65535
 #define ADDR_DURATION_MAX	(365LL * 24 * 3600 * 1000)	/* ms */
@@ -26,13 +29,15 @@ struct port_list {
 	size_t		 nports;
 };
 
-const char *addr_parse_port(const char *, int *);
-const char *addr_parse_port_list(const char *, struct port_list *);
-void	    addr_free_port_list(struct port_list *);
-const char *addr_parse_host(const char *, char *, size_t);
-const char *addr_parse_endpoint(const char *, char *, size_t, int *,
-	    size_t *);
-const char *addr_parse_unix(const char *, struct sockaddr_un *, socklen_t *);
-const char *addr_parse_duration(const char *, long long *);
+int	addr_parse_port(const char *, int *, struct sk_err *);
+int	addr_parse_port_list(const char *, struct port_list *,
+	    struct sk_err *);
+void	addr_free_port_list(struct port_list *);
+int	addr_parse_host(const char *, char *, size_t, struct sk_err *);
+int	addr_parse_endpoint(const char *, char *, size_t, int *, size_t *,
+	    struct sk_err *);
+int	addr_parse_unix(const char *, struct sockaddr_un *, socklen_t *,
+	    struct sk_err *);
+int	addr_parse_duration(const char *, long long *, struct sk_err *);
 
 #endif /* ADDR_H */

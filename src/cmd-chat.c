@@ -28,34 +28,23 @@ struct chat_opts {
 };
 
 static const struct opt chat_options[] = {
-	OPT_FLAG_('4', NULL, struct chat_opts, ipv4, "use IPv4 only"),
-	OPT_FLAG_('6', NULL, struct chat_opts, ipv6, "use IPv6 only"),
+	OPT__FAMILY(struct chat_opts, ipv4, ipv6),
 	OPT_FLAG_('l', "listen", struct chat_opts, listen,
 	    "run a chat room instead of joining one"),
-	OPT_STR_('n', "nick", struct chat_opts, nick, "NAME", OPTC_NONE,
+	OPT_STR_('n', "nick", struct chat_opts, nick, "NAME", OPTK_TEXT, NULL,
 	    "client: take the name NAME on joining"),
-	OPT_INT_('m', "max-conns", struct chat_opts, max_conns, "N", 1,
-	    100000, "room: at most N clients (default 256)"),
-	OPT_INT_(0, "backlog", struct chat_opts, backlog, "N", 1, 65535,
-	    "room: pending-client queue length (default 128)"),
-	OPT_DUR_('w', "timeout", struct chat_opts, timeout,
+	OPT__MAX_CONNS(struct chat_opts, max_conns, 100000, "256",
+	    "room: at most N clients"),
+	OPT__BACKLOG(struct chat_opts, backlog,
+	    "room: pending-client queue length"),
+	OPT__TIMEOUT(struct chat_opts, timeout, NULL,
 	    "client: give up connecting after DUR"),
-	OPT_STR_(0, "port-file", struct chat_opts, port_file, "FILE",
-	    OPTC_FILE, "room: write the bound port to FILE"),
-	OPT_COUNT_('v', "verbose", struct chat_opts, verbose,
+	OPT__PORT_FILE(struct chat_opts, port_file,
+	    "room: write the bound port to FILE"),
+	OPT__VERBOSE(struct chat_opts, verbose,
 	    "room: log joins and leaves on stderr"),
 	OPT_END_
 };
-
-static void
-chat_init(void *p)
-{
-	struct chat_opts *o = p;
-
-	o->max_conns = 256;
-	o->backlog = 128;
-	o->timeout = -1;
-}
 
 static int
 chat_serve(struct chat_opts *o, int argc, char **argv)
@@ -67,9 +56,9 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	int		 lfd, status;
 
 	memset(&la, 0, sizeof(la));
-	if ((status = cmd_parse_bind(argc, argv, host, sizeof(host), &la.host,
-	    &la.port)) != 0)
-		return (status);
+	if (cmd_parse_bind(argc, argv, host, sizeof(host), &la.host,
+	    &la.port, &err) == -1)
+		return (log_usage("%s", err.msg));
 	la.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
 	la.socktype = SOCK_STREAM;
 	la.backlog = (int)o->backlog;
@@ -110,9 +99,9 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	int		 fd, status;
 
 	memset(&ca, 0, sizeof(ca));
-	if ((status = cmd_parse_target(argc, argv, 0, host, sizeof(host),
-	    &ca.port)) != 0)
-		return (status);
+	if (cmd_parse_target(argc, argv, 0, host, sizeof(host), &ca.port,
+	    &err) == -1)
+		return (log_usage("%s", err.msg));
 	if (o->nick != NULL && !text_valid_nick(o->nick, strlen(o->nick)))
 		return (log_usage("invalid nick '%s': use 1 to %d letters, "
 		    "digits, - or _", o->nick, TEXT_NICK_MAX));
@@ -142,9 +131,7 @@ chat_exec(void *p, int argc, char **argv)
 {
 	struct chat_opts *o = p;
 
-	log_verbosity = o->verbose;
-	if (o->ipv4 && o->ipv6)
-		return (log_usage("-4 and -6 cannot be used together"));
+	log_set_verbosity(o->verbose);
 	if (o->listen && o->nick != NULL)
 		return (log_usage("-n is for joining a room, not with -l"));
 	return (o->listen ? chat_serve(o, argc, argv) :
@@ -160,6 +147,6 @@ const struct cmd_entry cmd_chat_entry = {
 	    "too.",
 	.options = chat_options,
 	.optsize = sizeof(struct chat_opts),
-	.init = chat_init,
+	.init = NULL,
 	.exec = chat_exec
 };

@@ -30,16 +30,15 @@ struct connect_opts {
 };
 
 static const struct opt connect_options[] = {
-	OPT_FLAG_('4', NULL, struct connect_opts, s.ipv4, "use IPv4 only"),
-	OPT_FLAG_('6', NULL, struct connect_opts, s.ipv6, "use IPv6 only"),
+	OPT__FAMILY(struct connect_opts, s.ipv4, s.ipv6),
 	OPT_FLAG_('z', "scan", struct connect_opts, scan,
 	    "report which of PORTS are open; send nothing"),
 	OPT_INT_(0, "retry", struct connect_opts, retry, "N", 0, 1000000,
-	    "try N more times if the connect fails"),
-	OPT_DUR_(0, "retry-delay", struct connect_opts, retry_delay,
-	    "wait DUR between attempts (default 1s)"),
-	OPT_STR_('e', "exec", struct connect_opts, s.exec, "CMD", OPTC_CMD,
-	    "run sh -c CMD with the socket as stdin/stdout"),
+	    "0", "try N more times if the connect fails"),
+	OPT_DUR_(0, "retry-delay", struct connect_opts, retry_delay, "1s",
+	    "wait DUR between attempts"),
+	OPT_STR_('e', "exec", struct connect_opts, s.exec, "CMD", OPTK_COMMAND,
+	    NULL, "run sh -c CMD with the socket as stdin/stdout"),
 	OPT_FLAG_(0, "send-only", struct connect_opts, s.send_only,
 	    "only send stdin; discard what the server sends"),
 	OPT_FLAG_(0, "recv-only", struct connect_opts, s.recv_only,
@@ -48,32 +47,20 @@ static const struct opt connect_options[] = {
 	    "send LF from stdin as CRLF"),
 	OPT_FLAG_(0, "no-shutdown", struct connect_opts, s.no_shutdown,
 	    "do not half-close the connection at stdin EOF"),
-	OPT_FLAG_('U', "unix", struct connect_opts, s.unix_path,
-	    "use a Unix socket PATH (@NAME: abstract)"),
-	OPT_STR_('s', "source", struct connect_opts, source, "ADDR",
-	    OPTC_NONE, "connect from local address ADDR"),
-	OPT_PORT_('p', "source-port", struct connect_opts, source_port,
+	OPT__UNIX(struct connect_opts, s.unix_path),
+	OPT__SOURCE(struct connect_opts, source,
+	    "connect from local address ADDR"),
+	OPT__SOURCE_PORT(struct connect_opts, source_port,
 	    "connect from local port PORT"),
-	OPT_DUR_('w', "timeout", struct connect_opts, s.timeout,
+	OPT__TIMEOUT(struct connect_opts, s.timeout, NULL,
 	    "give up on each address after DUR"),
-	OPT_DUR_('i', "idle-timeout", struct connect_opts, s.idle,
+	OPT__IDLE(struct connect_opts, s.idle, NULL,
 	    "close after DUR with no data either way"),
-	OPT_DUR_('q', "quit-after", struct connect_opts, s.quit,
-	    "after stdin EOF, wait at most DUR for the peer"),
-	OPT_COUNT_('v', "verbose", struct connect_opts, s.verbose,
+	OPT__QUIT(struct connect_opts, s.quit),
+	OPT__VERBOSE(struct connect_opts, s.verbose,
 	    "report progress on stderr (repeatable)"),
 	OPT_END_
 };
-
-static void
-connect_init(void *p)
-{
-	struct connect_opts *o = p;
-
-	stream_opts_init(&o->s);
-	o->retry_delay = 1000;
-	o->source_port = -1;
-}
 
 /* What -4/-6, -s, -p and -w say about connecting to host. */
 static void
@@ -128,15 +115,16 @@ connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
 {
 	struct sock_connect_args ca;
 	struct port_list pl;
-	const char	*why;
+	struct sk_err	 why;
 	enum scan_result res;
 	char		 host[NI_MAXHOST], dur[STREAM_MS_LEN];
 	long long	 attempt;
 
-	if ((why = addr_parse_host(hostarg, host, sizeof(host))) != NULL)
-		return (log_usage("invalid host '%s': %s", hostarg, why));
-	if ((why = addr_parse_port_list(ports, &pl)) != NULL)
-		return (log_usage("invalid port list '%s': %s", ports, why));
+	if (addr_parse_host(hostarg, host, sizeof(host), &why) == -1)
+		return (log_usage("invalid host '%s': %s", hostarg, why.msg));
+	if (addr_parse_port_list(ports, &pl, &why) == -1)
+		return (log_usage("invalid port list '%s': %s", ports,
+		    why.msg));
 	connect_args(o, host, &ca);
 	ca.quiet = 1;
 	/* With --retry, scan again until a port answers: wait-for-port. */
@@ -218,15 +206,14 @@ connect_exec(void *p, int argc, char **argv)
 		    (o->scan ? "PORTS" : "PORT"), argc, argv));
 	if (argc > need)
 		return (log_usage("extra argument '%s'", argv[need]));
-	if (o->s.unix_path && (status = cmd_parse_unix(argc, argv)) != 0)
-		return (status);
+	if (o->s.unix_path && cmd_parse_unix(argc, argv, &err) == -1)
+		return (log_usage("%s", err.msg));
 	if (o->scan)
 		return (connect_scan(o, argv[0], argv[1]));
 
-	/* A bad host or port is a usage error, printed by the parser. */
-	if (!o->s.unix_path && (status = cmd_parse_target(argc, argv, 0,
-	    host, sizeof(host), &port)) != 0)
-		return (status);
+	if (!o->s.unix_path && cmd_parse_target(argc, argv, 0, host,
+	    sizeof(host), &port, &err) == -1)
+		return (log_usage("%s", err.msg));
 	if ((fd = connect_open(o, host, port, o->s.unix_path ? argv[0] :
 	    NULL, &err)) == -1) {
 		log_err("%s", err.msg);
@@ -277,6 +264,6 @@ const struct cmd_entry cmd_connect_entry = {
 	    "report which ports are open.",
 	.options = connect_options,
 	.optsize = sizeof(struct connect_opts),
-	.init = connect_init,
+	.init = NULL,
 	.exec = connect_exec
 };

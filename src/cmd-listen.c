@@ -32,16 +32,15 @@ struct listen_opts {
 };
 
 static const struct opt listen_options[] = {
-	OPT_FLAG_('4', NULL, struct listen_opts, s.ipv4, "use IPv4 only"),
-	OPT_FLAG_('6', NULL, struct listen_opts, s.ipv6, "use IPv6 only"),
+	OPT__FAMILY(struct listen_opts, s.ipv4, s.ipv6),
 	OPT_FLAG_('k', "keep-open", struct listen_opts, keep_open,
 	    "after a client leaves, accept the next"),
-	OPT_STR_('e', "exec", struct listen_opts, s.exec, "CMD", OPTC_CMD,
-	    "run sh -c CMD per client on the socket"),
-	OPT_INT_('m', "max-conns", struct listen_opts, max_conns, "N", 1,
-	    100000, "at most N --exec clients at once (default 64)"),
-	OPT_INT_(0, "backlog", struct listen_opts, backlog, "N", 1, 65535,
-	    "pending-client queue length (default 128)"),
+	OPT_STR_('e', "exec", struct listen_opts, s.exec, "CMD", OPTK_COMMAND,
+	    NULL, "run sh -c CMD per client on the socket"),
+	OPT__MAX_CONNS(struct listen_opts, max_conns, 100000, "64",
+	    "at most N --exec clients at once"),
+	OPT__BACKLOG(struct listen_opts, backlog,
+	    "pending-client queue length"),
 	OPT_FLAG_(0, "send-only", struct listen_opts, s.send_only,
 	    "only send stdin; discard what the client sends"),
 	OPT_FLAG_(0, "recv-only", struct listen_opts, s.recv_only,
@@ -50,30 +49,18 @@ static const struct opt listen_options[] = {
 	    "send LF from stdin as CRLF"),
 	OPT_FLAG_(0, "no-shutdown", struct listen_opts, s.no_shutdown,
 	    "do not half-close the connection at stdin EOF"),
-	OPT_FLAG_('U', "unix", struct listen_opts, s.unix_path,
-	    "use a Unix socket PATH (@NAME: abstract)"),
-	OPT_DUR_('w', "timeout", struct listen_opts, s.timeout,
+	OPT__UNIX(struct listen_opts, s.unix_path),
+	OPT__TIMEOUT(struct listen_opts, s.timeout, NULL,
 	    "exit 1 if no client connects within DUR"),
-	OPT_DUR_('i', "idle-timeout", struct listen_opts, s.idle,
+	OPT__IDLE(struct listen_opts, s.idle, NULL,
 	    "close after DUR with no data either way"),
-	OPT_DUR_('q', "quit-after", struct listen_opts, s.quit,
-	    "after stdin EOF, wait at most DUR for the peer"),
-	OPT_STR_(0, "port-file", struct listen_opts, port_file, "FILE",
-	    OPTC_FILE, "write the bound port to FILE once listening"),
-	OPT_COUNT_('v', "verbose", struct listen_opts, s.verbose,
+	OPT__QUIT(struct listen_opts, s.quit),
+	OPT__PORT_FILE(struct listen_opts, port_file,
+	    "write the bound port to FILE once listening"),
+	OPT__VERBOSE(struct listen_opts, s.verbose,
 	    "report progress on stderr (repeatable)"),
 	OPT_END_
 };
-
-static void
-listen_init(void *p)
-{
-	struct listen_opts *o = p;
-
-	stream_opts_init(&o->s);
-	o->max_conns = 64;
-	o->backlog = 128;
-}
 
 /* What listen_accept saw. */
 enum listen_event {
@@ -336,11 +323,11 @@ listen_exec(void *p, int argc, char **argv)
 	la.socktype = SOCK_STREAM;
 	la.backlog = (int)o->backlog;
 	if (o->s.unix_path) {
-		if ((status = cmd_parse_unix(argc, argv)) != 0)
-			return (status);
-	} else if ((status = cmd_parse_bind(argc, argv, host, sizeof(host),
-	    &la.host, &la.port)) != 0)
-		return (status);
+		if (cmd_parse_unix(argc, argv, &err) == -1)
+			return (log_usage("%s", err.msg));
+	} else if (cmd_parse_bind(argc, argv, host, sizeof(host), &la.host,
+	    &la.port, &err) == -1)
+		return (log_usage("%s", err.msg));
 	/*
 	 * SIGINT/SIGTERM: see stream_catch_signals.  With --exec they are
 	 * read from a signalfd, blocked before the port file exists so that
@@ -414,6 +401,6 @@ const struct cmd_entry cmd_listen_entry = {
 	    "to it and what it\nsends to stdout, byte for byte.",
 	.options = listen_options,
 	.optsize = sizeof(struct listen_opts),
-	.init = listen_init,
+	.init = NULL,
 	.exec = listen_exec
 };

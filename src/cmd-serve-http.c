@@ -33,48 +33,36 @@ struct serve_opts {
 };
 
 static const struct opt serve_options[] = {
-	OPT_PORT_('p', "port", struct serve_opts, port,
-	    "listen on PORT (default 8000)"),
-	OPT_STR_('b', "bind", struct serve_opts, bind, "ADDRESS", OPTC_NONE,
-	    "listen on ADDRESS (default 127.0.0.1)"),
-	OPT_STR_(0, "port-file", struct serve_opts, port_file, "FILE",
-	    OPTC_FILE, "write the bound port to FILE once listening"),
+	OPT_PORT_('p', "port", struct serve_opts, port, "8000",
+	    "listen on PORT"),
+	OPT_STR_('b', "bind", struct serve_opts, bind, "ADDRESS", OPTK_HOST,
+	    "127.0.0.1", "listen on ADDRESS"),
+	OPT__PORT_FILE(struct serve_opts, port_file,
+	    "write the bound port to FILE once listening"),
 	OPT_FLAG_(0, "no-listing", struct serve_opts, no_listing,
 	    "answer 403 for directories without an index"),
-	OPT_STR_(0, "index", struct serve_opts, index, "NAME", OPTC_NONE,
-	    "index file name (default index.html)"),
+	OPT_STR_(0, "index", struct serve_opts, index, "NAME", OPTK_TEXT,
+	    "index.html", "index file name"),
 	OPT_FLAG_(0, "hidden", struct serve_opts, hidden,
 	    "serve dotfiles (by default they are 404)"),
 	OPT_FLAG_(0, "follow-symlinks", struct serve_opts, follow_symlinks,
 	    "follow symlinks that lead outside DIR"),
 	OPT_STR_(0, "access-log", struct serve_opts, access_log, "FILE",
-	    OPTC_FILE, "log requests to FILE (- for stdout)"),
+	    OPTK_FILE, NULL, "log requests to FILE (- for stdout)"),
 	OPT_LIST_('H', "header", struct serve_opts, headers, "'NAME: VALUE'",
-	    "add a header to every response (repeatable)"),
+	    OPTK_TEXT, "add a header to every response (repeatable)"),
 	OPT_FLAG_(0, "cors", struct serve_opts, cors,
 	    "add Access-Control-Allow-Origin: *, answer OPTIONS"),
 	OPT_STR_(0, "charset", struct serve_opts, charset, "CHARSET",
-	    OPTC_NONE, "append '; charset=CHARSET' to text types"),
-	OPT_INT_('m', "max-conns", struct serve_opts, max_conns, "N", 1,
-	    1000000, "at most N connections (default 1024)"),
-	OPT_DUR_('i', "idle-timeout", struct serve_opts, idle,
-	    "keep-alive and request timeout (default 15s)"),
-	OPT_COUNT_('v', "verbose", struct serve_opts, verbose,
+	    OPTK_TEXT, NULL, "append '; charset=CHARSET' to text types"),
+	OPT__MAX_CONNS(struct serve_opts, max_conns, 1000000, "1024",
+	    "at most N connections"),
+	OPT__IDLE(struct serve_opts, idle, "15s",
+	    "keep-alive and request timeout"),
+	OPT__VERBOSE(struct serve_opts, verbose,
 	    "report progress on stderr (repeatable)"),
 	OPT_END_
 };
-
-static void
-serve_init(void *p)
-{
-	struct serve_opts *o = p;
-
-	o->port = 8000;
-	o->bind = "127.0.0.1";
-	o->index = "index.html";
-	o->max_conns = 1024;
-	o->idle = 15000;
-}
 
 /*
  * A -H line is sent as given after every response's own headers: it
@@ -112,18 +100,16 @@ serve_http_exec(void *p, int argc, char **argv)
 	struct serve_opts *o = p;
 	struct httpd_config cf;
 	struct sk_err	 err;
-	const char	*why;
 	char		 host[NI_MAXHOST];
 	size_t		 i;
-	int		 r;
 
-	log_verbosity = o->verbose;
+	log_set_verbosity(o->verbose);
 	if (argc > 1)
 		return (log_usage("extra argument '%s'", argv[1]));
 	memset(&cf, 0, sizeof(cf));
 	cf.dir = argc == 1 ? argv[0] : ".";
-	if ((r = cmd_check_dir(cf.dir)) != 0)
-		return (r);
+	if (cmd_check_dir(cf.dir, &err) == -1)
+		return (log_usage("%s", err.msg));
 	if (strchr(o->index, '/') != NULL || o->index[0] == '\0')
 		return (log_usage("invalid index name '%s'", o->index));
 	/* A token needs no quoting as a parameter value. */
@@ -131,8 +117,9 @@ serve_http_exec(void *p, int argc, char **argv)
 	    !http_is_token(o->charset, strlen(o->charset)))
 		return (log_usage("invalid charset '%s': expected a name such "
 		    "as utf-8", o->charset));
-	if ((why = addr_parse_host(o->bind, host, sizeof(host))) != NULL)
-		return (log_usage("invalid address '%s': %s", o->bind, why));
+	if (addr_parse_host(o->bind, host, sizeof(host), &err) == -1)
+		return (log_usage("invalid address '%s': %s", o->bind,
+		    err.msg));
 	for (i = 0; i < o->headers.n; i++)
 		if (serve_check_header(o->headers.v[i], &err) == -1)
 			return (log_usage("%s", err.msg));
@@ -165,6 +152,6 @@ const struct cmd_entry cmd_serve_http_entry = {
 	    "HTTP/1.1, on 127.0.0.1:8000\nunless told otherwise.",
 	.options = serve_options,
 	.optsize = sizeof(struct serve_opts),
-	.init = serve_init,
+	.init = NULL,
 	.exec = serve_http_exec
 };

@@ -38,46 +38,33 @@ struct udp_send_opts {
 };
 
 static const struct opt udp_send_options[] = {
-	OPT_FLAG_('4', NULL, struct udp_send_opts, ipv4, "use IPv4 only"),
-	OPT_FLAG_('6', NULL, struct udp_send_opts, ipv6, "use IPv6 only"),
+	OPT__FAMILY(struct udp_send_opts, ipv4, ipv6),
 	OPT_FLAG_(0, "lines", struct udp_send_opts, lines,
 	    "each stdin line is a datagram (default)"),
 	OPT_FLAG_(0, "whole", struct udp_send_opts, whole,
 	    "all of stdin is one datagram"),
 	OPT_INT_(0, "chunk", struct udp_send_opts, chunk, "N", 1, UDP_MAX6,
-	    "split stdin into datagrams of N bytes"),
+	    NULL, "split stdin into datagrams of N bytes"),
 	OPT_INT_('c', "count", struct udp_send_opts, count, "N", 1,
-	    1000000000, "send the message N times"),
-	OPT_DUR_(0, "interval", struct udp_send_opts, interval,
+	    1000000000, "1", "send the message N times"),
+	OPT_DUR_(0, "interval", struct udp_send_opts, interval, NULL,
 	    "wait DUR between datagrams"),
 	OPT_FLAG_(0, "broadcast", struct udp_send_opts, broadcast,
 	    "allow sending to a broadcast address"),
-	OPT_INT_(0, "ttl", struct udp_send_opts, ttl, "N", 0, 255,
+	OPT_INT_(0, "ttl", struct udp_send_opts, ttl, "N", 0, 255, NULL,
 	    "unicast TTL and multicast hop limit"),
 	OPT_FLAG_('r', "wait-reply", struct udp_send_opts, wait_reply,
 	    "print replies until -w passes with none"),
-	OPT_DUR_('w', "timeout", struct udp_send_opts, timeout,
-	    "with -r, wait DUR for each reply (default 2s)"),
-	OPT_STR_('s', "source", struct udp_send_opts, source, "ADDR",
-	    OPTC_NONE, "send from local address ADDR"),
-	OPT_PORT_('p', "source-port", struct udp_send_opts, source_port,
+	OPT__TIMEOUT(struct udp_send_opts, timeout, "2s",
+	    "with -r, wait DUR for each reply"),
+	OPT__SOURCE(struct udp_send_opts, source,
+	    "send from local address ADDR"),
+	OPT__SOURCE_PORT(struct udp_send_opts, source_port,
 	    "send from local port PORT"),
-	OPT_COUNT_('v', "verbose", struct udp_send_opts, verbose,
+	OPT__VERBOSE(struct udp_send_opts, verbose,
 	    "report progress on stderr (repeatable)"),
 	OPT_END_
 };
-
-static void
-udp_send_init(void *p)
-{
-	struct udp_send_opts *o = p;
-
-	o->count = 1;
-	o->interval = -1;
-	o->ttl = -1;
-	o->timeout = 2000;
-	o->source_port = -1;
-}
 
 /* A run's result as an exit status; an error's line is said here. */
 static int
@@ -102,19 +89,17 @@ udp_send_exec(void *p, int argc, char **argv)
 	struct udp_send_conf c;
 	struct sk_err	 err;
 	char		 host[NI_MAXHOST];
-	int		 modes, rv;
+	int		 modes;
 
-	log_verbosity = o->verbose;
-	if (o->ipv4 && o->ipv6)
-		return (log_usage("-4 and -6 cannot be used together"));
+	log_set_verbosity(o->verbose);
 	modes = o->lines + o->whole + (o->chunk > 0);
 	if (modes > 1)
 		return (log_usage("--lines, --whole and --chunk cannot be "
 		    "used together"));
 	memset(&c, 0, sizeof(c));
-	if ((rv = cmd_parse_target(argc, argv, 1, host, sizeof(host),
-	    &c.port)) != 0)
-		return (rv);
+	if (cmd_parse_target(argc, argv, 1, host, sizeof(host), &c.port,
+	    &err) == -1)
+		return (log_usage("%s", err.msg));
 	if (argc > 2 && modes > 0)
 		return (log_usage("--lines, --whole and --chunk read stdin; "
 		    "they cannot be used with MESSAGE arguments"));
@@ -158,36 +143,26 @@ struct udp_recv_opts {
 };
 
 static const struct opt udp_recv_options[] = {
-	OPT_FLAG_('4', NULL, struct udp_recv_opts, ipv4, "use IPv4 only"),
-	OPT_FLAG_('6', NULL, struct udp_recv_opts, ipv6, "use IPv6 only"),
+	OPT__FAMILY(struct udp_recv_opts, ipv4, ipv6),
 	OPT_CHOICE_('f', "format", struct udp_recv_opts, format,
-	    "line|raw|hex|json", udp_formats,
-	    "how to print each datagram (default line)"),
+	    "line|raw|hex|json", udp_formats, "line",
+	    "how to print each datagram"),
 	OPT_INT_('c', "count", struct udp_recv_opts, count, "N", 1,
-	    LLONG_MAX, "exit 0 after N datagrams"),
-	OPT_DUR_('w', "timeout", struct udp_recv_opts, timeout,
+	    LLONG_MAX, NULL, "exit 0 after N datagrams"),
+	OPT__TIMEOUT(struct udp_recv_opts, timeout, NULL,
 	    "exit 1 if DUR passes with no datagram"),
 	OPT_FLAG_(0, "echo", struct udp_recv_opts, echo,
 	    "send every datagram back to its sender"),
 	OPT_FLAG_(0, "reply", struct udp_recv_opts, reply,
 	    "send stdin lines to the most recent sender"),
 	OPT_LIST_('j', "join", struct udp_recv_opts, join, "GROUP",
-	    "join multicast GROUP (GROUP%IFNAME: on IFNAME)"),
-	OPT_STR_(0, "port-file", struct udp_recv_opts, port_file, "FILE",
-	    OPTC_FILE, "write the bound port to FILE once bound"),
-	OPT_COUNT_('v', "verbose", struct udp_recv_opts, verbose,
+	    OPTK_SPEC, "join multicast GROUP (GROUP%IFNAME: on IFNAME)"),
+	OPT__PORT_FILE(struct udp_recv_opts, port_file,
+	    "write the bound port to FILE once bound"),
+	OPT__VERBOSE(struct udp_recv_opts, verbose,
 	    "report each datagram on stderr (repeatable)"),
 	OPT_END_
 };
-
-static void
-udp_recv_init(void *p)
-{
-	struct udp_recv_opts *o = p;
-
-	o->format = "line";
-	o->timeout = -1;
-}
 
 static enum fmt_dgram_format
 udp_format_of(const char *name)
@@ -254,16 +229,14 @@ udp_recv_exec(void *p, int argc, char **argv)
 	char		 host[NI_MAXHOST];
 	int		 rv;
 
-	log_verbosity = o->verbose;
-	if (o->ipv4 && o->ipv6)
-		return (log_usage("-4 and -6 cannot be used together"));
+	log_set_verbosity(o->verbose);
 	if (o->echo && o->reply)
 		return (log_usage("--echo and --reply cannot be used "
 		    "together"));
 	memset(&c, 0, sizeof(c));
-	if ((rv = cmd_parse_bind(argc, argv, host, sizeof(host), &c.host,
-	    &c.port)) != 0)
-		return (rv);
+	if (cmd_parse_bind(argc, argv, host, sizeof(host), &c.host,
+	    &c.port, &err) == -1)
+		return (log_usage("%s", err.msg));
 	if ((rv = udp_parse_groups(o, &groups, &c.family)) != 0)
 		return (rv);
 	c.format = udp_format_of(o->format);
@@ -289,7 +262,7 @@ const struct cmd_entry cmd_udp_send_entry = {
 	    "(--whole), or N-byte pieces (--chunk N).",
 	.options = udp_send_options,
 	.optsize = sizeof(struct udp_send_opts),
-	.init = udp_send_init,
+	.init = NULL,
 	.exec = udp_send_exec
 };
 
@@ -301,6 +274,6 @@ const struct cmd_entry cmd_udp_recv_entry = {
 	    "each datagram it\nreceives, from every sender, whole.",
 	.options = udp_recv_options,
 	.optsize = sizeof(struct udp_recv_opts),
-	.init = udp_recv_init,
+	.init = NULL,
 	.exec = udp_recv_exec
 };

@@ -203,7 +203,7 @@ cmd_lookup(const char *name, int *status)
 static int
 cmd_run(const struct cmd_entry *c, int argc, char **argv)
 {
-	char		 err[512];
+	struct sk_err	 err;
 	char		**pos = NULL;
 	void		*opts;
 	int		 npos, status;
@@ -214,16 +214,21 @@ cmd_run(const struct cmd_entry *c, int argc, char **argv)
 		log_err("out of memory");
 		return (EXIT_RUNTIME);
 	}
+	if (opt_set_defaults(tab, opts, &err) == -1) {
+		log_err("%s", err.msg);
+		free(opts);
+		return (EXIT_RUNTIME);
+	}
 	if (c->init != NULL)
 		c->init(opts);
 	switch (opt_parse_hints(tab, hints_of(c->name), opts, argc, argv, &pos,
-	    &npos, err, sizeof(err))) {
+	    &npos, &err)) {
 	case OPT_HELP:
 		cmd_print_help(stdout, c);
 		status = fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
 		break;
 	case OPT_ERROR:
-		status = log_usage("%s", err);
+		status = log_usage("%s", err.msg);
 		break;
 	default:
 		status = c->exec(opts, npos, pos);
@@ -235,23 +240,43 @@ cmd_run(const struct cmd_entry *c, int argc, char **argv)
 	return (status);
 }
 
-/* A hidden helper for completion scripts and the docs test. */
+/*
+ * A hidden helper for the completion scripts and the docs tests, so that
+ * neither keeps a copy of the tables:
+ *   __complete                  the commands, one a line
+ *   __complete CMD              CMD's option words, one a line
+ *   __complete --table          "NAME<TAB>SUMMARY" per command
+ *   __complete --table CMD      CMD's table (see opt_print_table)
+ */
 static int
 cmd_complete(int argc, char **argv)
 {
 	const struct cmd_entry *const *c;
 	const struct cmd_entry *e;
-	int	 ambiguous;
+	int	 ambiguous, table = 0;
 
+	if (argc >= 2 && strcmp(argv[1], "--table") == 0) {
+		table = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		for (c = cmd_table; *c != NULL; c++)
-			printf("%s\n", (*c)->name);
-		return (0);
+			if (table)
+				printf("%s\t%s\n", (*c)->name, (*c)->summary);
+			else
+				printf("%s\n", (*c)->name);
+		return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
 	}
 	if ((e = cmd_find(argv[1], &ambiguous)) == NULL)
 		return (EXIT_USAGE);
-	opt_print_words(stdout, e->options != NULL ? e->options : no_options);
-	return (0);
+	if (table)
+		opt_print_table(stdout, e->options != NULL ? e->options :
+		    no_options);
+	else
+		opt_print_words(stdout, e->options != NULL ? e->options :
+		    no_options);
+	return (fflush(stdout) == 0 ? 0 : EXIT_RUNTIME);
 }
 
 /* --help and --version, or a prefix of one (no other option starts so). */
@@ -320,11 +345,13 @@ cmd_main(int argc, char **argv)
 static const char *
 endpoint_hint(const char *arg, char *buf, size_t len)
 {
-	char	 host[NI_MAXHOST];
-	size_t	 n;
-	int	 port;
+	char		 host[NI_MAXHOST];
+	size_t		 n;
+	int		 port;
+	struct sk_err	 err;
 
-	if (addr_parse_endpoint(arg, host, sizeof(host), &port, &n) != NULL)
+	if (addr_parse_endpoint(arg, host, sizeof(host), &port, &n,
+	    &err) == -1)
 		return ("");
 	snprintf(buf, len, " (did you mean '%.*s %s'?)", (int)n, arg,
 	    arg + n + 1);
@@ -332,42 +359,61 @@ endpoint_hint(const char *arg, char *buf, size_t len)
 }
 
 /* "missing WHAT", with a hint when the one argument is HOST:PORT. */
-int
-cmd_missing(const char *what, int argc, char **argv)
+static void
+cmd_missing_msg(const char *what, int argc, char **argv,
+    struct sk_err *err)
 {
 	char	 hint[NI_MAXHOST + 64];
 
 	if (argc == 1 && (strcmp(what, "PORT") == 0 ||
 	    strcmp(what, "PORTS") == 0))
-		return (log_usage("missing %s%s", what,
-		    endpoint_hint(argv[0], hint, sizeof(hint))));
-	return (log_usage("missing %s", what));
+		err_set(err, "missing %s%s", what,
+		    endpoint_hint(argv[0], hint, sizeof(hint)));
+	else
+		err_set(err, "missing %s", what);
+}
+
+int
+cmd_missing(const char *what, int argc, char **argv)
+{
+	struct sk_err	 err;
+
+	cmd_missing_msg(what, argc, argv, &err);
+	return (log_usage("%s", err.msg));
 }
 
 /*
  * "[ADDRESS] PORT", as the server commands take it.  *host is NULL when no
- * address was given.  Returns 0 or the usage exit status (message said).
+ * address was given.  Returns 0, or -1 with the usage error in err.
  */
 int
 cmd_parse_bind(int argc, char **argv, char *buf, size_t buflen,
-    const char **host, int *port)
+    const char **host, int *port, struct sk_err *err)
 {
 	char		 hint[NI_MAXHOST + 64];
-	const char	*why;
+	struct sk_err	 why;
 
 	*host = NULL;
-	if (argc == 0)
-		return (log_usage("missing PORT"));
-	if (argc > 2)
-		return (log_usage("extra argument '%s'", argv[2]));
-	if ((why = addr_parse_port(argv[argc - 1], port)) != NULL)
-		return (log_usage("invalid port '%s': %s%s", argv[argc - 1],
-		    why, argc == 1 ? endpoint_hint(argv[0], hint,
-		    sizeof(hint)) : ""));
+	if (argc == 0) {
+		err_set(err, "missing PORT");
+		return (-1);
+	}
+	if (argc > 2) {
+		err_set(err, "extra argument '%s'", argv[2]);
+		return (-1);
+	}
+	if (addr_parse_port(argv[argc - 1], port, &why) == -1) {
+		err_set(err, "invalid port '%s': %s%s", argv[argc - 1],
+		    why.msg, argc == 1 ? endpoint_hint(argv[0], hint,
+		    sizeof(hint)) : "");
+		return (-1);
+	}
 	if (argc == 2) {
-		if ((why = addr_parse_host(argv[0], buf, buflen)) != NULL)
-			return (log_usage("invalid address '%s': %s", argv[0],
-			    why));
+		if (addr_parse_host(argv[0], buf, buflen, &why) == -1) {
+			err_set(err, "invalid address '%s': %s", argv[0],
+			    why.msg);
+			return (-1);
+		}
 		*host = buf;
 	}
 	return (0);
@@ -376,58 +422,75 @@ cmd_parse_bind(int argc, char **argv, char *buf, size_t buflen,
 /* "HOST PORT" (and nothing after, unless extra is set). */
 int
 cmd_parse_target(int argc, char **argv, int extra, char *buf, size_t buflen,
-    int *port)
+    int *port, struct sk_err *err)
 {
 	char		 hint[NI_MAXHOST + 64];
-	const char	*why;
+	struct sk_err	 why;
 
-	if (argc < 2)
-		return (cmd_missing(argc == 0 ? "HOST" : "PORT", argc, argv));
-	if (argc > 2 && !extra)
-		return (log_usage("extra argument '%s'", argv[2]));
-	if ((why = addr_parse_host(argv[0], buf, buflen)) != NULL)
-		return (log_usage("invalid host '%s': %s", argv[0], why));
-	if ((why = addr_parse_port(argv[1], port)) != NULL)
-		return (log_usage("invalid port '%s': %s%s", argv[1], why,
-		    endpoint_hint(argv[0], hint, sizeof(hint))));
+	if (argc < 2) {
+		cmd_missing_msg(argc == 0 ? "HOST" : "PORT", argc, argv, err);
+		return (-1);
+	}
+	if (argc > 2 && !extra) {
+		err_set(err, "extra argument '%s'", argv[2]);
+		return (-1);
+	}
+	if (addr_parse_host(argv[0], buf, buflen, &why) == -1) {
+		err_set(err, "invalid host '%s': %s", argv[0], why.msg);
+		return (-1);
+	}
+	if (addr_parse_port(argv[1], port, &why) == -1) {
+		err_set(err, "invalid port '%s': %s%s", argv[1], why.msg,
+		    endpoint_hint(argv[0], hint, sizeof(hint)));
+		return (-1);
+	}
 	return (0);
 }
 
 /*
  * The PATH of -U: exactly one, and one that fits a sockaddr_un, or a usage
- * error (not a failed bind or connect later).
+ * error (not a failed bind or connect later) in err.
  */
 int
-cmd_parse_unix(int argc, char **argv)
+cmd_parse_unix(int argc, char **argv, struct sk_err *err)
 {
 	struct sockaddr_un sun;
 	socklen_t	 len;
-	const char	*why;
+	struct sk_err	 why;
 
-	if (argc == 0)
-		return (log_usage("missing PATH"));
-	if (argc > 1)
-		return (log_usage("extra argument '%s'", argv[1]));
-	if ((why = addr_parse_unix(argv[0], &sun, &len)) != NULL)
-		return (log_usage("invalid socket path '%s': %s", argv[0],
-		    why));
+	if (argc == 0) {
+		err_set(err, "missing PATH");
+		return (-1);
+	}
+	if (argc > 1) {
+		err_set(err, "extra argument '%s'", argv[1]);
+		return (-1);
+	}
+	if (addr_parse_unix(argv[0], &sun, &len, &why) == -1) {
+		err_set(err, "invalid socket path '%s': %s", argv[0],
+		    why.msg);
+		return (-1);
+	}
 	return (0);
 }
 
 /*
  * serve-http's DIR.  A number that names no directory was meant as a port,
- * as in "python3 -m http.server 8000": a usage error that says -p.
+ * as in "python3 -m http.server 8000": a usage error in err that says -p.
+ * Anything else the command reports as usual, later.
  */
 int
-cmd_check_dir(const char *dir)
+cmd_check_dir(const char *dir, struct sk_err *err)
 {
 	struct stat	 st;
 	int		 port;
 
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 		return (0);
-	if (dir[0] < '0' || dir[0] > '9' || addr_parse_port(dir, &port) != NULL)
-		return (0);	/* the command reports it as usual */
-	return (log_usage("'%s' is not a directory (did you mean '-p %s'?)",
-	    dir, dir));
+	if (dir[0] < '0' || dir[0] > '9' ||
+	    addr_parse_port(dir, &port, err) == -1)
+		return (0);
+	err_set(err, "'%s' is not a directory (did you mean '-p %s'?)", dir,
+	    dir);
+	return (-1);
 }

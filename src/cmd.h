@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "opt.h"
 
 struct cmd_entry {
@@ -17,7 +18,8 @@ struct cmd_entry {
 	const char	*description;
 	const struct opt *options;
 	size_t		 optsize;	/* size of the options struct */
-	void		(*init)(void *);	/* fill in defaults */
+	/* State that is no option's, after the table's defaults; or NULL. */
+	void		(*init)(void *);
 	int		(*exec)(void *, int, char **);	/* exit status */
 };
 
@@ -31,9 +33,12 @@ extern const struct cmd_entry cmd_chat_entry;
 int	cmd_main(int, char **);
 void	cmd_print_top_help(FILE *);
 int	cmd_missing(const char *, int, char **);
-int	cmd_parse_bind(int, char **, char *, size_t, const char **, int *);
-int	cmd_parse_target(int, char **, int, char *, size_t, int *);
-int	cmd_parse_unix(int, char **);
-int	cmd_check_dir(const char *);
+/* These return 0, or -1 with the usage error in the struct sk_err. */
+int	cmd_parse_bind(int, char **, char *, size_t, const char **, int *,
+	    struct sk_err *);
+int	cmd_parse_target(int, char **, int, char *, size_t, int *,
+	    struct sk_err *);
+int	cmd_parse_unix(int, char **, struct sk_err *);
+int	cmd_check_dir(const char *, struct sk_err *);
 
 #endif /* CMD_H */

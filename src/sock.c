@@ -282,11 +282,11 @@ sock_connect_unix(const char *path, int socktype, struct sk_err *err)
 {
 	struct sockaddr_un	sun;
 	socklen_t		len;
-	const char		*why;
+	struct sk_err		why;
 	int			fd;
 
-	if ((why = addr_parse_unix(path, &sun, &len)) != NULL) {
-		err_set(err, "invalid socket path '%s': %s", path, why);
+	if (addr_parse_unix(path, &sun, &len, &why) == -1) {
+		err_set(err, "invalid socket path '%s': %s", path, why.msg);
 		return (-1);
 	}
 	if ((fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0)) == -1) {
@@ -484,12 +484,12 @@ sock_listen_unix(const char *path, int socktype, int backlog, int *created,
 	struct sockaddr_un	sun;
 	struct stat		st;
 	socklen_t		len;
-	const char		*why;
+	struct sk_err		why;
 	int			fd, saved = 0, tries;
 
 	*created = 0;
-	if ((why = addr_parse_unix(path, &sun, &len)) != NULL) {
-		err_set(err, "invalid socket path '%s': %s", path, why);
+	if (addr_parse_unix(path, &sun, &len, &why) == -1) {
+		err_set(err, "invalid socket path '%s': %s", path, why.msg);
 		return (-1);
 	}
 	for (tries = 0; tries < 2; tries++) {

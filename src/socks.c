@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "fmt.h"
 #include "http.h"
+#include "log.h"
 #include "socks.h"
 
 enum {
@@ -133,9 +134,17 @@ proxy_resolves_here(enum proxy_type t)
 	return (t == PROXY_SOCKS5 || t == PROXY_SOCKS4);
 }
 
+/* Says why in err; returns -1 for the caller to return. */
+static int
+proxy_fail(struct sk_err *err, const char *why)
+{
+	err_set(err, "%s", why);
+	return (-1);
+}
+
 /* -X as nc spells it: 5 carries names as nc's SOCKS5 does. */
-const char *
-proxy_parse_type(const char *s, enum proxy_type *t)
+int
+proxy_parse_type(const char *s, enum proxy_type *t, struct sk_err *err)
 {
 	if (strcmp(s, "5") == 0)
 		*t = PROXY_SOCKS5H;
@@ -144,14 +153,14 @@ proxy_parse_type(const char *s, enum proxy_type *t)
 	else if (strcasecmp(s, "connect") == 0)
 		*t = PROXY_HTTP;
 	else
-		return ("unknown proxy type (5, 4, connect)");
-	return (NULL);
+		return (proxy_fail(err, "unknown proxy type (5, 4, connect)"));
+	return (0);
 }
 
 /* [SCHEME://][USER@]HOST[:PORT][/]; the password never comes from here. */
-const char *
+int
 proxy_parse_url(const char *url, const enum proxy_type *override,
-    struct proxy_url *u)
+    struct proxy_url *u, struct sk_err *err)
 {
 	const char	*p, *sep, *at, *end, *h, *he, *colon;
 	size_t		 i, n;
@@ -166,8 +175,9 @@ proxy_parse_url(const char *url, const enum proxy_type *override,
 			    strncasecmp(p, schemes[i].name, n) == 0)
 				break;
 		if (i == nitems(schemes))
-			return ("unknown scheme (socks5h, socks5, socks4a, "
-			    "socks4, http)");
+			return (proxy_fail(err,
+			    "unknown scheme (socks5h, socks5, socks4a, "
+			    "socks4, http)"));
 		u->type = schemes[i].type;
 		p = sep + 3;
 	}
@@ -177,21 +187,24 @@ proxy_parse_url(const char *url, const enum proxy_type *override,
 	if (end > p && end[-1] == '/')
 		end--;
 	if (memchr(p, '/', (size_t)(end - p)) != NULL)
-		return ("a path has no place in a proxy URL");
+		return (proxy_fail(err, "a path has no place in a proxy URL"));
 	if ((at = memrchr(p, '@', (size_t)(end - p))) != NULL) {
 		n = (size_t)(at - p);
 		if (n == 0)
-			return ("empty user name");
+			return (proxy_fail(err, "empty user name"));
 		if (memchr(p, ':', n) != NULL)
-			return ("the password goes in SOCKCTL_PROXY_PASSWORD, "
-			    "not in the URL");
+			return (proxy_fail(err,
+			    "the password goes in SOCKCTL_PROXY_PASSWORD, "
+			    "not in the URL"));
 		if (n > SOCKS_NAME_MAX)
-			return ("user name too long (255 bytes at most)");
+			return (proxy_fail(err,
+			    "user name too long (255 bytes at most)"));
 		for (i = 0; i < n; i++)
 			if (iscntrl((unsigned char)p[i]) ||
 			    isspace((unsigned char)p[i]))
-				return ("user name contains white space or "
-				    "control characters");
+				return (proxy_fail(err,
+				    "user name contains white space or "
+				    "control characters"));
 		memcpy(u->user, p, n);
 		u->user[n] = '\0';
 		u->has_user = 1;
@@ -200,36 +213,40 @@ proxy_parse_url(const char *url, const enum proxy_type *override,
 	h = p;
 	if (*h == '[') {
 		if ((he = memchr(h, ']', (size_t)(end - h))) == NULL)
-			return ("unbalanced brackets");
+			return (proxy_fail(err, "unbalanced brackets"));
 		colon = he + 1 < end ? he + 1 : NULL;
 		if (colon != NULL && *colon != ':')
-			return ("junk after the bracketed address");
+			return (proxy_fail(err,
+			    "junk after the bracketed address"));
 		h++;
 		if (memchr(h, ':', (size_t)(he - h)) == NULL)
-			return ("brackets hold an IPv6 address");
+			return (proxy_fail(err,
+			    "brackets hold an IPv6 address"));
 	} else {
 		colon = memchr(h, ':', (size_t)(end - h));
 		he = colon != NULL ? colon : end;
 		if (colon != NULL && memchr(colon + 1, ':',
 		    (size_t)(end - colon - 1)) != NULL)
-			return ("an IPv6 address goes in brackets");
+			return (proxy_fail(err,
+			    "an IPv6 address goes in brackets"));
 	}
 	n = (size_t)(he - h);
 	if (n == 0)
-		return ("empty host");
+		return (proxy_fail(err, "empty host"));
 	if (n > SOCKS_NAME_MAX)
-		return ("host name too long (255 bytes at most)");
+		return (proxy_fail(err,
+		    "host name too long (255 bytes at most)"));
 	if (!valid_name(h, n) || memchr(h, '[', n) != NULL)
-		return ("bad character in the host name");
+		return (proxy_fail(err, "bad character in the host name"));
 	memcpy(u->host, h, n);
 	u->host[n] = '\0';
 	if (colon != NULL) {
 		if ((u->port = parse_port(colon + 1,
 		    (size_t)(end - colon - 1))) == -1)
-			return ("bad port (1-65535)");
+			return (proxy_fail(err, "bad port (1-65535)"));
 	} else
 		u->port = u->type == PROXY_HTTP ? 3128 : 1080;
-	return (NULL);
+	return (0);
 }
 
 /* ---- endpoints ---- */
@@ -457,7 +474,7 @@ cerr(struct socks_client *c, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	err_setv(&c->err, fmt, ap);
 	va_end(ap);
 	c->state = C_ERROR;
 	return (SOCKS_ERROR);
@@ -795,9 +812,8 @@ socks_client_input(struct socks_client *c, const void *in, size_t len,
 		case C_DONE:
 			return (SOCKS_DONE);
 		default:
-			if (c->err[0] == '\0')
-				strlcpy(c->err, "handshake not started",
-				    sizeof(c->err));
+			if (c->err.msg[0] == '\0')
+				err_set(&c->err, "handshake not started");
 			return (SOCKS_ERROR);
 		}
 	}
@@ -906,14 +922,14 @@ status_text(int st)
 static int
 http_refuse(struct socks_server *s, int st, const char *why, struct buf *out)
 {
-	s->why = why;
+	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
 	if (buf_printf(out, "HTTP/1.1 %d %s\r\n", st, status_text(st)) == -1 ||
 	    (st == 407 && buf_adds(out,
 	    "Proxy-Authenticate: Basic realm=\"sockctl\"\r\n") == -1) ||
 	    buf_adds(out, "Content-Length: 0\r\nConnection: close\r\n\r\n") ==
 	    -1)
-		s->why = "out of memory";
+		err_set(&s->err, "out of memory");
 	return (SOCKS_ERROR);
 }
 
@@ -922,10 +938,10 @@ s5_refuse(struct socks_server *s, int rep, const char *why, struct buf *out)
 {
 	static const unsigned char m[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
 
-	s->why = why;
+	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
 	if (buf_add(out, m, sizeof(m)) == -1)
-		s->why = "out of memory";
+		err_set(&s->err, "out of memory");
 	else
 		out->p[out->len - sizeof(m) + 1] = (char)rep;
 	return (SOCKS_ERROR);
@@ -936,17 +952,17 @@ s4_refuse(struct socks_server *s, const char *why, struct buf *out)
 {
 	static const unsigned char m[] = { 0, S4_REJECTED, 0, 0, 0, 0, 0, 0 };
 
-	s->why = why;
+	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
 	if (buf_add(out, m, sizeof(m)) == -1)
-		s->why = "out of memory";
+		err_set(&s->err, "out of memory");
 	return (SOCKS_ERROR);
 }
 
 static int
 serr(struct socks_server *s, const char *why)
 {
-	s->why = why;
+	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
 	return (SOCKS_ERROR);
 }
@@ -1527,8 +1543,8 @@ socks_server_input(struct socks_server *s, const void *in, size_t len,
 		case S_DONE:
 			return (SOCKS_DONE);
 		default:
-			if (s->why == NULL)
-				s->why = "handshake failed";
+			if (s->err.msg[0] == '\0')
+				err_set(&s->err, "handshake failed");
 			return (SOCKS_ERROR);
 		}
 		if (r == SOCKS_MORE)

@@ -17,9 +17,9 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "log.h"
 
 #define SOCKS_NAME_MAX		255	/* a host, user or password */
-#define SOCKS_ERR_MAX		320	/* one message, NUL included */
 #define SOCKS_HTTP_HEAD_MAX	16384	/* HTTP request or reply head */
 #define SOCKS_HTTP_STATUS_MAX	200	/* status line quoted */
 /* No unfinished handshake message is longer: buffer this much, no more. */
@@ -49,10 +49,10 @@ struct proxy_url {
 	char		 user[SOCKS_NAME_MAX + 1];
 };
 
-/* Each returns NULL or a reason for "proxy 'URL': REASON". */
-const char *proxy_parse_type(const char *, enum proxy_type *);
-const char *proxy_parse_url(const char *, const enum proxy_type *,
-	    struct proxy_url *);
+/* Each returns 0, or -1 with a reason for "proxy 'URL': REASON" in err. */
+int	    proxy_parse_type(const char *, enum proxy_type *, struct sk_err *);
+int	    proxy_parse_url(const char *, const enum proxy_type *,
+	    struct proxy_url *, struct sk_err *);
 const char *proxy_type_name(enum proxy_type);
 int	    proxy_resolves_here(enum proxy_type);
 
@@ -84,7 +84,7 @@ struct socks_client {
 	char		 pass[SOCKS_NAME_MAX + 1];
 	struct socks_addr target;
 	struct socks_addr bound;	/* BND of a SOCKS reply */
-	char		 err[SOCKS_ERR_MAX];
+	struct sk_err	 err;		/* why SOCKS_ERROR */
 };
 
 int	socks_client_start(struct socks_client *, const struct proxy_url *,
@@ -133,7 +133,7 @@ struct socks_server {
 	long long	 content_length;	/* -1: none */
 	int		 chunked;
 	int		 keep_alive;	/* the client's wish */
-	const char	*why;		/* refusal, for the -v line */
+	struct sk_err	 err;		/* why SOCKS_ERROR, for the -v line */
 };
 
 void	socks_server_init(struct socks_server *, int);

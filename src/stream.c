@@ -14,21 +14,11 @@
 #include "sock.h"
 #include "stream.h"
 
-void
-stream_opts_init(struct stream_opts *o)
-{
-	o->timeout = -1;
-	o->idle = -1;
-	o->quit = -1;
-}
-
 /* Returns 0, or -1 with the usage error for the command to print. */
 int
 stream_check_opts(const struct stream_opts *o, struct sk_err *err)
 {
-	if (o->ipv4 && o->ipv6)
-		err_set(err, "-4 and -6 cannot be used together");
-	else if (o->unix_path && (o->ipv4 || o->ipv6))
+	if (o->unix_path && (o->ipv4 || o->ipv6))
 		err_set(err, "-U cannot be used with -4 or -6");
 	/* The command's output goes straight to the socket. */
 	else if (o->crlf && o->exec != NULL)

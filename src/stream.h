@@ -28,7 +28,6 @@ struct stream_opts {
 /* "1.5 s": room for any duration stream_format_ms writes. */
 #define STREAM_MS_LEN	32
 
-void	stream_opts_init(struct stream_opts *);
 int	stream_check_opts(const struct stream_opts *, struct sk_err *);
 int	stream_family(const struct stream_opts *);
 void	stream_relay_conf(const struct stream_opts *, struct relay_conf *);

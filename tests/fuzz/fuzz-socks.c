@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "log.h"
 #include "socks.h"
 
 #define CHECK(c) do {							\
@@ -137,7 +138,7 @@ server_run(const uint8_t *data, size_t size, int auth, int codes,
 		}
 		record(run, r);
 		if (r == SOCKS_ERROR) {
-			check_text(s.why);
+			check_text(s.err.msg);
 			break;
 		}
 		if (r == SOCKS_AUTH) {
@@ -151,7 +152,7 @@ server_run(const uint8_t *data, size_t size, int auth, int codes,
 			CHECK(r == SOCKS_MORE || r == SOCKS_REQUEST ||
 			    r == SOCKS_ERROR);
 			if (r == SOCKS_ERROR) {
-				check_text(s.why);
+				check_text(s.err.msg);
 				break;
 			}
 			if (r == SOCKS_MORE)
@@ -172,7 +173,7 @@ server_run(const uint8_t *data, size_t size, int auth, int codes,
 		record(run, r);
 		CHECK(r == SOCKS_DONE || r == SOCKS_ERROR);
 		if (r == SOCKS_ERROR) {
-			check_text(s.why);
+			check_text(s.err.msg);
 			break;
 		}
 		/* Keep-alive: a forwarded request may be followed by more. */
@@ -232,9 +233,9 @@ client_run(const uint8_t *data, size_t size, const struct proxy_url *u,
 		}
 		record(run, r);
 		if (r == SOCKS_ERROR) {
-			check_text(c.err);
+			check_text(c.err.msg);
 			/* The same text whatever the split: keep it. */
-			if (buf_adds(&run->out, c.err) == -1)
+			if (buf_adds(&run->out, c.err.msg) == -1)
 				abort();
 		}
 		break;
@@ -383,6 +384,7 @@ url(const uint8_t *data, size_t size)
 {
 	struct proxy_url	 u;
 	struct socks_addr	 a;
+	struct sk_err		 e;
 	enum proxy_type		 t = PROXY_HTTP;
 	char			*s;
 
@@ -393,7 +395,7 @@ url(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	if (proxy_parse_url(s, size > 0 && data[0] & 1 ? &t : NULL,
-	    &u) == NULL) {
+	    &u, &e) == 0) {
 		CHECK(u.port >= 1 && u.port <= 65535);
 		CHECK(u.host[0] != '\0');
 		CHECK(!u.has_user || u.user[0] != '\0');
@@ -415,6 +417,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct run		 split = { { 0 }, 0, 0, { NULL, 0, 0 } };
 	struct proxy_url	 u;
 	struct socks_addr	 target;
+	struct sk_err		 e;
 	const uint8_t		*seed;
 	size_t			 nseed, piece;
 	uint8_t			 ctl;
@@ -453,7 +456,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kind = (ctl >> 1) % 5;
 	proxy_parse_url(kind == 0 ? "socks5h://user@p" : kind == 1 ?
 	    "socks5://p" : kind == 2 ? "socks4a://bob@p" : kind == 3 ?
-	    "socks4://p" : "http://user@p", NULL, &u);
+	    "socks4://p" : "http://user@p", NULL, &u, &e);
 	socks_addr_set(&target, targets[kind == 3 ? 1 : (ctl >> 4) % (kind ==
 	    2 ? 2 : 3)], 443);
 	client_run(data, size, &u, &target, NULL, 0, 0, &whole);

@@ -18,10 +18,21 @@
 
 #include "addr.h"
 #include "compat.h"
+#include "log.h"
 #include "tap.h"
 
 #define E_DUR	"expected a number with an optional unit (ms, s, m, h)"
 #define SUN_OFF	offsetof(struct sockaddr_un, sun_path)
+
+/* Where the parsers put their reason. */
+static struct sk_err e;
+
+/* The reason a parser gave, or NULL when it succeeded. */
+static const char *
+reason(int rv)
+{
+	return (rv == -1 ? e.msg : NULL);
+}
 
 struct port_case {
 	const char	*in;
@@ -62,7 +73,7 @@ test_port(void)
 
 	for (t = port_cases; t < port_cases + nitems(port_cases); t++) {
 		port = -42;
-		why = addr_parse_port(t->in, &port);
+		why = reason(addr_parse_port(t->in, &port, &e));
 		is_str(why, t->err, "port '%s': %s", t->in,
 		    t->err != NULL ? t->err : "accepted");
 		if (t->err == NULL)
@@ -118,7 +129,7 @@ test_port_list(void)
 
 	for (t = list_cases; t < list_cases + nitems(list_cases); t++) {
 		memset(&pl, 0xa5, sizeof(pl));
-		why = addr_parse_port_list(t->in, &pl);
+		why = reason(addr_parse_port_list(t->in, &pl, &e));
 		is_str(why, t->err, "port list '%s': %s", t->in,
 		    t->err != NULL ? t->err : "accepted");
 		if (t->err != NULL) {
@@ -210,7 +221,7 @@ test_host(void)
 
 	for (t = host_cases; t < host_cases + nitems(host_cases); t++) {
 		strlcpy(out, "untouched", sizeof(out));
-		why = addr_parse_host(t->in, out, sizeof(out));
+		why = reason(addr_parse_host(t->in, out, sizeof(out), &e));
 		printable(t->in, shown, sizeof(shown));
 		is_str(why, t->err, "host '%s': %s", shown,
 		    t->err != NULL ? t->err : "accepted");
@@ -220,20 +231,20 @@ test_host(void)
 	}
 
 	/* The output buffer bounds the result, NUL included. */
-	is_str(addr_parse_host("localhost", out, 10), NULL,
+	is_str(reason(addr_parse_host("localhost", out, 10, &e)), NULL,
 	    "host: 9 bytes fit a 10-byte buffer");
 	is_str(out, "localhost", "host: ... and are copied");
-	is_str(addr_parse_host("localhost", out, 9), "too long",
+	is_str(reason(addr_parse_host("localhost", out, 9, &e)), "too long",
 	    "host: 9 bytes do not fit a 9-byte buffer");
-	is_str(addr_parse_host("[::1]", out, 4), NULL,
+	is_str(reason(addr_parse_host("[::1]", out, 4, &e)), NULL,
 	    "host: '[::1]' fits a 4-byte buffer without its brackets");
 	is_str(out, "::1", "host: ... and is copied without them");
-	is_str(addr_parse_host("[::1]", out, 3), "too long",
+	is_str(reason(addr_parse_host("[::1]", out, 3, &e)), "too long",
 	    "host: '[::1]' does not fit a 3-byte buffer");
 
 	/* Inside brackets, white space is no more an address than outside. */
 	strlcpy(out, "untouched", sizeof(out));
-	is_str(addr_parse_host("[:: 1]", out, sizeof(out)),
+	is_str(reason(addr_parse_host("[:: 1]", out, sizeof(out), &e)),
 	    "contains white space or control characters",
 	    "host '[:: 1]' refused like ':: 1'");
 }
@@ -284,8 +295,8 @@ test_endpoint(void)
 		port = -1;
 		written = 0;
 		host[0] = '\0';
-		why = addr_parse_endpoint(t->in, host, sizeof(host), &port,
-		    &written);
+		why = reason(addr_parse_endpoint(t->in, host, sizeof(host),
+		    &port, &written, &e));
 		is_str(why, t->err, "endpoint '%s': %s", t->in,
 		    t->err != NULL ? t->err : "accepted");
 		if (t->err != NULL)
@@ -297,8 +308,9 @@ test_endpoint(void)
 		is_int(written, t->written, "endpoint '%s': HOST is %zu bytes",
 		    t->in, t->written);
 	}
-	is_str(addr_parse_endpoint("example.com:80", host, 5, &port,
-	    &written), "too long", "endpoint: a host too long for the buffer");
+	is_str(reason(addr_parse_endpoint("example.com:80", host, 5, &port,
+	    &written, &e)), "too long",
+	    "endpoint: a host too long for the buffer");
 }
 
 static void
@@ -310,14 +322,14 @@ test_unix(void)
 	const char	*why;
 
 	len = 0;
-	why = addr_parse_unix("/tmp/sockctl.sock", &sun, &len);
+	why = reason(addr_parse_unix("/tmp/sockctl.sock", &sun, &len, &e));
 	is_str(why, NULL, "unix '/tmp/sockctl.sock' accepted");
 	is_int(sun.sun_family, AF_UNIX, "unix: family AF_UNIX");
 	is_str(sun.sun_path, "/tmp/sockctl.sock", "unix: path copied");
 	is_int(len, SUN_OFF + strlen("/tmp/sockctl.sock") + 1,
 	    "unix: length counts the path and its NUL");
 
-	why = addr_parse_unix("sock", &sun, &len);
+	why = reason(addr_parse_unix("sock", &sun, &len, &e));
 	is_str(why, NULL, "unix: relative path 'sock' accepted");
 	is_int(len, SUN_OFF + 5, "unix: 'sock' length");
 
@@ -325,17 +337,17 @@ test_unix(void)
 	memset(path, 'a', sizeof(path));
 	path[0] = '/';
 	path[107] = '\0';
-	why = addr_parse_unix(path, &sun, &len);
+	why = reason(addr_parse_unix(path, &sun, &len, &e));
 	is_str(why, NULL, "unix: a 107-byte path is accepted");
 	is_int(len, SUN_OFF + 108, "unix: 107-byte path length");
 	ok(memcmp(sun.sun_path, path, 108) == 0,
 	    "unix: 107-byte path copied with its NUL");
 	path[107] = 'a';
 	path[108] = '\0';
-	is_str(addr_parse_unix(path, &sun, &len),
+	is_str(reason(addr_parse_unix(path, &sun, &len, &e)),
 	    "too long (at most 107 bytes)", "unix: a 108-byte path is refused");
 
-	why = addr_parse_unix("@name", &sun, &len);
+	why = reason(addr_parse_unix("@name", &sun, &len, &e));
 	is_str(why, NULL, "unix: abstract '@name' accepted");
 	is_int(sun.sun_family, AF_UNIX, "unix: abstract family AF_UNIX");
 	is_int(sun.sun_path[0], 0, "unix: abstract sun_path[0] is NUL");
@@ -348,7 +360,7 @@ test_unix(void)
 	memset(path, 'b', sizeof(path));
 	path[0] = '@';
 	path[108] = '\0';
-	why = addr_parse_unix(path, &sun, &len);
+	why = reason(addr_parse_unix(path, &sun, &len, &e));
 	is_str(why, NULL, "unix: '@' and 107 bytes accepted");
 	is_int(len, sizeof(struct sockaddr_un),
 	    "unix: '@' and 107 bytes fill sockaddr_un");
@@ -356,13 +368,13 @@ test_unix(void)
 	    "unix: long abstract name copied to the end");
 	path[108] = 'b';
 	path[109] = '\0';
-	is_str(addr_parse_unix(path, &sun, &len),
+	is_str(reason(addr_parse_unix(path, &sun, &len, &e)),
 	    "too long (at most 107 bytes after '@')",
 	    "unix: '@' and 108 bytes refused");
 
-	is_str(addr_parse_unix("@", &sun, &len), "empty abstract name",
-	    "unix: '@' alone refused");
-	is_str(addr_parse_unix("", &sun, &len), "empty path",
+	is_str(reason(addr_parse_unix("@", &sun, &len, &e)),
+	    "empty abstract name", "unix: '@' alone refused");
+	is_str(reason(addr_parse_unix("", &sun, &len, &e)), "empty path",
 	    "unix: empty path refused");
 }
 
@@ -431,7 +443,7 @@ test_duration(void)
 
 	for (t = dur_cases; t < dur_cases + nitems(dur_cases); t++) {
 		ms = -42;
-		why = addr_parse_duration(t->in, &ms);
+		why = reason(addr_parse_duration(t->in, &ms, &e));
 		is_str(why, t->err, "duration '%s': %s", t->in,
 		    t->err != NULL ? t->err : "accepted");
 		if (t->err == NULL)
@@ -441,7 +453,7 @@ test_duration(void)
 
 	/* Digits past the ninth decimal are dropped before rounding up. */
 	ms = -42;
-	is_str(addr_parse_duration("0.0000000001", &ms), NULL,
+	is_str(reason(addr_parse_duration("0.0000000001", &ms, &e)), NULL,
 	    "duration '0.0000000001' accepted");
 	is_int(ms, 1, "duration '0.0000000001' rounds up to 1 ms");
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "compat.h"
+#include "log.h"
 #include "opt.h"
 #include "tap.h"
 
@@ -34,29 +35,35 @@ struct topts {
 	const char	*format;
 };
 
+/* Where opt_parse puts its message. */
+static struct sk_err e;
+
 static const char *const formats[] = { "line", "raw", "hex", "json", NULL };
 
 static const struct opt table[] = {
 	OPT_FLAG_('4', NULL, struct topts, ipv4, "use IPv4 only"),
 	OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
 	OPT_COUNT_('v', "verbose", struct topts, verbose, "more output"),
-	OPT_INT_('m', "max-conns", struct topts, max, "N", 1, 100,
+	OPT_INT_('m', "max-conns", struct topts, max, "N", 1, 100, NULL,
 	    "at most N"),
-	OPT_INT_(0, "backlog", struct topts, backlog, "N", 1, 65535,
+	OPT_INT_(0, "backlog", struct topts, backlog, "N", 1, 65535, NULL,
 	    "queue length"),
-	OPT_INT_('n', NULL, struct topts, digit, "D", 0, 9, "one digit"),
-	OPT_DUR_('w', "timeout", struct topts, timeout, "give up after DUR"),
-	OPT_PORT_('p', "source-port", struct topts, port, "from PORT"),
-	OPT_STR_('e', "exec", struct topts, exec, "CMD", OPTC_CMD, "run CMD"),
-	OPT_LIST_('H', "header", struct topts, headers, "LINE", "add LINE"),
+	OPT_INT_('n', NULL, struct topts, digit, "D", 0, 9, NULL, "one digit"),
+	OPT_DUR_('w', "timeout", struct topts, timeout, NULL,
+	    "give up after DUR"),
+	OPT_PORT_('p', "source-port", struct topts, port, NULL, "from PORT"),
+	OPT_STR_('e', "exec", struct topts, exec, "CMD", OPTK_COMMAND, NULL,
+	    "run CMD"),
+	OPT_LIST_('H', "header", struct topts, headers, "LINE", OPTK_TEXT,
+	    "add LINE"),
 	OPT_CHOICE_('f', "format", struct topts, format, "line|raw|hex|json",
-	    formats, "output format"),
+	    formats, NULL, "output format"),
 	OPT_END_
 };
 
 /* A table that takes -h for itself, as a "--host" option would. */
 static const struct opt htable[] = {
-	OPT_STR_('h', "host", struct topts, host, "HOST", OPTC_NONE,
+	OPT_STR_('h', "host", struct topts, host, "HOST", OPTK_TEXT, NULL,
 	    "the host"),
 	OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
 	OPT_END_
@@ -106,9 +113,10 @@ run(const struct opt *tab, ...)
 	}
 	va_end(ap);
 	r->argv[r->argc] = NULL;
-	strlcpy(r->err, "(no message)", sizeof(r->err));
+	strlcpy(e.msg, "(no message)", sizeof(e.msg));
 	r->res = opt_parse(tab, &r->o, r->argc, r->argv, &r->pos, &r->npos,
-	    r->err, sizeof(r->err));
+	    &e);
+	strlcpy(r->err, e.msg, sizeof(r->err));
 	return (r);
 }
 
@@ -480,10 +488,11 @@ struct popts {
 };
 
 static const struct opt ptable[] = {
-	OPT_INT_(0, "retry", struct popts, retry, "N", 0, 9, "retry N times"),
-	OPT_DUR_(0, "retry-delay", struct popts, delay, "between tries"),
+	OPT_INT_(0, "retry", struct popts, retry, "N", 0, 9, NULL,
+	    "retry N times"),
+	OPT_DUR_(0, "retry-delay", struct popts, delay, NULL, "between tries"),
 	OPT_FLAG_(0, "recv-only", struct popts, recv, "only receive"),
-	OPT_STR_(0, "port-file", struct popts, pfile, "FILE", OPTC_FILE,
+	OPT_STR_(0, "port-file", struct popts, pfile, "FILE", OPTK_FILE, NULL,
 	    "write the port"),
 	OPT_END_
 };
@@ -498,9 +507,10 @@ prun(const struct opt_hint *hints, struct popts *o, char *err, size_t len,
 	int		 npos;
 
 	memset(o, 0, sizeof(*o));
-	strlcpy(err, "(no message)", len);
-	r = opt_parse_hints(ptable, hints, o, argc, argv, &pos, &npos, err,
-	    len);
+	strlcpy(e.msg, "(no message)", sizeof(e.msg));
+	r = opt_parse_hints(ptable, hints, o, argc, argv, &pos, &npos, &e);
+	/* As a caller with a smaller buffer would copy it. */
+	strlcpy(err, e.msg, len);
 	free(pos);
 	return (r);
 }
@@ -749,10 +759,10 @@ test_output(void)
 	static const struct opt empty[] = { OPT_END_ };
 	static const struct opt small[] = {
 		OPT_FLAG_('k', "keep-open", struct topts, keep, "keep open"),
-		OPT_DUR_('w', "timeout", struct topts, timeout,
+		OPT_DUR_('w', "timeout", struct topts, timeout, NULL,
 		    "give up after DUR"),
 		OPT_STR_(0, "port-file", struct topts, exec, "FILE",
-		    OPTC_FILE, "write the port to FILE"),
+		    OPTK_FILE, NULL, "write the port to FILE"),
 		OPT_END_
 	};
 	static const struct opt nodur[] = {
@@ -818,6 +828,153 @@ test_output(void)
 	free(s);
 }
 
+
+struct dopts {
+	int		 ipv4;
+	int		 ipv6;
+	int		 verbose;
+	long long	 max;
+	long long	 retry;
+	long long	 chunk;
+	long long	 wait;
+	long long	 idle;
+	int		 port;
+	int		 srcport;
+	const char	*bind;
+	const char	*format;
+	const char	*pfile;
+};
+
+static const struct opt dtable[] = {
+	OPT__FAMILY(struct dopts, ipv4, ipv6),
+	OPT__MAX_CONNS(struct dopts, max, 100, "64", "at most N"),
+	OPT_INT_(0, "retry", struct dopts, retry, "N", 0, 9, NULL, "retry"),
+	OPT_INT_(0, "chunk", struct dopts, chunk, "N", 1, 9, NULL, "chunk"),
+	OPT__TIMEOUT(struct dopts, wait, "2s", "wait DUR"),
+	OPT__IDLE(struct dopts, idle, NULL, "idle DUR"),
+	OPT_PORT_('p', "port", struct dopts, port, "http", "listen on PORT"),
+	OPT__SOURCE_PORT(struct dopts, srcport, "from PORT"),
+	OPT_STR_('b', "bind", struct dopts, bind, "ADDRESS", OPTK_HOST,
+	    "127.0.0.1", "listen on ADDRESS"),
+	OPT_CHOICE_('f', "format", struct dopts, format, "line|raw|hex|json",
+	    formats, "hex", "output format"),
+	OPT__PORT_FILE(struct dopts, pfile, "write the port to FILE"),
+	OPT__VERBOSE(struct dopts, verbose, "more"),
+	OPT_END_
+};
+
+/*
+ * The table is the only place a default is written: opt_set_defaults
+ * runs each through the value parser, and what is not given holds a
+ * value no user can give.
+ */
+static void
+test_defaults(void)
+{
+	static const struct opt bad[] = {
+		OPT_INT_(0, "max", struct dopts, max, "N", 1, 9, "10", "max"),
+		OPT_END_
+	};
+	struct dopts	 d;
+
+	memset(&d, 0, sizeof(d));
+	d.ipv4 = d.verbose = 7;
+	d.pfile = "kept";
+	is_int(opt_set_defaults(dtable, &d, &e), 0, "defaults: accepted");
+	is_int(d.max, 64, "defaults: a number");
+	is_int(d.wait, 2000, "defaults: a duration, parsed (2s)");
+	is_int(d.port, 80, "defaults: a port, by service name");
+	is_str(d.bind, "127.0.0.1", "defaults: a string");
+	ok(d.format == formats[2], "defaults: a choice points at its entry");
+	is_int(d.retry, -1, "defaults: a number from 0 not given is -1");
+	is_int(d.chunk, 0, "defaults: a number from 1 not given is 0");
+	is_int(d.idle, -1, "defaults: a duration not given is -1");
+	is_int(d.srcport, -1, "defaults: a port not given is -1");
+	ok(d.ipv4 == 7 && d.verbose == 7 && d.pfile != NULL &&
+	    strcmp(d.pfile, "kept") == 0,
+	    "defaults: flags, counts and strings untouched");
+	is_int(opt_set_defaults(bad, &d, &e), -1, "defaults: out of range");
+	is_str(e.msg, "invalid value '10' for --max: too large (1-9)",
+	    "defaults: said as for a user's value");
+}
+
+/* Options of one exclusive group refuse each other, once, after parsing. */
+static void
+test_groups(void)
+{
+	char	*a1[] = { "cmd", "-4", "-6", NULL };
+	char	*a2[] = { "cmd", "-6", "-v", "-4", NULL };
+	char	*a3[] = { "cmd", "-4", "-4", "-6", "--bogus", NULL };
+	char	*a4[] = { "cmd", "-46", NULL };
+	char	*a5[] = { "cmd", "-4", "-4", NULL };
+	char	**pos;
+	int	 npos;
+	struct dopts d;
+
+	memset(&d, 0, sizeof(d));
+	is_int(opt_parse(dtable, &d, 3, a1, &pos, &npos, &e), OPT_ERROR,
+	    "groups: -4 -6");
+	is_str(e.msg, "-4 and -6 cannot be used together",
+	    "groups: the message names both");
+	free(pos);
+	is_int(opt_parse(dtable, &d, 4, a2, &pos, &npos, &e), OPT_ERROR,
+	    "groups: -6 ... -4");
+	is_str(e.msg, "-4 and -6 cannot be used together",
+	    "groups: named in table order");
+	free(pos);
+	is_int(opt_parse(dtable, &d, 5, a3, &pos, &npos, &e), OPT_ERROR,
+	    "groups: and an unknown option");
+	is_str(e.msg, "unknown option '--bogus'",
+	    "groups: checked after the whole line parses");
+	free(pos);
+	is_int(opt_parse(dtable, &d, 2, a4, &pos, &npos, &e), OPT_ERROR,
+	    "groups: bundled -46");
+	free(pos);
+	is_int(opt_parse(dtable, &d, 3, a5, &pos, &npos, &e), OPT_OK,
+	    "groups: the same option twice is no clash");
+	free(pos);
+}
+
+/* --help shows each default; the table dump is one line per option. */
+static void
+test_table_output(void)
+{
+	char	*s;
+
+	s = capture(opt_print_help, dtable);
+	ok(strstr(s, "\n  -m, --max-conns N         at most N (default 64)\n")
+	    != NULL, "opt_print_help: the default after the help");
+	ok(strstr(s, "\n  -f, --format line|raw|hex|json\n"
+	    "                            output format (default hex)\n") !=
+	    NULL, "opt_print_help: the default after a wrapped line");
+	ok(strstr(s, "idle DUR\n") != NULL,
+	    "opt_print_help: no default, nothing added");
+	free(s);
+
+	s = capture(opt_print_table, dtable);
+	is_str(s,
+	    "-4\t-\tnone\t-\t-\t-\t1\tonce\tuse IPv4 only\n"
+	    "-6\t-\tnone\t-\t-\t-\t1\tonce\tuse IPv6 only\n"
+	    "-m\t--max-conns\tnumber\tN\t64\t1-100\t-\tonce\tat most N\n"
+	    "-\t--retry\tnumber\tN\t-\t0-9\t-\tonce\tretry\n"
+	    "-\t--chunk\tnumber\tN\t-\t1-9\t-\tonce\tchunk\n"
+	    "-w\t--timeout\tduration\tDUR\t2s\t-\t-\tonce\twait DUR\n"
+	    "-i\t--idle-timeout\tduration\tDUR\t-\t-\t-\tonce\tidle DUR\n"
+	    "-p\t--port\tport\tPORT\thttp\t-\t-\tonce\tlisten on PORT\n"
+	    "-p\t--source-port\tport\tPORT\t-\t-\t-\tonce\tfrom PORT\n"
+	    "-b\t--bind\thost\tADDRESS\t127.0.0.1\t-\t-\tonce\t"
+	    "listen on ADDRESS\n"
+	    "-f\t--format\tchoice\tline|raw|hex|json\thex\tline,raw,hex,json"
+	    "\t-\tonce\toutput format\n"
+	    "-\t--port-file\tfile\tFILE\t-\t-\t-\tonce\t"
+	    "write the port to FILE\n"
+	    "-v\t--verbose\tnone\t-\t-\t-\t-\trepeat\tmore\n"
+	    "-h\t--help\tnone\t-\t-\t-\t-\tonce\tshow this help and exit\n",
+	    "opt_print_table: short, long, kind, ARG, default, range, group, "
+	    "repeat, help");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -833,5 +990,8 @@ main(void)
 	test_int_messages();
 	test_distance();
 	test_output();
+	test_defaults();
+	test_groups();
+	test_table_output();
 	return (done_testing());
 }

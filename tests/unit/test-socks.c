@@ -22,7 +22,18 @@
 
 #include "compat.h"
 #include "buf.h"
+#include "log.h"
 #include "socks.h"
+
+/* Where the URL parsers put their reason. */
+static struct sk_err e;
+
+/* The reason a parser gave, or NULL when it succeeded. */
+static const char *
+reason(int rv)
+{
+	return (rv == -1 ? e.msg : NULL);
+}
 #include "tap.h"
 
 /* A string literal and its length, NUL bytes included. */
@@ -187,8 +198,8 @@ test_urls(void)
 
 	for (i = 0; i < nitems(t); i++) {
 		o = (enum proxy_type)t[i].override;
-		err = proxy_parse_url(t[i].url, t[i].override == -1 ? NULL :
-		    &o, &u);
+		err = reason(proxy_parse_url(t[i].url, t[i].override == -1 ?
+		    NULL : &o, &u, &e));
 		is_str(err, t[i].err, "url '%s': verdict", t[i].url);
 		if (t[i].err != NULL || err != NULL)
 			continue;
@@ -200,18 +211,20 @@ test_urls(void)
 	}
 	memset(longhost, 'a', sizeof(longhost));
 	longhost[256] = '\0';
-	is_str(proxy_parse_url(longhost, NULL, &u),
+	is_str(reason(proxy_parse_url(longhost, NULL, &u, &e)),
 	    "host name too long (255 bytes at most)", "256-byte host");
 	longhost[255] = '\0';
-	is_str(proxy_parse_url(longhost, NULL, &u), NULL, "255-byte host");
+	is_str(reason(proxy_parse_url(longhost, NULL, &u, &e)), NULL,
+	    "255-byte host");
 
-	is_str(proxy_parse_type("5", &o), NULL, "-X 5");
+	is_str(reason(proxy_parse_type("5", &o, &e)), NULL, "-X 5");
 	is_int(o, PROXY_SOCKS5H, "-X 5 carries names (as nc's)");
-	is_str(proxy_parse_type("4", &o), NULL, "-X 4");
+	is_str(reason(proxy_parse_type("4", &o, &e)), NULL, "-X 4");
 	is_int(o, PROXY_SOCKS4, "-X 4 is SOCKS4");
-	is_str(proxy_parse_type("connect", &o), NULL, "-X connect");
+	is_str(reason(proxy_parse_type("connect", &o, &e)), NULL,
+	    "-X connect");
 	is_int(o, PROXY_HTTP, "-X connect is HTTP");
-	is_str(proxy_parse_type("socks5", &o),
+	is_str(reason(proxy_parse_type("socks5", &o, &e)),
 	    "unknown proxy type (5, 4, connect)", "-X socks5 refused");
 	is_str(proxy_type_name(PROXY_SOCKS4A), "socks4a", "type name");
 	ok(proxy_resolves_here(PROXY_SOCKS5) &&
@@ -305,7 +318,7 @@ client_script(const char *name, const struct proxy_url *u, const char *host,
 				diag("got %d using %zu", r, used);
 		}
 		if (err != NULL)
-			is_str(r == SOCKS_ERROR ? c.err : "(no error)", err,
+			is_str(r == SOCKS_ERROR ? c.err.msg : "(no error)", err,
 			    "%s: error text (%s)", name, modes[mode]);
 		else
 			ok(i == nst && r == SOCKS_DONE && out.len == 0,
@@ -392,7 +405,7 @@ test_client_socks5(void)
 	char			reply[10], name[40];
 	size_t			i;
 
-	proxy_parse_url("p", NULL, &u);
+	(void)proxy_parse_url("p", NULL, &u, &e);
 	client_script("socks5h name", &u, "example.com", 80, NULL,
 	    STEPS(noauth), NULL);
 	client_script("socks5h no auth offered", &u, "h", 80, NULL,
@@ -418,7 +431,7 @@ test_client_socks5(void)
 	client_script("socks5 reply 5, cut short", &u, "h", 80, NULL,
 	    STEPS(code), texts[5]);
 
-	proxy_parse_url("socks5://user@p", NULL, &u);
+	(void)proxy_parse_url("socks5://user@p", NULL, &u, &e);
 	client_script("socks5 auth IPv4", &u, "192.0.2.1", 443, "secret",
 	    STEPS(auth), NULL);
 	client_script("socks5 auth not needed, IPv6", &u, "2001:db8::1", 22,
@@ -428,7 +441,7 @@ test_client_socks5(void)
 	client_script("socks5 all refused", &u, "h", 80, "pw",
 	    STEPS(refused_up), "SOCKS5 proxy accepts none of the offered "
 	    "authentication methods");
-	proxy_parse_url("socks5h://u@p", NULL, &u);
+	(void)proxy_parse_url("socks5h://u@p", NULL, &u, &e);
 	client_script("socks5 empty password", &u, "h", 80, NULL,
 	    STEPS(empty_pass), NULL);
 }
@@ -508,7 +521,7 @@ test_client_socks4_http(void)
 	};
 	char			s4reply[8], name[40];
 
-	proxy_parse_url("socks4://p", NULL, &u);
+	(void)proxy_parse_url("socks4://p", NULL, &u, &e);
 	client_script("socks4", &u, "192.0.2.1", 80, NULL, STEPS(s4), NULL);
 	for (i = 0; i < nitems(s4texts); i++) {
 		memcpy(s4reply, "\x00\x5b\x00\x00\x00\x00\x00\x00", 8);
@@ -520,17 +533,17 @@ test_client_socks4_http(void)
 	}
 	client_script("socks4 bad version", &u, "192.0.2.1", 80, NULL,
 	    STEPS(s4ver), "not a SOCKS4 reply (version 5)");
-	proxy_parse_url("socks4://bob@p", NULL, &u);
+	(void)proxy_parse_url("socks4://bob@p", NULL, &u, &e);
 	client_script("socks4 user id", &u, "127.0.0.1", 8080, "ignored",
 	    STEPS(s4user), NULL);
-	proxy_parse_url("socks4a://p", NULL, &u);
+	(void)proxy_parse_url("socks4a://p", NULL, &u, &e);
 	client_script("socks4a", &u, "example.com", 443, NULL, STEPS(s4a),
 	    NULL);
 	/* An address goes as plain SOCKS4 even over socks4a. */
 	client_script("socks4a with an address", &u, "192.0.2.1", 80, NULL,
 	    STEPS(s4), NULL);
 
-	proxy_parse_url("http://p", NULL, &u);
+	(void)proxy_parse_url("http://p", NULL, &u, &e);
 	client_script("http CONNECT", &u, "example.com", 443, NULL,
 	    STEPS(http), NULL);
 	client_script("http 407", &u, "h", 80, NULL, STEPS(http407),
@@ -552,25 +565,25 @@ test_client_socks4_http(void)
 	client_script("http endless head", &u, "h", 80, NULL,
 	    STEPS(httplong), "HTTP proxy reply head too long");
 	free(big);
-	proxy_parse_url("http://alice@p", NULL, &u);
+	(void)proxy_parse_url("http://alice@p", NULL, &u, &e);
 	client_script("http IPv6 with credentials", &u, "::1", 22, "secret",
 	    STEPS(http6), NULL);
 
 	/* Refused before anything is sent. */
-	proxy_parse_url("socks4://p", NULL, &u);
+	(void)proxy_parse_url("socks4://p", NULL, &u, &e);
 	socks_addr_set(&a, "::1", 80);
 	ok(socks_client_start(&c, &u, &a, NULL, &out) == SOCKS_ERROR &&
-	    strcmp(c.err, "SOCKS4 cannot reach an IPv6 address") == 0 &&
+	    strcmp(c.err.msg, "SOCKS4 cannot reach an IPv6 address") == 0 &&
 	    out.len == 0, "socks4 to IPv6 refused");
 	socks_addr_set(&a, "example.com", 80);
 	ok(socks_client_start(&c, &u, &a, NULL, &out) == SOCKS_ERROR &&
-	    strcmp(c.err, "SOCKS4 carries no host names (socks4a does)") ==
+	    strcmp(c.err.msg, "SOCKS4 carries no host names (socks4a does)") ==
 	    0, "socks4 to a name refused");
-	proxy_parse_url("socks5://u@p", NULL, &u);
+	(void)proxy_parse_url("socks5://u@p", NULL, &u, &e);
 	memset(pass, 'p', 256);
 	pass[256] = '\0';
 	ok(socks_client_start(&c, &u, &a, pass, &out) == SOCKS_ERROR &&
-	    strcmp(c.err, "SOCKCTL_PROXY_PASSWORD is too long (255 bytes at "
+	    strcmp(c.err.msg, "SOCKCTL_PROXY_PASSWORD is too long (255 bytes at "
 	    "most)") == 0, "256-byte password refused");
 	pass[255] = '\0';
 	ok(socks_client_start(&c, &u, &a, pass, &out) == SOCKS_MORE,
@@ -615,7 +628,7 @@ run_srv(const struct srv_case *t, size_t n)
 			is_bytes(out.p, out.len, t[i].out, t[i].outlen,
 			    t[i].name, modes[mode]);
 			if (t[i].result == SOCKS_ERROR)
-				is_str(s.why, t[i].why, "%s: why (%s)",
+				is_str(s.err.msg, t[i].why, "%s: why (%s)",
 				    t[i].name, modes[mode]);
 			socks_server_free(&s);
 		}
@@ -819,7 +832,7 @@ test_server_http_limits(void)
 	big[34] = ':';
 	socks_server_init(&s, 0);
 	r = socks_server_input(&s, big, len, &used, &out);
-	ok(r == SOCKS_ERROR && strcmp(s.why, "request head too long") == 0 &&
+	ok(r == SOCKS_ERROR && strcmp(s.err.msg, "request head too long") == 0 &&
 	    out.len > 12 && memcmp(out.p, "HTTP/1.1 431 ", 13) == 0,
 	    "endless head: 431");
 	socks_server_free(&s);
@@ -888,7 +901,7 @@ test_server_steps(void)
 		    "p"), mode, &used, &out);
 		out.len = 0;
 		r = socks_server_auth(&s, 0, &out);
-		ok(r == SOCKS_ERROR && strcmp(s.why, "authentication failed")
+		ok(r == SOCKS_ERROR && strcmp(s.err.msg, "authentication failed")
 		    == 0, "auth refused (%s)", modes[mode]);
 		is_bytes(out.p, out.len, S("\x01\x01"), "auth refused reply",
 		    modes[mode]);
@@ -901,7 +914,7 @@ test_server_steps(void)
 		    "h\x00\x50"), mode, &used, &out);
 		out.len = 0;
 		r = socks_server_reply(&s, SOCKS_REP_REFUSED, NULL, &out);
-		ok(r == SOCKS_ERROR && strcmp(s.why, "connection refused") ==
+		ok(r == SOCKS_ERROR && strcmp(s.err.msg, "connection refused") ==
 		    0, "socks5 refused (%s)", modes[mode]);
 		is_bytes(out.p, out.len, S("\x05\x05\x00\x01\0\0\0\0\0\0"),
 		    "socks5 reply 5", modes[mode]);
@@ -934,7 +947,7 @@ test_server_steps(void)
 		    SOCKS_ADDR_IPV4 && memcmp(s.dst.ip, "\x7f\0\0\x01", 4) ==
 		    0, "socks4 fields (%s)", modes[mode]);
 		r = socks_server_reply(&s, SOCKS_REP_HOST_UNREACH, &b, &out);
-		ok(r == SOCKS_ERROR && strcmp(s.why, "host unreachable") == 0,
+		ok(r == SOCKS_ERROR && strcmp(s.err.msg, "host unreachable") == 0,
 		    "socks4 refused (%s)", modes[mode]);
 		is_bytes(out.p, out.len, S("\x00\x5b\0\0\0\0\0\0"),
 		    "socks4 rejected", modes[mode]);
@@ -1015,7 +1028,7 @@ test_server_http(void)
 		    - 13, "second request, no credentials (%s)", modes[mode]);
 		r = socks_server_auth(&s, 0, &out);
 		ok(r == SOCKS_ERROR &&
-		    strcmp(s.why, "authentication required") == 0,
+		    strcmp(s.err.msg, "authentication required") == 0,
 		    "407 (%s)", modes[mode]);
 		is_bytes(out.p, out.len,
 		    S("HTTP/1.1 407 Proxy Authentication Required\r\n"
