@@ -18,10 +18,12 @@
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -72,6 +74,24 @@ holds(const struct client *c, size_t limit, long long now)
 	    now - c->progress < STALL_MS);
 }
 
+/*
+ * A write succeeds only once the kernel has room for a third of the send
+ * buffer, so a client reading slowly but steadily could look stalled for
+ * seconds between writes.  What it takes shows sooner as a shrinking
+ * kernel send queue: that counts as progress too.
+ */
+static void
+probe_progress(struct client *c, long long now)
+{
+	int	q;
+
+	if (ioctl(c->lfd.fd, SIOCOUTQ, &q) == -1)
+		return;
+	if (q < c->outq)
+		c->progress = now;
+	c->outq = q;
+}
+
 /* The events c waits for: input unless it is on hold or done. */
 static void
 client_events(struct client *c)
@@ -105,6 +125,9 @@ flush_client(struct client *c)
 		c->out_off += (size_t)n;
 		c->progress = loop_now();
 	}
+	/* The kernel is full: note its queue, to see it shrink. */
+	if (pending(c) > 0)
+		probe_progress(c, c->progress);
 	if (pending(c) == 0) {
 		c->out.len = c->out_off = 0;
 		if (c->eof) {
@@ -342,10 +365,13 @@ congestion_update(struct room *r)
 	long long	 now, first = -1;
 
 	now = loop_now();
-	TAILQ_FOREACH(c, &r->clients, entry)
+	TAILQ_FOREACH(c, &r->clients, entry) {
+		if (!c->dead && pending(c) > QUEUE_LOW)
+			probe_progress(c, now);
 		if (holds(c, QUEUE_LOW, now) &&
 		    (first == -1 || c->progress < first))
 			first = c->progress;
+	}
 	if (first == -1) {
 		r->congested = 0;
 		loop_timer_cancel(r->loop, &r->stall_timer);

@@ -33,6 +33,7 @@ struct client {
 	struct buf	 out;
 	size_t		 out_off;
 	long long	 progress;	/* when it last took output */
+	int		 outq;		/* kernel send queue when last seen */
 	int		 dirty;		/* queued on room->dirty */
 	int		 dead;		/* closed; settle() announces, frees */
 	int		 eof;		/* sent EOF: close once flushed */
