@@ -284,22 +284,25 @@ static int
 decode(const char *s, int hex, struct buf got[3][2])
 {
 	const char		*eol, *q;
-	char			 dirc;
+	char			 line[128], dirc;
 	long			 id;
 	unsigned long		 n, off;
 	size_t			 start;
 	unsigned int		 v;
 	int			 used, dir;
 
+	/* sscanf() takes the length of its string: give it one line. */
+#define LINE(from, to)	snprintf(line, sizeof(line), "%.*s", \
+	(int)((to) - (from)), (from))
 	while (*s != '\0') {
 		if ((eol = strchr(s, '\n')) == NULL)
 			return (-1);
 		/* 2026-11-27T09:34:22.123456Z */
 		if (eol - s < 27 || s[10] != 'T' || s[26] != 'Z')
 			return (-1);
-		q = s + 27;
-		if (sscanf(q, " #%ld %c %lu bytes%n", &id, &dirc, &n,
-		    &used) != 3 || q + used != eol) {
+		LINE(s + 27, eol);
+		if (sscanf(line, " #%ld %c %lu bytes%n", &id, &dirc, &n,
+		    &used) != 3 || line[used] != '\0') {
 			s = eol + 1;	/* an event line */
 			continue;
 		}
@@ -315,10 +318,11 @@ decode(const char *s, int hex, struct buf got[3][2])
 			    (size_t)(eol - s)) == -1)
 				return (-1);
 			if (hex) {
-				if (sscanf(s, "%8lx", &off) != 1 ||
+				LINE(s, eol);
+				if (sscanf(line, "%8lx", &off) != 1 ||
 				    off != got[id][dir].len)
 					return (-1);
-				for (q = s + 10; q + 2 < eol && *q != '|';
+				for (q = line + 10; *q != '\0' && *q != '|';
 				    q += 3) {
 					if (q[0] == ' ' && q[1] == ' ')
 						break;
@@ -334,6 +338,7 @@ decode(const char *s, int hex, struct buf got[3][2])
 		if (got[id][dir].len - start != n)
 			return (-1);
 	}
+#undef LINE
 	return (0);
 }
 
