@@ -40,16 +40,17 @@
 struct trace_sink {
 	const char	*name;		/* as given; "-" is stderr */
 	int		 fd;
-	int		 own;		/* we opened fd, so we close it */
+	int		 own;		/* we opened fd: we close it */
 	int		 dead;		/* a write failed: stopped */
 	struct buf	 b;
 };
 
+/* A TCP connection, or one peer of a UDP socket (a key and LRU). */
 struct trace_flow {
 	struct pcap_flow	 pf;
 	long			 id;
-	unsigned long long	 off[2];	/* bytes so far per direction */
-	struct sockaddr_storage	 key;		/* UDP: the peer, normalized */
+	unsigned long long	 off[2];	/* per direction */
+	struct sockaddr_storage	 key;		/* normalized peer */
 	socklen_t		 keylen;
 	TAILQ_ENTRY(trace_flow)	 lru;		/* most recent first */
 	LIST_ENTRY(trace_flow)	 hash;
@@ -58,28 +59,33 @@ struct trace_flow {
 TAILQ_HEAD(trace_lru, trace_flow);
 LIST_HEAD(trace_bucket, trace_flow);
 
+/*
+ * udp: a socket whose peers are flows in lru and buckets[TRACE_FLOWS_MAX]
+ * (numbered from nextid when many is set); else tcp is the one flow.
+ */
 struct trace_conn {
 	struct tracer		*tr;
 	LIST_ENTRY(trace_conn)	 entry;
 	int			 udp;
-	int			 many;		/* UDP: number the peers */
+	int			 many;
 	long			 id;
 	long			 nextid;
 	struct sockaddr_storage	 local;
 	socklen_t		 llen;
-	struct trace_flow	 tcp;		/* TCP: the one flow */
-	struct trace_lru	 lru;		/* UDP: the peers */
-	struct trace_bucket	*buckets;	/* TRACE_FLOWS_MAX of them */
+	struct trace_flow	 tcp;
+	struct trace_lru	 lru;
+	struct trace_bucket	*buckets;
 	size_t			 nflows;
 };
 
+/* text, hex and pcap point into sink[] (text and hex may share one). */
 struct tracer {
 	struct trace_sink	 sink[3];
-	struct trace_sink	*text, *hex, *pcap;	/* NULL if not asked */
+	struct trace_sink	*text, *hex, *pcap;
 	trace_errfn		*errfn;
 	void			*arg;
-	unsigned long		 nsubst;	/* loopback pairs handed out */
-	struct buf		 line;		/* scratch for event lines */
+	unsigned long		 nsubst;	/* loopback pairs used */
+	struct buf		 line;		/* event line scratch */
 	LIST_HEAD(, trace_conn)	 conns;
 };
 
@@ -617,8 +623,8 @@ trace_chunk(struct trace_conn *tc, int dir, const void *p, size_t n,
 			q += r[k].datalen;
 			left -= r[k].datalen;
 		}
-		if (k == 0)
-			break;		/* after a reset: nothing to write */
+		if (k == 0)		/* after a reset: nothing */
+			break;
 		trace_pcap_put(tr, r, k);
 	}
 	/* The receiver acknowledges at once, as its kernel would. */

@@ -57,8 +57,8 @@
  * through user space to be seen), and after each successful write of n
  * bytes to the socket or from it:
  *
- *	trace_chunk(tc, TRACE_OUT, p, n, &now);	bytes written to the peer
- *	trace_chunk(tc, TRACE_IN, p, n, &now);	bytes read from the peer
+ *	trace_chunk(tc, TRACE_OUT, p, n, &now);	written to the peer
+ *	trace_chunk(tc, TRACE_IN, p, n, &now);	read from the peer
  *
  * with the time of the move (so a chunk read but not yet written is
  * traced when it was read: call at read for TRACE_IN, at write for
@@ -94,35 +94,41 @@
 
 #define TRACE_OUT	0	/* ">": local -> peer */
 #define TRACE_IN	1	/* "<": peer -> local */
-#define TRACE_NOID	(-1L)	/* the one session: no "#ID" in the text */
+#define TRACE_NOID	(-1L)	/* one session: no "#ID" in the text */
 
-#define TRACE_BUFMAX	65536	/* a file's buffer is written at this size */
-#define TRACE_COPYMAX	4096	/* larger pcap payloads are not copied */
+#define TRACE_BUFMAX	65536	/* a buffer is written at this size */
+#define TRACE_COPYMAX	4096	/* larger pcap payloads: not copied */
 #define TRACE_FLOWS_MAX	1024	/* UDP peers remembered per socket */
 
 struct tracer;
 struct trace_conn;
 
-/* Called once per failing file, with "trace FILE: <strerror>". */
+/*
+ * Called once per failing file with "trace FILE: <strerror>" (the caller
+ * prints it with log_err, which adds "sockctl CMD: "); a NULL callback
+ * means log_err itself.  Running out of memory stops a file the same way.
+ */
 typedef void	trace_errfn(void *, const struct sk_err *);
 
 struct tracer	*trace_open(const char *, const char *, const char *,
-		    trace_errfn *, void *, struct sk_err *);
+	    trace_errfn *, void *, struct sk_err *);
 void		 trace_flush(struct tracer *);
 void		 trace_close(struct tracer *);
 
 struct trace_conn *trace_tcp_open(struct tracer *, long, int,
-		    const struct sockaddr *, socklen_t,
-		    const struct sockaddr *, socklen_t, const struct timeval *);
-void		 trace_chunk(struct trace_conn *, int, const void *, size_t,
-		    const struct timeval *);
-void		 trace_fin(struct trace_conn *, int, const struct timeval *);
-void		 trace_rst(struct trace_conn *, int, const struct timeval *);
+	    const struct sockaddr *, socklen_t, const struct sockaddr *,
+	    socklen_t, const struct timeval *);
+void		 trace_chunk(struct trace_conn *, int, const void *,
+	    size_t, const struct timeval *);
+void		 trace_fin(struct trace_conn *, int,
+	    const struct timeval *);
+void		 trace_rst(struct trace_conn *, int,
+	    const struct timeval *);
 
 struct trace_conn *trace_udp_open(struct tracer *, long,
-		    const struct sockaddr *, socklen_t, int);
+	    const struct sockaddr *, socklen_t, int);
 void		 trace_dgram(struct trace_conn *, int, const void *, size_t,
-		    const struct sockaddr *, socklen_t, const struct timeval *);
+	    const struct sockaddr *, socklen_t, const struct timeval *);
 
 void		 trace_conn_close(struct trace_conn *);
 
