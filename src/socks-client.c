@@ -272,6 +272,108 @@ malformed:
 }
 
 /*
+ * The steps of socks_client_input(), one a reply: each looks at p, the
+ * unconsumed input, and returns SOCKS_MORE (nothing taken), SOCKS_DONE
+ * with *n the bytes its message took (the state moved on), or
+ * SOCKS_ERROR (with *n set where the message was taken first).
+ */
+static int
+client_s5_method(struct socks_client *c, const unsigned char *p,
+    size_t len, size_t *n, struct buf *out)
+{
+	int	m, r;
+
+	if (len < 2)
+		return (SOCKS_MORE);
+	if (p[0] != 5)
+		return (cerr(c, "not a SOCKS5 reply (version %d)", p[0]));
+	m = p[1];
+	if (m == S5_METHOD_REFUSED)
+		return (cerr(c, c->has_user ?
+		    "SOCKS5 proxy accepts none of the offered "
+		    "authentication methods" :
+		    "SOCKS5 proxy requires authentication "
+		    "(USER@ in the proxy URL)"));
+	if (m > 7 || !(c->offered & (1 << m)))
+		return (cerr(c, "SOCKS5 proxy chose authentication method "
+		    "%d, which was not offered", m));
+	*n = 2;
+	r = m == S5_METHOD_USERPASS ? client_s5_auth(c, out) :
+	    client_s5_request(c, out);
+	return (r == SOCKS_MORE ? SOCKS_DONE : r);
+}
+
+static int
+client_s5_auth_reply(struct socks_client *c, const unsigned char *p,
+    size_t len, size_t *n, struct buf *out)
+{
+	int	r;
+
+	if (len < 2)
+		return (SOCKS_MORE);
+	/* RFC 1929 says 1; some servers answer 5. */
+	if (p[0] != 1 && p[0] != 5)
+		return (cerr(c, "not a SOCKS5 authentication reply "
+		    "(version %d)", p[0]));
+	if (p[1] != 0)
+		return (cerr(c, "SOCKS5 authentication failed (status %d)",
+		    p[1]));
+	*n = 2;
+	explicit_bzero(c->pass, sizeof(c->pass));
+	r = client_s5_request(c, out);
+	return (r == SOCKS_MORE ? SOCKS_DONE : r);
+}
+
+static int
+client_s5_reply(struct socks_client *c, const unsigned char *p,
+    size_t len, size_t *n)
+{
+	size_t	an = 0;
+	int	r;
+
+	if (len < 2)
+		return (SOCKS_MORE);
+	if (p[0] != 5)
+		return (cerr(c, "not a SOCKS5 reply (version %d)", p[0]));
+	if (p[1] != 0)
+		return (cerr(c, "SOCKS5 reply %d (%s)", p[1],
+		    socks5_reply_text(p[1])));
+	if (len < 4)
+		return (SOCKS_MORE);
+	r = socks_parse_s5addr(p + 3, len - 3, &c->bound, &an, 0);
+	if (r == SOCKS_MORE)
+		return (SOCKS_MORE);
+	if (r != SOCKS_DONE)
+		return (cerr(c, "SOCKS5 reply with unknown address type %d",
+		    p[3]));
+	*n = 3 + an;
+	c->state = C_DONE;
+	return (SOCKS_DONE);
+}
+
+static int
+client_s4_reply(struct socks_client *c, const unsigned char *p,
+    size_t len, size_t *n)
+{
+	if (len < 2)
+		return (SOCKS_MORE);
+	/* The version is 0; some servers answer 4. */
+	if (p[0] != 0 && p[0] != 4)
+		return (cerr(c, "not a SOCKS4 reply (version %d)", p[0]));
+	if (p[1] != S4_GRANTED)
+		return (cerr(c, "SOCKS4 reply %d (%s)", p[1],
+		    socks4_reply_text(p[1])));
+	if (len < 8)
+		return (SOCKS_MORE);
+	c->bound.type = SOCKS_ADDR_IPV4;
+	c->bound.port = socks_get16(p + 2);
+	memcpy(c->bound.ip, p + 4, 4);
+	*n = 8;
+	c->state = C_DONE;
+	return (SOCKS_DONE);
+}
+
+/*
  * Feeds what the proxy sent (all of it not yet consumed).  *used is what
  * the handshake took; anything after it on SOCKS_DONE is the target's.
  * Messages to send are appended to out, also on SOCKS_MORE.
@@ -281,102 +383,32 @@ socks_client_input(struct socks_client *c, const void *in, size_t len,
     size_t *used, struct buf *out)
 {
 	const unsigned char	*p = in;
-	size_t			 off = 0, n = 0;
-	int			 m, r;
+	size_t			 off = 0, n;
+	int			 r;
 
 	*used = 0;
 	for (;;) {
+		n = 0;
 		switch (c->state) {
 		case C5_METHOD:
-			if (len - off < 2)
-				return (SOCKS_MORE);
-			if (p[off] != 5)
-				return (cerr(c, "not a SOCKS5 reply "
-				    "(version %d)", p[off]));
-			m = p[off + 1];
-			if (m == S5_METHOD_REFUSED)
-				return (cerr(c, c->has_user ?
-				    "SOCKS5 proxy accepts none of the offered "
-				    "authentication methods" :
-				    "SOCKS5 proxy requires authentication "
-				    "(USER@ in the proxy URL)"));
-			if (m > 7 || !(c->offered & (1 << m)))
-				return (cerr(c, "SOCKS5 proxy chose "
-				    "authentication method %d, which was not "
-				    "offered", m));
-			off += 2;
-			*used = off;
-			r = m == S5_METHOD_USERPASS ? client_s5_auth(c, out) :
-			    client_s5_request(c, out);
-			if (r != SOCKS_MORE)
-				return (r);
+			r = client_s5_method(c, p + off, len - off, &n, out);
 			break;
 		case C5_AUTH:
-			if (len - off < 2)
-				return (SOCKS_MORE);
-			/* RFC 1929 says 1; some servers answer 5. */
-			if (p[off] != 1 && p[off] != 5)
-				return (cerr(c, "not a SOCKS5 authentication "
-				    "reply (version %d)", p[off]));
-			if (p[off + 1] != 0)
-				return (cerr(c, "SOCKS5 authentication failed "
-				    "(status %d)", p[off + 1]));
-			off += 2;
-			*used = off;
-			explicit_bzero(c->pass, sizeof(c->pass));
-			if ((r = client_s5_request(c, out)) != SOCKS_MORE)
-				return (r);
+			r = client_s5_auth_reply(c, p + off, len - off, &n,
+			    out);
 			break;
 		case C5_REPLY:
-			if (len - off < 2)
-				return (SOCKS_MORE);
-			if (p[off] != 5)
-				return (cerr(c, "not a SOCKS5 reply "
-				    "(version %d)", p[off]));
-			if (p[off + 1] != 0)
-				return (cerr(c, "SOCKS5 reply %d (%s)",
-				    p[off + 1], socks5_reply_text(p[off + 1])));
-			if (len - off < 4)
-				return (SOCKS_MORE);
-			r = socks_parse_s5addr(p + off + 3, len - off - 3, &c->bound,
-			    &n, 0);
-			if (r == SOCKS_MORE)
-				return (SOCKS_MORE);
-			if (r != SOCKS_DONE)
-				return (cerr(c, "SOCKS5 reply with unknown "
-				    "address type %d", p[off + 3]));
-			off += 3 + n;
-			*used = off;
-			c->state = C_DONE;
-			return (SOCKS_DONE);
+			r = client_s5_reply(c, p + off, len - off, &n);
+			break;
 		case C4_REPLY:
-			if (len - off < 2)
-				return (SOCKS_MORE);
-			/* The version is 0; some servers answer 4. */
-			if (p[off] != 0 && p[off] != 4)
-				return (cerr(c, "not a SOCKS4 reply "
-				    "(version %d)", p[off]));
-			if (p[off + 1] != S4_GRANTED)
-				return (cerr(c, "SOCKS4 reply %d (%s)",
-				    p[off + 1], socks4_reply_text(p[off + 1])));
-			if (len - off < 8)
-				return (SOCKS_MORE);
-			c->bound.type = SOCKS_ADDR_IPV4;
-			c->bound.port = socks_get16(p + off + 2);
-			memcpy(c->bound.ip, p + off + 4, 4);
-			off += 8;
-			*used = off;
-			c->state = C_DONE;
-			return (SOCKS_DONE);
+			r = client_s4_reply(c, p + off, len - off, &n);
+			break;
 		case CH_REPLY:
 			r = client_http_reply(c, (const char *)p + off,
 			    len - off, &n);
-			if (r == SOCKS_DONE) {
-				off += n;
-				*used = off;
+			if (r == SOCKS_DONE)
 				c->state = C_DONE;
-			}
-			return (r);
+			break;
 		case C_DONE:
 			return (SOCKS_DONE);
 		default:
@@ -384,6 +416,12 @@ socks_client_input(struct socks_client *c, const void *in, size_t len,
 				err_set(&c->err, "handshake not started");
 			return (SOCKS_ERROR);
 		}
+		if (r == SOCKS_MORE)
+			return (SOCKS_MORE);
+		off += n;
+		*used = off;
+		if (r != SOCKS_DONE)
+			return (r);
 	}
 }
 

@@ -1,17 +1,14 @@
 /*
- * HTTP through the proxy: a client's request to it (CONNECT or an
- * absolute-form URL, Proxy-Authorization Basic) and the head rewritten
- * for the origin; HTTP refusals; and for keep-alive, where a request or
- * response body ends (Content-Length, chunked framing held to RFC 9112)
- * and the origin's response head made fit for the client.  Pure
- * functions over buffers, like the rest of socks*.c.
+ * The server's HTTP half: a client's request to the proxy (CONNECT, or
+ * an absolute-form URL to forward), its Proxy-Authorization Basic
+ * credentials, the target, and the head rewritten for the origin; HTTP
+ * refusals; and the header helpers socks-keepalive.c shares.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
 
-#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -42,7 +39,8 @@ status_text(int st)
 
 /* An HTTP refusal: no body (a HEAD may have asked), then close. */
 int
-socks_http_refuse(struct socks_server *s, int st, const char *why, struct buf *out)
+socks_http_refuse(struct socks_server *s, int st, const char *why,
+    struct buf *out)
 {
 	err_set(&s->err, "%s", why);
 	s->state = S_ERROR;
@@ -55,10 +53,8 @@ socks_http_refuse(struct socks_server *s, int st, const char *why, struct buf *o
 	return (SOCKS_ERROR);
 }
 
-/* ---- HTTP requests to the proxy ---- */
-
-static int
-lit_ieq(const char *p, size_t len, const char *lit)
+int
+socks_lit_ieq(const char *p, size_t len, const char *lit)
 {
 	return (strlen(lit) == len && strncasecmp(p, lit, len) == 0);
 }
@@ -217,8 +213,8 @@ parse_authority(struct socks_server *s, const char *p, size_t len,
 }
 
 /* Headers a proxy consumes or that describe only the hop to it. */
-static int
-hop_by_hop(const char *n, size_t len)
+int
+socks_hop_by_hop(const char *n, size_t len)
 {
 	static const char *const names[] = {
 		"connection", "keep-alive", "proxy-connection",
@@ -228,21 +224,14 @@ hop_by_hop(const char *n, size_t len)
 	size_t	i;
 
 	for (i = 0; i < nitems(names); i++)
-		if (lit_ieq(n, len, names[i]))
+		if (socks_lit_ieq(n, len, names[i]))
 			return (1);
 	return (0);
 }
 
-static int
-tchar(int c)
-{
-	return (isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) !=
-	    NULL));
-}
-
 /* The next line at p before end: its length without CR LF, or -1. */
-static int
-next_line(const char *p, const char *end, size_t *llen, const char **next)
+int
+socks_next_line(const char *p, const char *end, size_t *llen, const char **next)
 {
 	const char	*nl;
 
@@ -256,14 +245,14 @@ next_line(const char *p, const char *end, size_t *llen, const char **next)
 }
 
 /* Is the field named by any Connection header in [p, end)? */
-static int
-connection_lists(const char *p, const char *end, const char *name,
+int
+socks_connection_lists(const char *p, const char *end, const char *name,
     size_t nlen)
 {
 	const char	*next;
 	size_t		 llen;
 
-	for (; next_line(p, end, &llen, &next) == 0; p = next)
+	for (; socks_next_line(p, end, &llen, &next) == 0; p = next)
 		if (llen > 11 && strncasecmp(p, "connection:", 11) == 0 &&
 		    token_listed(p + 11, llen - 11, name, nlen))
 			return (1);
@@ -312,10 +301,10 @@ http_rewrite(struct socks_server *s, const char *buf,
 			break;
 		colon = memchr(p, ':', llen);
 		nlen = (size_t)(colon - p);
-		drop = hop_by_hop(p, nlen);
-		if (!drop && !lit_ieq(p, nlen, "content-length") &&
-		    !lit_ieq(p, nlen, "transfer-encoding"))
-			drop = connection_lists(hdrs, end, p, nlen);
+		drop = socks_hop_by_hop(p, nlen);
+		if (!drop && !socks_lit_ieq(p, nlen, "content-length") &&
+		    !socks_lit_ieq(p, nlen, "transfer-encoding"))
+			drop = socks_connection_lists(hdrs, end, p, nlen);
 		if (!drop && (buf_add(&s->head, p, llen) == -1 ||
 		    buf_adds(&s->head, "\r\n") == -1))
 			return (-1);
@@ -339,8 +328,9 @@ socks_http_request(struct socks_server *s, const char *p, size_t len, size_t *n,
 		return (len >= SOCKS_HTTP_HEAD_MAX ? socks_http_refuse(s, 431,
 		    "request head too long", out) : SOCKS_MORE);
 	if (st != HTTP_PARSE_OK)
-		return (socks_http_refuse(s, st, st == 414 ? "request line too long" :
-		    st == 431 ? "request head too long" : st == 505 ?
+		return (socks_http_refuse(s, st, st == 414 ?
+		    "request line too long" : st == 431 ?
+		    "request head too long" : st == 505 ?
 		    "HTTP version not supported" : "malformed request", out));
 	*n = r.head_len;
 	s->keep_alive = r.keep_alive;
@@ -370,7 +360,7 @@ socks_http_request(struct socks_server *s, const char *p, size_t len, size_t *n,
 	}
 	t = r.target.p;
 	te = t + r.target.len;
-	if (lit_ieq(r.method_str.p, r.method_str.len, "CONNECT")) {
+	if (socks_lit_ieq(r.method_str.p, r.method_str.len, "CONNECT")) {
 		if (r.content_length > 0 || r.chunked)
 			return (socks_http_refuse(s, 400, "CONNECT with a body",
 			    out));
@@ -405,316 +395,4 @@ socks_http_request(struct socks_server *s, const char *p, size_t len, size_t *n,
 	explicit_bzero(s->pass, sizeof(s->pass));
 	s->state = S_REQ_WAIT;
 	return (SOCKS_REQUEST);
-}
-
-/* ---- keep-alive: bodies and responses ---- */
-
-enum {
-	B_DONE,
-	B_LENGTH,
-	B_CLOSE,
-	B_SIZE,
-	B_EXT,
-	B_SIZE_LF,
-	B_DATA,
-	B_DATA_CR,
-	B_DATA_LF,
-	B_TRAILER,
-	B_TRAILER_LF,
-	B_ERROR
-};
-
-/* framing is SOCKS_BODY_*, length the Content-Length for LENGTH. */
-void
-socks_body_init(struct socks_body *b, int framing, long long length)
-{
-	memset(b, 0, sizeof(*b));
-	switch (framing) {
-	case SOCKS_BODY_LENGTH:
-		b->state = length > 0 ? B_LENGTH : B_DONE;
-		b->remaining = length > 0 ? (unsigned long long)length : 0;
-		break;
-	case SOCKS_BODY_CHUNKED:
-		b->state = B_SIZE;
-		break;
-	case SOCKS_BODY_CLOSE:
-		b->state = B_CLOSE;
-		break;
-	default:
-		b->state = B_DONE;
-		break;
-	}
-}
-
-static int
-body_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-/* After a size line: data, or the trailers of the last chunk. */
-static void
-chunk_start(struct socks_body *b)
-{
-	b->line = 0;
-	b->state = b->remaining > 0 ? B_DATA : B_TRAILER;
-}
-
-/*
- * Streams through a body, keeping nothing: SOCKS_MORE when all of the
- * input is body and more is to come, SOCKS_DONE when the body ends after
- * *used bytes (what follows is the next message), SOCKS_ERROR on broken
- * chunked framing (*used is where).  Chunked framing is held to RFC 9112
- * (size lines and trailers bounded; LF or CR LF ends a line).
- */
-int
-socks_body_scan(struct socks_body *b, const void *in, size_t len,
-    size_t *used)
-{
-	const unsigned char	*p = in;
-	size_t			 i = 0, n;
-	int			 c, h;
-
-	*used = 0;
-	while (i < len || b->state == B_DONE) {
-		switch (b->state) {
-		case B_DONE:
-			*used = i;
-			return (SOCKS_DONE);
-		case B_CLOSE:
-			*used = len;
-			return (SOCKS_MORE);
-		case B_LENGTH:
-		case B_DATA:
-			n = len - i;
-			if ((unsigned long long)n > b->remaining)
-				n = (size_t)b->remaining;
-			b->remaining -= n;
-			i += n;
-			if (b->remaining == 0)
-				b->state = b->state == B_LENGTH ? B_DONE :
-				    B_DATA_CR;
-			continue;
-		default:
-			break;
-		}
-		c = p[i++];
-		switch (b->state) {
-		case B_SIZE:
-			if ((h = body_hexval(c)) != -1) {
-				/* 16 hex digits at most: no overflow. */
-				if (b->remaining >> 60 != 0)
-					goto bad;
-				b->remaining = b->remaining << 4 |
-				    (unsigned long long)h;
-				b->line++;
-			} else if (b->line == 0)
-				goto bad;
-			else if (c == ';' || c == ' ' || c == '\t')
-				b->state = B_EXT;
-			else if (c == '\r')
-				b->state = B_SIZE_LF;
-			else if (c == '\n')
-				chunk_start(b);
-			else
-				goto bad;
-			break;
-		case B_EXT:
-			if (c == '\r')
-				b->state = B_SIZE_LF;
-			else if (c == '\n')
-				chunk_start(b);
-			else if ((c < 0x20 && c != '\t') || c == 0x7f ||
-			    ++b->line > SOCKS_CHUNK_LINE_MAX)
-				goto bad;
-			break;
-		case B_SIZE_LF:
-			if (c != '\n')
-				goto bad;
-			chunk_start(b);
-			break;
-		case B_DATA_CR:
-			if (c == '\r')
-				b->state = B_DATA_LF;
-			else if (c == '\n') {
-				b->line = 0;
-				b->state = B_SIZE;
-			} else
-				goto bad;
-			break;
-		case B_DATA_LF:
-			if (c != '\n')
-				goto bad;
-			b->line = 0;
-			b->state = B_SIZE;
-			break;
-		case B_TRAILER:
-		case B_TRAILER_LF:
-			if (++b->trailers > SOCKS_TRAILERS_MAX)
-				goto bad;
-			if (b->state == B_TRAILER_LF && c != '\n')
-				goto bad;
-			if (c == '\n') {
-				if (b->line == 0)
-					b->state = B_DONE;
-				else {
-					b->line = 0;
-					b->state = B_TRAILER;
-				}
-			} else if (c == '\r')
-				b->state = B_TRAILER_LF;
-			else if ((c < 0x20 && c != '\t') || c == 0x7f ||
-			    (b->line == 0 && (c == ' ' || c == '\t')))
-				goto bad;
-			else
-				b->line++;
-			break;
-		default:
-			goto bad;
-		}
-	}
-	*used = len;
-	return (SOCKS_MORE);
-bad:
-	b->state = B_ERROR;
-	*used = i > 0 ? i - 1 : 0;
-	return (SOCKS_ERROR);
-}
-
-/*
- * The head of the origin's response to a forwarded request: how its
- * body is framed, and into out the head for the client, less hop-by-hop
- * fields, with "Connection: keep-alive" when the client asked for it
- * and the end of the body will be known, "close" otherwise.  head_req:
- * the request was HEAD (no body whatever the fields say).  Interim 1xx
- * heads go out as they are, and the next head follows: call again.
- */
-int
-socks_http_response(const char *buf, size_t len, int head_req,
-    int client_keep_alive, struct socks_http_response *r, struct buf *out)
-{
-	const char	*p, *end, *next, *hdrs, *colon, *v;
-	size_t		 llen, nlen, vlen, slen, i, start = out->len;
-	long long	 cl = -1, n;
-	int		 nheaders = 0, te = 0, te_chunked = 0, interim;
-
-	memset(r, 0, sizeof(*r));
-	r->content_length = -1;
-	end = buf + (len > SOCKS_HTTP_HEAD_MAX ? SOCKS_HTTP_HEAD_MAX : len);
-	if (next_line(buf, end, &llen, &next) == -1)
-		return (len >= SOCKS_HTTP_HEAD_MAX ? SOCKS_ERROR : SOCKS_MORE);
-	if (llen < 12 || memcmp(buf, "HTTP/1.", 7) != 0 ||
-	    !isdigit((unsigned char)buf[7]) || buf[8] != ' ' ||
-	    !isdigit((unsigned char)buf[9]) ||
-	    !isdigit((unsigned char)buf[10]) ||
-	    !isdigit((unsigned char)buf[11]) || (llen > 12 && buf[12] != ' '))
-		return (SOCKS_ERROR);
-	for (i = 12; i < llen; i++)
-		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\t') ||
-		    buf[i] == 0x7f)
-			return (SOCKS_ERROR);
-	r->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 +
-	    (buf[11] - '0');
-	/* Upgrade was not passed on: a switch is the origin's error. */
-	if (r->status < 100 || r->status == 101)
-		return (SOCKS_ERROR);
-	interim = r->status < 200;
-	slen = llen;
-	hdrs = p = next;
-	/* First pass: check every field and learn the framing. */
-	for (;;) {
-		if (next_line(p, end, &llen, &next) == -1)
-			return (len >= SOCKS_HTTP_HEAD_MAX ? SOCKS_ERROR :
-			    SOCKS_MORE);
-		if (llen == 0)
-			break;
-		if (++nheaders > HTTP_HEADERS_MAX || *p == ' ' || *p == '\t' ||
-		    (colon = memchr(p, ':', llen)) == NULL || colon == p)
-			return (SOCKS_ERROR);
-		for (v = p; v < colon; v++)
-			if (!tchar((unsigned char)*v))
-				return (SOCKS_ERROR);
-		nlen = (size_t)(colon - p);
-		for (v = colon + 1; v < p + llen; v++)
-			if (((unsigned char)*v < 0x20 && *v != '\t') ||
-			    *v == 0x7f)
-				return (SOCKS_ERROR);
-		v = colon + 1;
-		vlen = llen - nlen - 1;
-		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vlen--;
-		}
-		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
-		if (lit_ieq(p, nlen, "content-length")) {
-			if (vlen == 0 || vlen > 18)
-				return (SOCKS_ERROR);
-			for (n = 0, i = 0; i < vlen; i++) {
-				if (!isdigit((unsigned char)v[i]))
-					return (SOCKS_ERROR);
-				n = n * 10 + (v[i] - '0');
-			}
-			/* Repeats must agree (RFC 9110, 8.6). */
-			if (cl != -1 && cl != n)
-				return (SOCKS_ERROR);
-			cl = n;
-		} else if (lit_ieq(p, nlen, "transfer-encoding")) {
-			te = 1;
-			for (i = vlen; i > 0 && v[i - 1] != ','; i--)
-				;
-			while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
-				i++;
-			te_chunked = lit_ieq(v + i, vlen - i, "chunked");
-		}
-		p = next;
-	}
-	r->head_len = (size_t)(next - buf);
-	if (head_req || interim || r->status == 204 || r->status == 304)
-		r->framing = SOCKS_BODY_NONE;
-	else if (te)
-		r->framing = te_chunked ? SOCKS_BODY_CHUNKED :
-		    SOCKS_BODY_CLOSE;
-	else if (cl >= 0) {
-		r->framing = SOCKS_BODY_LENGTH;
-		r->content_length = cl;
-	} else
-		r->framing = SOCKS_BODY_CLOSE;
-	r->keep_alive = client_keep_alive && r->framing != SOCKS_BODY_CLOSE;
-
-	/* Second pass: the head for the client, lines ended by CR LF. */
-	if (buf_add(out, buf, slen) == -1 || buf_adds(out, "\r\n") == -1)
-		goto nomem;
-	end = buf + r->head_len;
-	for (p = hdrs; next_line(p, end, &llen, &next) == 0 && llen > 0;
-	    p = next) {
-		colon = memchr(p, ':', llen);
-		nlen = (size_t)(colon - p);
-		if (hop_by_hop(p, nlen) && !lit_ieq(p, nlen, "host"))
-			continue;
-		/* Transfer-Encoding wins; Content-Length beside it goes. */
-		if (lit_ieq(p, nlen, "content-length")) {
-			if (te)
-				continue;
-		} else if (!lit_ieq(p, nlen, "transfer-encoding") &&
-		    connection_lists(hdrs, end, p, nlen))
-			continue;
-		if (buf_add(out, p, llen) == -1 || buf_adds(out, "\r\n") == -1)
-			goto nomem;
-	}
-	if (!interim && buf_adds(out, r->keep_alive ?
-	    "Connection: keep-alive\r\n" : "Connection: close\r\n") == -1)
-		goto nomem;
-	if (buf_adds(out, "\r\n") == -1)
-		goto nomem;
-	return (SOCKS_DONE);
-nomem:
-	out->len = start;
-	return (SOCKS_ERROR);
 }

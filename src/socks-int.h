@@ -38,8 +38,8 @@ int	socks_valid_name(const char *, size_t);
 int	socks_get16(const unsigned char *);
 int	socks_parse_port(const char *, size_t);
 int	socks_add_s5addr(struct buf *, const struct socks_addr *);
-int	socks_parse_s5addr(const unsigned char *, size_t, struct socks_addr *,
-	    size_t *, int);
+int	socks_parse_s5addr(const unsigned char *, size_t,
+	    struct socks_addr *, size_t *, int);
 
 /* The server's steps shared by its SOCKS and HTTP halves. */
 int	socks_server_fail(struct socks_server *, const char *);
@@ -47,5 +47,12 @@ int	socks_http_refuse(struct socks_server *, int, const char *,
 	    struct buf *);
 int	socks_http_request(struct socks_server *, const char *, size_t,
 	    size_t *, struct buf *);
+
+/* HTTP heads, for the requests (socks-http.c) and responses. */
+int	socks_lit_ieq(const char *, size_t, const char *);
+int	socks_hop_by_hop(const char *, size_t);
+int	socks_next_line(const char *, const char *, size_t *, const char **);
+int	socks_connection_lists(const char *, const char *, const char *,
+	    size_t);
 
 #endif /* SOCKS_INT_H */

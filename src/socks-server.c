@@ -152,8 +152,9 @@ s5_greeting(struct socks_server *s, const unsigned char *p, size_t len,
 		return (socks_server_fail(s, "out of memory"));
 	*n = 2 + nm;
 	if (m == S5_METHOD_REFUSED)
-		return (socks_server_fail(s, s->auth_required ? "no username/password "
-		    "method offered" : "no acceptable authentication method"));
+		return (socks_server_fail(s, s->auth_required ?
+		    "no username/password method offered" :
+		    "no acceptable authentication method"));
 	s->state = m == S5_METHOD_USERPASS ? S5_AUTH : S5_REQUEST;
 	return (SOCKS_DONE);
 }
@@ -322,7 +323,8 @@ socks_server_input(struct socks_server *s, const void *in, size_t len,
 				s->proto = SOCKS_PROTO_HTTP;
 				s->state = SH_REQUEST;
 			} else
-				return (socks_server_fail(s, "unknown protocol"));
+				return (socks_server_fail(s,
+				    "unknown protocol"));
 			continue;
 		case S5_GREETING:
 			r = s5_greeting(s, p + off, len - off, &n, out);
@@ -337,8 +339,8 @@ socks_server_input(struct socks_server *s, const void *in, size_t len,
 			r = s4_request(s, p + off, len - off, &n, out);
 			break;
 		case SH_REQUEST:
-			r = socks_http_request(s, (const char *)p + off, len - off,
-			    &n, out);
+			r = socks_http_request(s, (const char *)p + off,
+			    len - off, &n, out);
 			break;
 		case S5_AUTH_WAIT:
 		case SH_AUTH_WAIT:
@@ -413,7 +415,8 @@ socks_server_reply(struct socks_server *s, int rep,
 		if (rep != SOCKS_REP_OK)
 			return (s5_refuse(s, rep, socks5_reply_text(rep), out));
 		if (buf_addc(out, 5) == -1 || buf_addc(out, 0) == -1 ||
-		    buf_addc(out, 0) == -1 || socks_add_s5addr(out, bound) == -1)
+		    buf_addc(out, 0) == -1 ||
+		    socks_add_s5addr(out, bound) == -1)
 			return (socks_server_fail(s, "out of memory"));
 		break;
 	case SOCKS_PROTO_SOCKS4:
