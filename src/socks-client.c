@@ -272,10 +272,9 @@ malformed:
 }
 
 /*
- * The steps of socks_client_input(), one a reply: each looks at p, the
- * unconsumed input, and returns SOCKS_MORE (nothing taken), SOCKS_DONE
- * with *n the bytes its message took (the state moved on), or
- * SOCKS_ERROR (with *n set where the message was taken first).
+ * The steps of socks_client_input(), one a reply, as socks_feed() runs
+ * them: SOCKS_NEXT when the state moved on to the next reply, SOCKS_DONE
+ * when the handshake is over.
  */
 static int
 client_s5_method(struct socks_client *c, const unsigned char *p,
@@ -300,7 +299,7 @@ client_s5_method(struct socks_client *c, const unsigned char *p,
 	*n = 2;
 	r = m == S5_METHOD_USERPASS ? client_s5_auth(c, out) :
 	    client_s5_request(c, out);
-	return (r == SOCKS_MORE ? SOCKS_DONE : r);
+	return (r == SOCKS_MORE ? SOCKS_NEXT : r);
 }
 
 static int
@@ -321,7 +320,7 @@ client_s5_auth_reply(struct socks_client *c, const unsigned char *p,
 	*n = 2;
 	explicit_bzero(c->pass, sizeof(c->pass));
 	r = client_s5_request(c, out);
-	return (r == SOCKS_MORE ? SOCKS_DONE : r);
+	return (r == SOCKS_MORE ? SOCKS_NEXT : r);
 }
 
 static int
@@ -373,6 +372,37 @@ client_s4_reply(struct socks_client *c, const unsigned char *p,
 	return (SOCKS_DONE);
 }
 
+/* The step for the reply c->state waits for; a socks_step_fn. */
+static int
+client_step(void *arg, const unsigned char *p, size_t len, size_t *n,
+    struct buf *out)
+{
+	struct socks_client	*c = arg;
+	int			 r;
+
+	switch (c->state) {
+	case C5_METHOD:
+		return (client_s5_method(c, p, len, n, out));
+	case C5_AUTH:
+		return (client_s5_auth_reply(c, p, len, n, out));
+	case C5_REPLY:
+		return (client_s5_reply(c, p, len, n));
+	case C4_REPLY:
+		return (client_s4_reply(c, p, len, n));
+	case CH_REPLY:
+		r = client_http_reply(c, (const char *)p, len, n);
+		if (r == SOCKS_DONE)
+			c->state = C_DONE;
+		return (r);
+	case C_DONE:
+		return (SOCKS_DONE);
+	default:
+		if (c->err.msg[0] == '\0')
+			err_set(&c->err, "handshake not started");
+		return (SOCKS_ERROR);
+	}
+}
+
 /*
  * Feeds what the proxy sent (all of it not yet consumed).  *used is what
  * the handshake took; anything after it on SOCKS_DONE is the target's.
@@ -382,47 +412,7 @@ int
 socks_client_input(struct socks_client *c, const void *in, size_t len,
     size_t *used, struct buf *out)
 {
-	const unsigned char	*p = in;
-	size_t			 off = 0, n;
-	int			 r;
-
-	*used = 0;
-	for (;;) {
-		n = 0;
-		switch (c->state) {
-		case C5_METHOD:
-			r = client_s5_method(c, p + off, len - off, &n, out);
-			break;
-		case C5_AUTH:
-			r = client_s5_auth_reply(c, p + off, len - off, &n,
-			    out);
-			break;
-		case C5_REPLY:
-			r = client_s5_reply(c, p + off, len - off, &n);
-			break;
-		case C4_REPLY:
-			r = client_s4_reply(c, p + off, len - off, &n);
-			break;
-		case CH_REPLY:
-			r = client_http_reply(c, (const char *)p + off,
-			    len - off, &n);
-			if (r == SOCKS_DONE)
-				c->state = C_DONE;
-			break;
-		case C_DONE:
-			return (SOCKS_DONE);
-		default:
-			if (c->err.msg[0] == '\0')
-				err_set(&c->err, "handshake not started");
-			return (SOCKS_ERROR);
-		}
-		if (r == SOCKS_MORE)
-			return (SOCKS_MORE);
-		off += n;
-		*used = off;
-		if (r != SOCKS_DONE)
-			return (r);
-	}
+	return (socks_feed(client_step, c, in, len, used, out));
 }
 
 void

@@ -12,6 +12,21 @@
 #include "buf.h"
 #include "socks.h"
 
+/*
+ * A step of a handshake: looks at p, the unconsumed input, for the
+ * message its state waits for.  Returns SOCKS_MORE (nothing taken),
+ * SOCKS_NEXT (the state moved on: run the next step), or a result for
+ * the caller (SOCKS_DONE, SOCKS_AUTH, SOCKS_REQUEST, SOCKS_ERROR); *n is
+ * what the message took, left 0 where nothing was.
+ */
+#define SOCKS_NEXT		4
+
+typedef int socks_step_fn(void *, const unsigned char *, size_t, size_t *,
+    struct buf *);
+
+int	socks_feed(socks_step_fn *, void *, const void *, size_t, size_t *,
+	    struct buf *);
+
 /* The states of struct socks_server. */
 enum {
 	S_FIRST,

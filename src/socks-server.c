@@ -156,7 +156,7 @@ s5_greeting(struct socks_server *s, const unsigned char *p, size_t len,
 		    "no username/password method offered" :
 		    "no acceptable authentication method"));
 	s->state = m == S5_METHOD_USERPASS ? S5_AUTH : S5_REQUEST;
-	return (SOCKS_DONE);
+	return (SOCKS_NEXT);
 }
 
 static int
@@ -199,7 +199,7 @@ s5_auth(struct socks_server *s, const unsigned char *p, size_t len,
 		if (buf_add(out, okm, sizeof(okm)) == -1)
 			return (socks_server_fail(s, "out of memory"));
 		s->state = S5_REQUEST;
-		return (SOCKS_DONE);
+		return (SOCKS_NEXT);
 	}
 	s->state = S5_AUTH_WAIT;
 	return (SOCKS_AUTH);
@@ -291,6 +291,56 @@ s4_request(struct socks_server *s, const unsigned char *p, size_t len,
 }
 
 /*
+ * The step for the message s->state waits for; a socks_step_fn.  The
+ * first byte tells the protocol apart (SOCKS_NEXT, nothing taken).
+ */
+static int
+server_step(void *arg, const unsigned char *p, size_t len, size_t *n,
+    struct buf *out)
+{
+	struct socks_server	*s = arg;
+
+	switch (s->state) {
+	case S_FIRST:
+		if (len == 0)
+			return (SOCKS_MORE);
+		if (p[0] == 5) {
+			s->proto = SOCKS_PROTO_SOCKS5;
+			s->state = S5_GREETING;
+		} else if (p[0] == 4) {
+			s->proto = SOCKS_PROTO_SOCKS4;
+			s->state = S4_REQUEST;
+		} else if (isalpha(p[0])) {
+			s->proto = SOCKS_PROTO_HTTP;
+			s->state = SH_REQUEST;
+		} else
+			return (socks_server_fail(s, "unknown protocol"));
+		return (SOCKS_NEXT);
+	case S5_GREETING:
+		return (s5_greeting(s, p, len, n, out));
+	case S5_AUTH:
+		return (s5_auth(s, p, len, n, out));
+	case S5_REQUEST:
+		return (s5_request(s, p, len, n, out));
+	case S4_REQUEST:
+		return (s4_request(s, p, len, n, out));
+	case SH_REQUEST:
+		return (socks_http_request(s, (const char *)p, len, n, out));
+	case S5_AUTH_WAIT:
+	case SH_AUTH_WAIT:
+		return (SOCKS_AUTH);
+	case S_REQ_WAIT:
+		return (SOCKS_REQUEST);
+	case S_DONE:
+		return (SOCKS_DONE);
+	default:
+		if (s->err.msg[0] == '\0')
+			err_set(&s->err, "handshake failed");
+		return (SOCKS_ERROR);
+	}
+}
+
+/*
  * Feeds what the client sent (all of it not yet consumed).  Returns
  * SOCKS_MORE (flush out, read more, call again), SOCKS_AUTH (answer with
  * socks_server_auth()), SOCKS_REQUEST (act on cmd and dst, answer with
@@ -302,65 +352,7 @@ int
 socks_server_input(struct socks_server *s, const void *in, size_t len,
     size_t *used, struct buf *out)
 {
-	const unsigned char	*p = in;
-	size_t			 off = 0, n;
-	int			 r;
-
-	*used = 0;
-	for (;;) {
-		n = 0;
-		switch (s->state) {
-		case S_FIRST:
-			if (len == 0)
-				return (SOCKS_MORE);
-			if (p[0] == 5) {
-				s->proto = SOCKS_PROTO_SOCKS5;
-				s->state = S5_GREETING;
-			} else if (p[0] == 4) {
-				s->proto = SOCKS_PROTO_SOCKS4;
-				s->state = S4_REQUEST;
-			} else if (isalpha(p[0])) {
-				s->proto = SOCKS_PROTO_HTTP;
-				s->state = SH_REQUEST;
-			} else
-				return (socks_server_fail(s,
-				    "unknown protocol"));
-			continue;
-		case S5_GREETING:
-			r = s5_greeting(s, p + off, len - off, &n, out);
-			break;
-		case S5_AUTH:
-			r = s5_auth(s, p + off, len - off, &n, out);
-			break;
-		case S5_REQUEST:
-			r = s5_request(s, p + off, len - off, &n, out);
-			break;
-		case S4_REQUEST:
-			r = s4_request(s, p + off, len - off, &n, out);
-			break;
-		case SH_REQUEST:
-			r = socks_http_request(s, (const char *)p + off,
-			    len - off, &n, out);
-			break;
-		case S5_AUTH_WAIT:
-		case SH_AUTH_WAIT:
-			return (SOCKS_AUTH);
-		case S_REQ_WAIT:
-			return (SOCKS_REQUEST);
-		case S_DONE:
-			return (SOCKS_DONE);
-		default:
-			if (s->err.msg[0] == '\0')
-				err_set(&s->err, "handshake failed");
-			return (SOCKS_ERROR);
-		}
-		if (r == SOCKS_MORE)
-			return (SOCKS_MORE);
-		off += n;
-		*used = off;
-		if (r != SOCKS_DONE)
-			return (r);
-	}
+	return (socks_feed(server_step, s, in, len, used, out));
 }
 
 /* The verdict on the credentials of SOCKS_AUTH. */

@@ -237,6 +237,31 @@ socks_parse_s5addr(const unsigned char *p, size_t len, struct socks_addr *a,
 	}
 }
 
+/*
+ * Runs the steps of a handshake over the unconsumed input until one
+ * needs more or has a result; *used is what the steps took.
+ */
+int
+socks_feed(socks_step_fn *step, void *arg, const void *in, size_t len,
+    size_t *used, struct buf *out)
+{
+	const unsigned char	*p = in;
+	size_t			 off = 0, n;
+	int			 r;
+
+	*used = 0;
+	for (;;) {
+		n = 0;
+		r = step(arg, p + off, len - off, &n, out);
+		if (r == SOCKS_MORE)
+			return (SOCKS_MORE);
+		off += n;
+		*used = off;
+		if (r != SOCKS_NEXT)
+			return (r);
+	}
+}
+
 /* ---- reply codes ---- */
 
 static const char *const s5_texts[] = {
