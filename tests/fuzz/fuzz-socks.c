@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for src/socks.c: arbitrary bytes as what a client
+ * libFuzzer harness for src/socks*.c: arbitrary bytes as what a client
  * sends to `sockctl proxy` (the server side, with and without required
  * credentials, answering every request with a code taken from the input,
  * then scanning request bodies for the next request), as what an origin
