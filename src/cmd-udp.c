@@ -21,6 +21,7 @@
 /* ---- udp-send ---- */
 
 struct udp_send_opts {
+	int		 unix_path;
 	int		 ipv4;
 	int		 ipv6;
 	int		 verbose;
@@ -39,6 +40,7 @@ struct udp_send_opts {
 
 static const struct opt udp_send_options[] = {
 	OPT__FAMILY(struct udp_send_opts, ipv4, ipv6),
+	OPT__UNIX(struct udp_send_opts, unix_path),
 	OPT_FLAG_(0, "lines", struct udp_send_opts, lines,
 	    "each stdin line is a datagram (default)"),
 	OPT_FLAG_(0, "whole", struct udp_send_opts, whole,
@@ -82,6 +84,29 @@ udp_exit_status(enum udp_result res, const struct sk_err *err)
 	}
 }
 
+/*
+ * -U PATH [MESSAGE...]: the PATH must fit a socket address, and options
+ * that only mean something for IP are usage errors.  -1 once said.
+ */
+static int
+udp_send_check_unix(const struct udp_send_opts *o, int argc, char **argv)
+{
+	struct sk_err	 err;
+
+	if (o->ipv4 || o->ipv6)
+		return (log_usage("-%c cannot be used with -U",
+		    o->ipv4 ? '4' : '6'), -1);
+	if (o->source != NULL || o->source_port >= 0)
+		return (log_usage("-s and -p cannot be used with -U"), -1);
+	if (o->broadcast)
+		return (log_usage("--broadcast cannot be used with -U"), -1);
+	if (o->ttl >= 0)
+		return (log_usage("--ttl cannot be used with -U"), -1);
+	if (cmd_parse_unix(argc > 1 ? 1 : argc, argv, &err) == -1)
+		return (log_usage("%s", err.msg), -1);
+	return (0);
+}
+
 static int
 udp_send_exec(void *p, int argc, char **argv)
 {
@@ -89,7 +114,7 @@ udp_send_exec(void *p, int argc, char **argv)
 	struct udp_send_conf c;
 	struct sk_err	 err;
 	char		 host[NI_MAXHOST];
-	int		 modes;
+	int		 modes, nargs = 2;
 
 	log_set_verbosity(o->verbose);
 	modes = o->lines + o->whole + (o->chunk > 0);
@@ -97,10 +122,15 @@ udp_send_exec(void *p, int argc, char **argv)
 		return (log_usage("--lines, --whole and --chunk cannot be "
 		    "used together"));
 	memset(&c, 0, sizeof(c));
-	if (cmd_parse_target(argc, argv, 1, host, sizeof(host), &c.port,
-	    &err) == -1)
+	if (o->unix_path) {
+		if (udp_send_check_unix(o, argc, argv) == -1)
+			return (EXIT_USAGE);
+		c.unix_path = argv[0];
+		nargs = 1;
+	} else if (cmd_parse_target(argc, argv, 1, host, sizeof(host),
+	    &c.port, &err) == -1)
 		return (log_usage("%s", err.msg));
-	if (argc > 2 && modes > 0)
+	if (argc > nargs && modes > 0)
 		return (log_usage("--lines, --whole and --chunk read stdin; "
 		    "they cannot be used with MESSAGE arguments"));
 	c.host = host;
@@ -120,8 +150,8 @@ udp_send_exec(void *p, int argc, char **argv)
 	c.interval = o->interval;
 	c.wait_reply = o->wait_reply;
 	c.timeout = o->timeout;
-	c.msgv = argv + 2;
-	c.msgc = argc > 2 ? argc - 2 : 0;
+	c.msgv = argv + nargs;
+	c.msgc = argc > nargs ? argc - nargs : 0;
 	return (udp_exit_status(udp_send_run(&c, &err), &err));
 }
 
@@ -130,6 +160,7 @@ udp_send_exec(void *p, int argc, char **argv)
 static const char *const udp_formats[] = { "line", "raw", "hex", "json", NULL };
 
 struct udp_recv_opts {
+	int		 unix_path;
 	int		 ipv4;
 	int		 ipv6;
 	int		 verbose;
@@ -144,6 +175,7 @@ struct udp_recv_opts {
 
 static const struct opt udp_recv_options[] = {
 	OPT__FAMILY(struct udp_recv_opts, ipv4, ipv6),
+	OPT__UNIX(struct udp_recv_opts, unix_path),
 	OPT_CHOICE_('f', "format", struct udp_recv_opts, format,
 	    "line|raw|hex|json", udp_formats, "line",
 	    "how to print each datagram"),
@@ -234,7 +266,19 @@ udp_recv_exec(void *p, int argc, char **argv)
 		return (log_usage("--echo and --reply cannot be used "
 		    "together"));
 	memset(&c, 0, sizeof(c));
-	if (cmd_parse_bind(argc, argv, host, sizeof(host), &c.host,
+	if (o->unix_path) {
+		if (o->ipv4 || o->ipv6)
+			return (log_usage("-%c cannot be used with -U",
+			    o->ipv4 ? '4' : '6'));
+		if (o->join.n > 0)
+			return (log_usage("-j cannot be used with -U"));
+		if (o->port_file != NULL)
+			return (log_usage("--port-file cannot be used with -U "
+			    "(the socket's path is known)"));
+		if (cmd_parse_unix(argc, argv, &err) == -1)
+			return (log_usage("%s", err.msg));
+		c.unix_path = argv[0];
+	} else if (cmd_parse_bind(argc, argv, host, sizeof(host), &c.host,
 	    &c.port, &err) == -1)
 		return (log_usage("%s", err.msg));
 	if ((rv = udp_parse_groups(o, &groups, &c.family)) != 0)
@@ -256,7 +300,8 @@ udp_recv_exec(void *p, int argc, char **argv)
 const struct cmd_entry cmd_udp_send_entry = {
 	.name = "udp-send",
 	.summary = "send UDP datagrams",
-	.usage = "[OPTIONS] HOST PORT [MESSAGE...]",
+	.usage = "[OPTIONS] HOST PORT [MESSAGE...]\n"
+	    "[OPTIONS] -U PATH [MESSAGE...]",
 	.description = "Send one datagram made of the MESSAGE arguments, or "
 	    "send stdin: one datagram\nper line (--lines), all of it "
 	    "(--whole), or N-byte pieces (--chunk N).",
@@ -269,7 +314,7 @@ const struct cmd_entry cmd_udp_send_entry = {
 const struct cmd_entry cmd_udp_recv_entry = {
 	.name = "udp-recv",
 	.summary = "receive and print UDP datagrams",
-	.usage = "[OPTIONS] [ADDRESS] PORT",
+	.usage = "[OPTIONS] [ADDRESS] PORT\n[OPTIONS] -U PATH",
 	.description = "Bind a UDP port (default: every interface) and print "
 	    "each datagram it\nreceives, from every sender, whole.",
 	.options = udp_recv_options,

@@ -204,8 +204,8 @@ fmt_hexdump_at(struct buf *b, unsigned long long off, const unsigned char *s,
 int
 fmt_dgram_info(struct buf *b, const struct fmt_dgram_info *d)
 {
-	if (buf_printf(b, "  to %s port %d", d->to != NULL ? d->to : "?",
-	    d->port) == -1)
+	if (buf_printf(b, "  to %s", d->to != NULL ? d->to : "?") == -1 ||
+	    (d->port >= 0 && buf_printf(b, " port %d", d->port) == -1))
 		return (-1);
 	if (d->ifname != NULL && buf_printf(b, " on %s", d->ifname) == -1)
 		return (-1);
@@ -234,16 +234,21 @@ fmt_dgram(struct buf *b, enum fmt_dgram_format f, const struct fmt_dgram *d)
 	case FMT_DGRAM_RAW:
 		return (buf_add(b, d->data, d->len));
 	case FMT_DGRAM_HEX:
-		if (buf_printf(b, "from %s port %d, %zu bytes\n", d->from,
-		    d->port, d->len) == -1)
+		if (buf_printf(b, "from %s", d->from != NULL ? d->from :
+		    "(unnamed)") == -1 || (d->port >= 0 &&
+		    buf_printf(b, " port %d", d->port) == -1) ||
+		    buf_printf(b, ", %zu bytes\n", d->len) == -1)
 			return (-1);
 		return (fmt_hexdump(b, d->data, d->len));
 	case FMT_DGRAM_JSON:
+		/* The keys stay the same; what a sender lacks is null. */
 		if (buf_adds(b, "{\"from\":") == -1 ||
-		    fmt_json_string(b, (const unsigned char *)d->from,
-		    strlen(d->from)) == -1 ||
-		    buf_printf(b, ",\"port\":%d,\"size\":%zu,", d->port,
-		    d->len) == -1)
+		    (d->from != NULL ? fmt_json_string(b,
+		    (const unsigned char *)d->from, strlen(d->from)) :
+		    buf_adds(b, "null")) == -1 ||
+		    (d->port >= 0 ? buf_printf(b, ",\"port\":%d", d->port) :
+		    buf_adds(b, ",\"port\":null")) == -1 ||
+		    buf_printf(b, ",\"size\":%zu,", d->len) == -1)
 			return (-1);
 		if (fmt_utf8_valid(d->data, d->len)) {
 			if (buf_adds(b, "\"data\":") == -1 ||

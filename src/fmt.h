@@ -21,7 +21,7 @@ int	fmt_hexdump_at(struct buf *, unsigned long long,
 /* What udp-recv -vv tells about one datagram besides sender and size. */
 struct fmt_dgram_info {
 	const char		*to;	/* destination address; NULL: unknown */
-	int			 port;	/* the local port */
+	int			 port;	/* the local port; -1: none (Unix) */
 	const char		*ifname; /* interface it came in on, or NULL */
 	int			 ttl;	/* TTL or hop limit; -1: unknown */
 	unsigned long long	 seq;	/* 1 for the first datagram */
@@ -44,8 +44,10 @@ enum fmt_dgram_format {
 
 /* One received datagram: who sent it and what it holds. */
 struct fmt_dgram {
-	const char		*from;	/* numeric address */
-	int			 port;
+	const char		*from;	/* numeric address, Unix path or
+					   @name; NULL: an unnamed Unix
+					   sender */
+	int			 port;	/* -1: none (Unix) */
 	const unsigned char	*data;
 	size_t			 len;
 };

@@ -394,6 +394,8 @@ done_any:
 	return (fd);
 }
 
+static const char *file_kind(mode_t);
+
 /* TCP_LISTEN, as unix_diag reports it. */
 #define UNIX_LISTEN_STATE	10
 
@@ -473,8 +475,47 @@ out:
 }
 
 /*
- * A path left behind by a listener that died is replaced; a path some
- * process still listens on, or that is not a socket, is not.
+ * Is a datagram socket still bound to this file?  A datagram socket does
+ * not listen, so sock_diag has no listener to find; a connect() tells
+ * instead, and a live receiver does not notice it (connecting a datagram
+ * socket sends nothing).  Only ECONNREFUSED, nothing bound there, makes
+ * the file stale: any other answer (a stream socket's EPROTOTYPE, a
+ * receiver connected elsewhere, no permission) leaves it alone.
+ */
+static enum unix_owner
+unix_dgram_owner(const struct sockaddr_un *sun, socklen_t len)
+{
+	int	fd, rv;
+
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return (UNIX_UNKNOWN);
+	while ((rv = connect(fd, (const struct sockaddr *)sun, len)) == -1 &&
+	    errno == EINTR)
+		continue;
+	close(fd);
+	if (rv == -1 && errno == ECONNREFUSED)
+		return (UNIX_ORPHAN);
+	return (rv == 0 ? UNIX_LISTENED : UNIX_UNKNOWN);
+}
+
+/* Why a datagram socket's path is not replaced, once bind said in use. */
+static void
+unix_dgram_refuse(const char *path, int saved, struct sk_err *err)
+{
+	struct stat	st;
+
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		err_set(err, "bind to %s: is %s, not a socket (not replaced)",
+		    path, S_ISREG(st.st_mode) ? "a regular file" :
+		    file_kind(st.st_mode));
+	else
+		err_set(err, "bind to %s: %s", path, strerror(saved));
+}
+
+/*
+ * A path left behind by a listener (or datagram receiver) that died is
+ * replaced; a path some process still listens on, or that is not a
+ * socket, is not.
  */
 int
 sock_listen_unix(const char *path, int socktype, int backlog, int *created,
@@ -500,10 +541,14 @@ sock_listen_unix(const char *path, int socktype, int backlog, int *created,
 		}
 		if (saved != EADDRINUSE || path[0] == '@' ||
 		    lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-		    unix_path_owner(&st) != UNIX_ORPHAN || unlink(path) == -1)
+		    (socktype == SOCK_DGRAM ? unix_dgram_owner(&sun, len) :
+		    unix_path_owner(&st)) != UNIX_ORPHAN || unlink(path) == -1)
 			break;
 	}
-	err_set(err, "bind to %s: %s", path, strerror(saved));
+	if (socktype == SOCK_DGRAM && saved == EADDRINUSE)
+		unix_dgram_refuse(path, saved, err);
+	else
+		err_set(err, "bind to %s: %s", path, strerror(saved));
 	return (-1);
 }
 

@@ -4,11 +4,14 @@
  * one (fmt_dgram) into an output buffer written in large blocks, and
  * answers: --echo sends each datagram back, --reply sends stdin lines to
  * the most recent sender.  Without -c it serves until SIGINT or SIGTERM.
+ * With -U the socket is a Unix datagram socket, whose file it creates
+ * and removes again.
  */
 #include <sys/types.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -17,6 +20,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +37,8 @@
 #define OUT_FLUSH	(256 * 1024)
 #define RCVBUF		(4 * 1024 * 1024)
 #define REPLY_BLOCK	65536
+/* -U: the most buffer memory for a batch of the largest datagrams. */
+#define UNIX_ARENA	(32 * 1024 * 1024)
 /* Room for IP_PKTINFO or IPV6_PKTINFO, and IP_TTL or IPV6_HOPLIMIT. */
 #define CTLSZ		256
 
@@ -42,6 +49,11 @@ struct udp_receiver {
 	int		 detail;	/* -vv: a detail line per datagram */
 	int		 localport;
 	int		 closed;	/* stdout is gone */
+	int		 is_unix;	/* -U */
+	int		 created;	/* -U: removes its file at the end */
+	int		 told_unnamed;	/* -v said unnamed ones get no answer */
+	size_t		 slot;		/* buffer per datagram */
+	unsigned int	 nbatch;	/* datagrams per recvmmsg */
 	unsigned long long batches;
 	struct buf	 out;
 	struct sockaddr_storage last;	/* --reply goes here */
@@ -92,6 +104,9 @@ udp_recv_detail_on(struct udp_receiver *r)
 	struct sock_name n;
 	int		 on = 1;
 
+	r->detail = 1;
+	if (r->is_unix)
+		return;
 	if (sock_local_name(r->fd, &n) == 0)
 		r->localport = n.port;
 	(void)setsockopt(r->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
@@ -100,7 +115,6 @@ udp_recv_detail_on(struct udp_receiver *r)
 	    sizeof(on));
 	(void)setsockopt(r->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
 	(void)setsockopt(r->fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on));
-	r->detail = 1;
 }
 
 /* Reads the destination, interface and TTL of a datagram's cmsgs. */
@@ -153,6 +167,10 @@ udp_recv_detail(struct udp_receiver *r, unsigned int i, int got)
 	memset(&d, 0, sizeof(d));
 	d.port = r->localport;
 	d.ttl = -1;
+	if (r->is_unix) {
+		d.to = r->c->unix_path;
+		d.port = -1;
+	}
 	udp_recv_cmsgs(h, &d, addr, sizeof(addr), &ifindex);
 	if (ifindex != 0 && if_indextoname(ifindex, ifn) != NULL)
 		d.ifname = ifn;
@@ -166,6 +184,14 @@ udp_recv_detail(struct udp_receiver *r, unsigned int i, int got)
 	if (fmt_dgram_info(&b, &d) == 0 && b.len > 0)
 		log_verbose(2, "%.*s", (int)b.len - 1, b.p);
 	buf_free(&b);
+}
+
+/* Whether datagram i came from a sender that can be answered. */
+static int
+udp_recv_named(const struct udp_receiver *r, unsigned int i)
+{
+	return (!r->is_unix || r->msgs[i].msg_hdr.msg_namelen >
+	    offsetof(struct sockaddr_un, sun_path));
 }
 
 /*
@@ -182,15 +208,35 @@ udp_recv_one(struct udp_receiver *r, unsigned int i, int got,
 	struct sock_name n;
 	struct fmt_dgram d;
 	size_t		 len = r->msgs[i].msg_len;
+	int		 named;
+	char		 port[24];
 
-	sock_name_of((struct sockaddr *)&r->from[i], h->msg_namelen, &n);
+	named = udp_recv_named(r, i);
+	/* An unnamed sender's address is not even filled in. */
+	if (named)
+		sock_name_of((struct sockaddr *)&r->from[i], h->msg_namelen,
+		    &n);
+	else {
+		(void)strlcpy(n.host, "(unnamed)", sizeof(n.host));
+		n.port = -1;
+	}
+	/* A Unix sender has no port: "from /run/app.sock, 5 bytes". */
+	port[0] = '\0';
+	if (n.port >= 0)
+		(void)snprintf(port, sizeof(port), " port %d", n.port);
 	if (h->msg_flags & MSG_TRUNC)
-		log_err("datagram from %s port %d was larger than %d bytes "
-		    "and was cut", n.host, n.port, UDP_BUFSZ);
-	log_verbose(1, "from %s port %d, %zu bytes", n.host, n.port, len);
+		log_err("datagram from %s%s was larger than %zu bytes "
+		    "and was cut", n.host, port, r->slot);
+	log_verbose(1, "from %s%s, %zu bytes", n.host, port, len);
 	if (r->detail)
 		udp_recv_detail(r, i, got);
-	d.from = n.host;
+	if (!named && (r->c->echo || r->c->reply) && !r->told_unnamed) {
+		log_verbose(1, "unnamed senders cannot be answered; "
+		    "their datagrams get no %s", r->c->echo ? "echo" :
+		    "reply");
+		r->told_unnamed = 1;
+	}
+	d.from = named || !r->is_unix ? n.host : NULL;
 	d.port = n.port;
 	d.data = r->iov[i].iov_base;
 	d.len = len;
@@ -198,7 +244,7 @@ udp_recv_one(struct udp_receiver *r, unsigned int i, int got,
 		err_set(err, "out of memory");
 		return (-1);
 	}
-	if (r->c->echo) {
+	if (r->c->echo && named) {
 		e = &r->echo[r->nsend++];
 		*e = r->msgs[i];
 		r->iov[i].iov_len = len;
@@ -218,7 +264,9 @@ udp_recv_echo(struct udp_receiver *r)
 	int		 s;
 
 	for (i = 0; i < r->nsend; ) {
-		s = sendmmsg(r->fd, r->echo + i, r->nsend - i, 0);
+		/* A Unix sender that does not read would block us. */
+		s = sendmmsg(r->fd, r->echo + i, r->nsend - i,
+		    r->is_unix ? MSG_DONTWAIT : 0);
 		if (s == -1 && errno == EINTR)
 			continue;
 		if (s <= 0) {
@@ -247,8 +295,8 @@ udp_recv_arm(struct udp_receiver *r, unsigned int n)
 		h->msg_control = r->detail ? r->ctl[i].buf : NULL;
 		h->msg_controllen = r->detail ? sizeof(r->ctl[i].buf) : 0;
 		h->msg_flags = 0;
-		r->iov[i].iov_base = r->bufs + (size_t)i * UDP_BUFSZ;
-		r->iov[i].iov_len = UDP_BUFSZ;
+		r->iov[i].iov_base = r->bufs + (size_t)i * r->slot;
+		r->iov[i].iov_len = r->slot;
 	}
 }
 
@@ -260,10 +308,10 @@ static int
 udp_recv_batch(struct udp_receiver *r, struct sk_err *err)
 {
 	unsigned int	 i;
-	int		 got, limit;
+	int		 got, limit, named;
 
 	for (;;) {
-		limit = UDP_BATCH;
+		limit = (int)r->nbatch;
 		if (r->c->count > 0 && r->c->count - r->received < limit)
 			limit = (int)(r->c->count - r->received);
 		udp_recv_arm(r, (unsigned int)limit);
@@ -283,9 +331,13 @@ udp_recv_batch(struct udp_receiver *r, struct sk_err *err)
 		for (i = 0; i < (unsigned int)got; i++)
 			if (udp_recv_one(r, i, got, err) == -1)
 				return (-1);
-		if (got > 0) {
-			memcpy(&r->last, &r->from[got - 1], sizeof(r->last));
-			r->lastlen = r->msgs[got - 1].msg_hdr.msg_namelen;
+		/* --reply answers the most recent sender it can. */
+		for (named = got - 1; named >= 0 &&
+		    !udp_recv_named(r, (unsigned int)named); named--)
+			continue;
+		if (named >= 0) {
+			memcpy(&r->last, &r->from[named], sizeof(r->last));
+			r->lastlen = r->msgs[named].msg_hdr.msg_namelen;
 		}
 		udp_recv_echo(r);
 		r->received += got;
@@ -332,7 +384,8 @@ udp_reply_lines(struct udp_receiver *r, struct buf *in, int *eof,
 		l = &r->replies.v[i];
 		if (r->lastlen == 0)
 			log_err("no sender to reply to yet; line dropped");
-		else if (sendto(r->fd, in->p + l->off, l->len, 0,
+		else if (sendto(r->fd, in->p + l->off, l->len,
+		    r->is_unix ? MSG_DONTWAIT : 0,
 		    (struct sockaddr *)&r->last, r->lastlen) == -1)
 			log_err("reply: %s", strerror(errno));
 	}
@@ -348,7 +401,8 @@ udp_reply_lines(struct udp_receiver *r, struct buf *in, int *eof,
 /*
  * Without -c udp-recv serves until it is stopped: SIGINT and SIGTERM
  * write out what was received and end the run as a success.  They are
- * blocked before the port file exists, and read from a signalfd.
+ * blocked before the port file (or -U's socket file) exists, and read
+ * from a signalfd; with -U always, so that the file is removed.
  */
 static int
 udp_recv_signals(struct udp_receiver *r, struct sk_err *err)
@@ -367,6 +421,51 @@ udp_recv_signals(struct udp_receiver *r, struct sk_err *err)
 	return (0);
 }
 
+/* A deep queue rides out bursts while stdout is slow. */
+static void
+udp_recv_rcvbuf(int fd)
+{
+	int	sz = RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+	    sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
+
+/*
+ * -U: creates the socket file (replacing a stale socket file, never
+ * anything else; SIGINT and SIGTERM are already blocked, so the file
+ * cannot be left behind between its creation and r->created) and sizes
+ * the buffers: any datagram the socket's receive buffer can hold arrives
+ * whole, and a batch holds fewer of them when they are that large.
+ */
+static int
+udp_recv_open_unix(struct udp_receiver *r, const char *path,
+    struct sk_err *err)
+{
+	socklen_t	 sl;
+	int		 sz;
+
+	if ((r->fd = sock_listen_unix(path, SOCK_DGRAM, 0, &r->created,
+	    err)) == -1)
+		return (-1);
+	r->is_unix = 1;
+	udp_recv_rcvbuf(r->fd);
+	sl = sizeof(sz);
+	if (getsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &sz, &sl) == -1) {
+		err_set(err, "getsockopt: %s", strerror(errno));
+		return (-1);
+	}
+	if ((size_t)sz > r->slot)
+		r->slot = (size_t)sz;
+	r->nbatch = UNIX_ARENA / r->slot;
+	if (r->nbatch > UDP_BATCH)
+		r->nbatch = UDP_BATCH;
+	if (r->nbatch == 0)
+		r->nbatch = 1;
+	return (0);
+}
+
 /*
  * Binds, joins the -j groups and writes the port file.  IPv4 groups are
  * joined on an IPv4 socket, so with only those the socket is IPv4.
@@ -377,31 +476,35 @@ udp_recv_open(struct udp_receiver *r, const struct udp_recv_conf *c,
 {
 	struct sock_listen_args la;
 	size_t		 i;
-	int		 sz, fam4 = 0, fam6 = 0;
+	int		 fam4 = 0, fam6 = 0;
 
-	if (c->count == 0 && udp_recv_signals(r, err) == -1)
+	/* A socket file must go at the end, so -U always takes them. */
+	if ((c->count == 0 || c->unix_path != NULL) &&
+	    udp_recv_signals(r, err) == -1)
 		return (-1);
-	for (i = 0; i < c->ngroups; i++) {
-		fam4 |= c->groups[i].addr.ss_family == AF_INET;
-		fam6 |= c->groups[i].addr.ss_family == AF_INET6;
+	r->slot = UDP_BUFSZ;
+	r->nbatch = UDP_BATCH;
+	if (c->unix_path != NULL) {
+		if (udp_recv_open_unix(r, c->unix_path, err) == -1)
+			return (-1);
+	} else {
+		for (i = 0; i < c->ngroups; i++) {
+			fam4 |= c->groups[i].addr.ss_family == AF_INET;
+			fam6 |= c->groups[i].addr.ss_family == AF_INET6;
+		}
+		memset(&la, 0, sizeof(la));
+		la.host = c->host;
+		la.port = c->port;
+		la.family = c->family == AF_UNSPEC && fam4 && !fam6 ?
+		    AF_INET : c->family;
+		la.socktype = SOCK_DGRAM;
+		la.udp_reuse = c->ngroups > 0;
+		if ((r->fd = sock_listen(&la, err)) == -1)
+			return (-1);
+		udp_recv_rcvbuf(r->fd);
 	}
-	memset(&la, 0, sizeof(la));
-	la.host = c->host;
-	la.port = c->port;
-	la.family = c->family == AF_UNSPEC && fam4 && !fam6 ? AF_INET :
-	    c->family;
-	la.socktype = SOCK_DGRAM;
-	la.udp_reuse = c->ngroups > 0;
-	if ((r->fd = sock_listen(&la, err)) == -1)
-		return (-1);
 	if (log_verbosity >= 2)
 		udp_recv_detail_on(r);
-	/* A deep queue rides out bursts while stdout is slow. */
-	sz = RCVBUF;
-	if (setsockopt(r->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
-	    sizeof(sz)) == -1)
-		(void)setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &sz,
-		    sizeof(sz));
 	for (i = 0; i < c->ngroups; i++)
 		if (sock_join_group(r->fd, &c->groups[i], err) == -1)
 			return (-1);
@@ -409,7 +512,7 @@ udp_recv_open(struct udp_receiver *r, const struct udp_recv_conf *c,
 	    sock_write_port_file(c->port_file, r->fd, err) == -1)
 		return (-1);
 	sock_report_listening(r->fd);
-	if ((r->bufs = malloc((size_t)UDP_BATCH * UDP_BUFSZ)) == NULL) {
+	if ((r->bufs = malloc((size_t)r->nbatch * r->slot)) == NULL) {
 		err_set(err, "out of memory");
 		return (-1);
 	}
@@ -495,6 +598,8 @@ udp_recv_run(const struct udp_recv_conf *c, struct sk_err *err)
 	free(r->bufs);
 	if (r->fd != -1)
 		close(r->fd);
+	if (r->created)
+		(void)unlink(c->unix_path);
 	if (r->sigfd != -1)
 		close(r->sigfd);
 	free(r);

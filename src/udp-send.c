@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 
@@ -22,6 +23,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "addr.h"
 #include "fmt.h"
 #include "log.h"
 #include "sock.h"
@@ -29,12 +31,20 @@
 
 #define STDIN_BLOCK	(1024 * 1024)
 #define PKT_PIPESZ	(1024 * 1024)	/* 256 packets: default pipe-max-size */
+/*
+ * The send buffer a Unix sender asks for (the kernel doubles it): a Unix
+ * datagram may be as large as the buffer, less the kernel's 32 bytes.
+ * Larger buffers would promise datagrams the kernel cannot allocate.
+ */
+#define UNIX_SNDBUF	(1024 * 1024)
+#define UNIX_SNDBUF_SLACK 32
 
 struct udp_sender {
 	int		 fd;
 	struct sockaddr_storage to;	/* for sendto when not connected */
 	socklen_t	 tolen;
 	size_t		 limit;
+	int		 is_unix;	/* -U: the limit is the socket's */
 	char		 dest[NI_MAXHOST + 16];	/* "127.0.0.1 port 9" */
 	long long	 interval;
 	int		 sent_any;	/* --interval: sleep before the next */
@@ -52,6 +62,18 @@ udp_sender_sent(struct udp_sender *s, unsigned int i)
 {
 	s->ndgrams++;
 	s->nbytes += s->iov[i].iov_len;
+}
+
+/* The line for a datagram of len bytes that does not fit. */
+static void
+udp_size_error(const struct udp_sender *s, size_t len, struct sk_err *err)
+{
+	err_set(err, "datagram of %zu bytes is larger than the %s limit of "
+	    "%zu bytes for %s; %s", len, s->is_unix ? "socket's" : "UDP",
+	    s->limit, s->is_unix ? s->dest :
+	    s->limit == UDP_MAX4 ? "IPv4" : "IPv6",
+	    s->ndgrams > 0 ? "it and the rest were not sent" :
+	    "nothing sent");
 }
 
 /* Sends the queued batch; -1 on an error that ends the command. */
@@ -83,6 +105,11 @@ udp_sender_flush(struct udp_sender *s, struct sk_err *err)
 			s->refused = 1;
 			retried = 1;
 			continue;
+		}
+		if (errno == EMSGSIZE) {
+			/* The socket's limit was lower than it said. */
+			udp_size_error(s, s->iov[done].iov_len, err);
+			return (-1);
 		}
 		if (retried) {
 			/* The error stands for this datagram too: skip it. */
@@ -131,11 +158,7 @@ udp_check_size(const struct udp_sender *s, size_t len, struct sk_err *err)
 {
 	if (len <= s->limit)
 		return (0);
-	err_set(err, "datagram of %zu bytes is larger than the UDP limit of "
-	    "%zu bytes for %s; %s", len, s->limit,
-	    s->limit == UDP_MAX4 ? "IPv4" : "IPv6",
-	    s->ndgrams > 0 ? "it and the rest were not sent" :
-	    "nothing sent");
+	udp_size_error(s, len, err);
 	return (-1);
 }
 
@@ -364,7 +387,8 @@ out:
 
 /* Prints replies, each on a line, until timeout_ms passes with none. */
 static int
-udp_wait_replies(int fd, long long timeout_ms, struct sk_err *err)
+udp_wait_replies(int fd, size_t bufsz, long long timeout_ms,
+    struct sk_err *err)
 {
 	struct buf	 out = { 0 };
 	struct pollfd	 pfd;
@@ -372,7 +396,7 @@ udp_wait_replies(int fd, long long timeout_ms, struct sk_err *err)
 	ssize_t		 n;
 	int		 got = 0, r, closed = 0, rv = -1;
 
-	if ((dg = malloc(UDP_BUFSZ)) == NULL) {
+	if ((dg = malloc(bufsz)) == NULL) {
 		err_set(err, "out of memory");
 		return (-1);
 	}
@@ -385,13 +409,13 @@ udp_wait_replies(int fd, long long timeout_ms, struct sk_err *err)
 			continue;
 		if (r <= 0)
 			break;
-		while ((n = recv(fd, dg, UDP_BUFSZ, MSG_DONTWAIT |
+		while ((n = recv(fd, dg, bufsz, MSG_DONTWAIT |
 		    MSG_TRUNC)) >= 0) {
-			if (n > UDP_BUFSZ)
-				log_err("reply of %zd bytes cut to %d", n,
-				    UDP_BUFSZ);
+			if ((size_t)n > bufsz)
+				log_err("reply of %zd bytes cut to %zu", n,
+				    bufsz);
 			got++;
-			if (buf_add(&out, dg, n > UDP_BUFSZ ? UDP_BUFSZ :
+			if (buf_add(&out, dg, (size_t)n > bufsz ? bufsz :
 			    (size_t)n) == -1 || buf_addc(&out, '\n') == -1) {
 				err_set(err, "out of memory");
 				goto out;
@@ -470,6 +494,61 @@ udp_send_open(struct udp_sender *s, const struct udp_send_conf *c,
 }
 
 /*
+ * -U: sends from an autobound abstract address (binding just the family
+ * makes the kernel pick a unique "@" name), so replies can come back
+ * without a file to create or remove.  The send buffer is raised, which
+ * raises the socket's datagram limit; connect() makes a missing receiver
+ * an error now, not at the first send.
+ */
+static int
+udp_send_open_unix(struct udp_sender *s, const char *path,
+    struct sk_err *err)
+{
+	struct sockaddr_un sun;
+	sa_family_t	 fam = AF_UNIX;
+	socklen_t	 len, sl;
+	struct sk_err	 why;
+	int		 sz, rv;
+
+	if (addr_parse_unix(path, &sun, &len, &why) == -1) {
+		err_set(err, "invalid socket path '%s': %s", path, why.msg);
+		return (-1);
+	}
+	s->is_unix = 1;
+	(void)strlcpy(s->dest, path, sizeof(s->dest));
+	if ((s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		err_set(err, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	if (bind(s->fd, (struct sockaddr *)&fam, sizeof(fam)) == -1) {
+		err_set(err, "bind (autobind): %s", strerror(errno));
+		return (-1);
+	}
+	sz = UNIX_SNDBUF;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz,
+	    sizeof(sz)) == -1)
+		(void)setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sz,
+		    sizeof(sz));
+	sl = sizeof(sz);
+	if (getsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sz, &sl) == -1) {
+		err_set(err, "getsockopt: %s", strerror(errno));
+		return (-1);
+	}
+	s->limit = sz > UNIX_SNDBUF_SLACK ? (size_t)sz - UNIX_SNDBUF_SLACK :
+	    0;
+	while ((rv = connect(s->fd, (struct sockaddr *)&sun, len)) == -1 &&
+	    errno == EINTR)
+		continue;
+	if (rv == -1) {
+		err_set(err, "connect to %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	log_verbose(2, "sending to %s, datagrams up to %zu bytes", path,
+	    s->limit);
+	return (0);
+}
+
+/*
  * A refusal for the last batch may already be queued on the socket;
  * it is said rather than exit 0 for datagrams nobody received.
  */
@@ -502,7 +581,8 @@ udp_send_run(const struct udp_send_conf *c, struct sk_err *err)
 	}
 	s->fd = -1;
 	s->interval = c->interval;
-	if (udp_send_open(s, c, err) == -1)
+	if ((c->unix_path != NULL ? udp_send_open_unix(s, c->unix_path,
+	    err) : udp_send_open(s, c, err)) == -1)
 		goto out;
 	if (c->msgc > 0)
 		rv = udp_send_args(s, c, err);
@@ -516,7 +596,8 @@ udp_send_run(const struct udp_send_conf *c, struct sk_err *err)
 	res = s->refused ? UDP_REFUSED : UDP_OK;
 	/* A refused destination will not reply: do not wait for it. */
 	if (c->wait_reply && !s->refused &&
-	    udp_wait_replies(s->fd, c->timeout, err) == -1)
+	    udp_wait_replies(s->fd, s->limit > UDP_BUFSZ ? s->limit :
+	    UDP_BUFSZ, c->timeout, err) == -1)
 		res = UDP_ERROR;
 out:
 	if (s->fd != -1)

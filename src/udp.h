@@ -5,17 +5,15 @@
  * replies (udp-recv.c).  The commands parse and check options, fill a
  * conf and map the result to an exit status.
  *
+ * Unix datagram sockets (-U) share every path: unix_path in a conf
+ * selects them, and only opening the socket (udp_send_open,
+ * udp_recv_open), the sender's size limit (the socket's send buffer, not
+ * the IP version) and how a sender is named differ.  A Unix sender is
+ * named by its path, "@name", or nothing (an unnamed sender such as
+ * logger, which cannot be answered); it has no port (-1).
+ *
  * Room for the next features, so that they extend these paths instead of
  * copying them:
- * - Another socket family (Unix datagrams): the only family-specific
- *   steps are opening the socket (udp_send_open, udp_recv_open) and the
- *   sender's size limit (udp_send_limit), which would come from the
- *   socket instead of the IP version.  A family field in the confs
- *   selects sock_connect_unix or sock_listen_unix there; batching,
- *   splitting, formats, -c, -w, --echo and --reply work on any datagram
- *   socket.  A sender is named by sock_name_of(), which already gives a
- *   Unix path or "(unnamed)" with port -1, in udp_recv_one() alone:
- *   fmt_dgram() would print no port for -1.
  * - A per-datagram hook (tracing, pcap): every datagram passes one place
  *   in each direction, udp_sender_sent() after sendmmsg and
  *   udp_recv_one() after recvmmsg.  A hook pointer and its argument in the
@@ -52,6 +50,7 @@ enum udp_result {
 };
 
 struct udp_send_conf {
+	const char		*unix_path;	/* -U, or NULL: UDP */
 	const char		*host;
 	int			 port;
 	int			 family;	/* AF_UNSPEC, INET, INET6 */
@@ -69,6 +68,7 @@ struct udp_send_conf {
 };
 
 struct udp_recv_conf {
+	const char		*unix_path;	/* -U, or NULL: UDP */
 	const char		*host;		/* NULL: every interface */
 	int			 port;
 	int			 family;
