@@ -706,6 +706,8 @@ chat_room_run(const struct chat_room_conf *conf, struct sk_err *err)
 	TAILQ_INIT(&r.paused);
 	r.max_conns = conf->max_conns;
 	sock_acceptor_init(&r.acceptor);
+	/* A refused client is closed by the accept, before any welcome. */
+	r.acceptor.acl = conf->acl;
 	if ((r.loop = loop_new()) == NULL) {
 		err_set(err, "epoll: %s", strerror(errno));
 		sock_acceptor_free(&r.acceptor);

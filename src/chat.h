@@ -8,12 +8,15 @@
 
 #include "log.h"
 
+struct acl;
+
 /* A client whose unsent output passes this is cut off. */
 #define CHAT_QUEUE_MAX	(1024 * 1024)
 
 struct chat_room_conf {
 	int		 lfd;		/* listening, non-blocking */
 	long long	 max_conns;
+	const struct acl *acl;		/* clients to refuse, or NULL */
 };
 
 struct chat_client_conf {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl-opt.h"
 #include "chat.h"
 #include "cmd.h"
 #include "log.h"
@@ -22,6 +23,7 @@ struct chat_opts {
 	int		 listen;
 	const char	*nick;
 	long long	 max_conns;
+	struct acl_opts	 acl;
 	long long	 backlog;
 	long long	 timeout;
 	const char	*port_file;
@@ -35,6 +37,7 @@ static const struct opt chat_options[] = {
 	    "client: take the name NAME on joining"),
 	OPT__MAX_CONNS(struct chat_opts, max_conns, 100000, "256",
 	    "room: at most N clients"),
+	OPT__ACL(struct chat_opts, acl),
 	OPT__BACKLOG(struct chat_opts, backlog,
 	    "room: pending-client queue length"),
 	OPT__TIMEOUT(struct chat_opts, timeout, NULL,
@@ -51,6 +54,7 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 {
 	struct sock_listen_args la;
 	struct chat_room_conf rc;
+	struct acl	 acl;
 	struct sk_err	 err;
 	char		 host[NI_MAXHOST];
 	int		 lfd, status;
@@ -59,22 +63,27 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	if (cmd_parse_bind(argc, argv, host, sizeof(host), &la.host,
 	    &la.port, &err) == -1)
 		return (log_usage("%s", err.msg));
+	if (aclopt_load(&o->acl, &acl, &err) == -1)
+		return (log_usage("%s", err.msg));
 	la.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
 	la.socktype = SOCK_STREAM;
 	la.backlog = (int)o->backlog;
 	if ((lfd = sock_listen(&la, &err)) == -1) {
 		log_err("%s", err.msg);
+		acl_free(&acl);
 		return (EXIT_RUNTIME);
 	}
 	if (o->port_file != NULL &&
 	    sock_write_port_file(o->port_file, lfd, &err) == -1) {
 		log_err("%s", err.msg);
 		close(lfd);
+		acl_free(&acl);
 		return (EXIT_RUNTIME);
 	}
 	sock_report_listening(lfd);
 	rc.lfd = lfd;
 	rc.max_conns = o->max_conns;
+	rc.acl = &acl;
 	status = 0;
 	switch (chat_room_run(&rc, &err)) {
 	case CHAT_ROOM_STOPPED:
@@ -85,6 +94,7 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 		break;
 	}
 	close(lfd);
+	acl_free(&acl);
 	return (status);
 }
 
@@ -130,10 +140,13 @@ static int
 chat_exec(void *p, int argc, char **argv)
 {
 	struct chat_opts *o = p;
+	const char	*acl_name;
 
 	log_set_verbosity(o->verbose);
 	if (o->listen && o->nick != NULL)
 		return (log_usage("-n is for joining a room, not with -l"));
+	if (!o->listen && (acl_name = aclopt_first(&o->acl)) != NULL)
+		return (log_usage("%s is for a room, with -l", acl_name));
 	return (o->listen ? chat_serve(o, argc, argv) :
 	    chat_join(o, argc, argv));
 }

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl-opt.h"
+#include "acl.h"
 #include "child.h"
 #include "clock.h"
 #include "cmd.h"
@@ -28,6 +30,7 @@ struct listen_opts {
 	int		 keep_open;
 	long long	 max_conns;
 	long long	 backlog;
+	struct acl_opts	 acl;
 	const char	*port_file;
 };
 
@@ -41,6 +44,7 @@ static const struct opt listen_options[] = {
 	    "at most N --exec clients at once"),
 	OPT__BACKLOG(struct listen_opts, backlog,
 	    "pending-client queue length"),
+	OPT__ACL(struct listen_opts, acl),
 	OPT_FLAG_(0, "send-only", struct listen_opts, s.send_only,
 	    "only send stdin; discard what the client sends"),
 	OPT_FLAG_(0, "recv-only", struct listen_opts, s.recv_only,
@@ -71,14 +75,17 @@ enum listen_event {
 
 /*
  * Waits for a client (when accepting), or for a signal when sigfd is open,
- * at most timeout_ms (-1: forever).
+ * at most timeout_ms (-1: forever).  A client acl refuses is closed at
+ * once, unread, and the wait goes on within the same timeout.
  */
 static enum listen_event
 listen_accept(int lfd, int sigfd, int accepting, long long timeout_ms,
-    int *fd, struct sk_err *err)
+    const struct acl *acl, int *fd, struct sk_err *err)
 {
+	struct sockaddr_storage ss;
 	struct pollfd	pfd[2];
 	long long	deadline = -1;
+	socklen_t	sslen;
 	char		dur[STREAM_MS_LEN];
 	int		n, rv;
 
@@ -108,7 +115,14 @@ listen_accept(int lfd, int sigfd, int accepting, long long timeout_ms,
 		}
 		if (sigfd >= 0 && pfd[n - 1].revents != 0)
 			return (LISTEN_SIGNAL);
-		*fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		sslen = sizeof(ss);
+		*fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_CLOEXEC);
+		if (*fd != -1 && sock_refused(acl, (struct sockaddr *)&ss,
+		    sslen)) {
+			close(*fd);
+			continue;
+		}
 		if (*fd != -1)
 			return (LISTEN_CLIENT);
 		switch (errno) {
@@ -215,7 +229,8 @@ take_signals(int sigfd, struct kids *k)
  * once they are all gone the signal is returned in *stopped.
  */
 static int
-listen_serve_exec(struct listen_opts *o, int *lfd, int sigfd, int *stopped)
+listen_serve_exec(struct listen_opts *o, const struct acl *acl, int *lfd,
+    int sigfd, int *stopped)
 {
 	struct kids	 k = { NULL, 0, 0 };
 	struct sk_err	 err;
@@ -228,7 +243,7 @@ listen_serve_exec(struct listen_opts *o, int *lfd, int sigfd, int *stopped)
 			break;
 		ev = listen_accept(*lfd, sigfd, *lfd >= 0 &&
 		    k.n < (size_t)o->max_conns,
-		    k.n == 0 ? o->s.timeout : -1, &fd, &err);
+		    k.n == 0 ? o->s.timeout : -1, acl, &fd, &err);
 		if (ev == LISTEN_SIGNAL) {
 			if ((sig = take_signals(sigfd, &k)) == 0)
 				continue;
@@ -271,7 +286,7 @@ listen_serve_exec(struct listen_opts *o, int *lfd, int sigfd, int *stopped)
 }
 
 static int
-listen_serve_stdio(struct listen_opts *o, int *lfd)
+listen_serve_stdio(struct listen_opts *o, const struct acl *acl, int *lfd)
 {
 	struct relay_conf rc;
 	struct relay_stats st;
@@ -282,8 +297,8 @@ listen_serve_stdio(struct listen_opts *o, int *lfd)
 	/* Without -k stdout is the one client's: it ends with it. */
 	rc.close_out = !o->keep_open;
 	for (;;) {
-		if (listen_accept(*lfd, -1, 1, o->s.timeout, &fd, &err) !=
-		    LISTEN_CLIENT) {
+		if (listen_accept(*lfd, -1, 1, o->s.timeout, acl, &fd,
+		    &err) != LISTEN_CLIENT) {
 			log_err("%s", err.msg);
 			return (EXIT_RUNTIME);
 		}
@@ -310,6 +325,7 @@ listen_exec(void *p, int argc, char **argv)
 {
 	struct listen_opts *o = p;
 	struct sock_listen_args la;
+	struct acl	 acl;
 	struct sk_err	 err;
 	sigset_t	 hold, mask, saved;
 	char		 host[NI_MAXHOST];
@@ -328,6 +344,8 @@ listen_exec(void *p, int argc, char **argv)
 	} else if (cmd_parse_bind(argc, argv, host, sizeof(host), &la.host,
 	    &la.port, &err) == -1)
 		return (log_usage("%s", err.msg));
+	if (aclopt_load(&o->acl, &acl, &err) == -1)
+		return (log_usage("%s", err.msg));
 	/*
 	 * SIGINT/SIGTERM: see stream_catch_signals.  With --exec they are
 	 * read from a signalfd, blocked before the port file exists so that
@@ -344,6 +362,7 @@ listen_exec(void *p, int argc, char **argv)
 		    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK |
 		    SFD_CLOEXEC)) == -1) {
 			log_err("signalfd: %s", strerror(errno));
+			acl_free(&acl);
 			return (EXIT_RUNTIME);
 		}
 	}
@@ -377,9 +396,10 @@ listen_exec(void *p, int argc, char **argv)
 	}
 	sock_report_listening(lfd);
 	if (o->s.exec != NULL)
-		status = listen_serve_exec(o, &lfd, sigfd, &stopped);
+		status = listen_serve_exec(o, &acl, &lfd, sigfd,
+		    &stopped);
 	else
-		status = listen_serve_stdio(o, &lfd);
+		status = listen_serve_stdio(o, &acl, &lfd);
 out:
 	if (lfd != -1)
 		close(lfd);
@@ -387,6 +407,7 @@ out:
 		close(sigfd);
 	if (created)
 		(void)unlink(argv[0]);
+	acl_free(&acl);
 	/* Stopped before its one client was served: see EXIT STATUS. */
 	if (stopped != 0 && !o->keep_open)
 		stream_die_by(stopped);

@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <string.h>
 
+#include "acl-opt.h"
 #include "addr.h"
 #include "cmd.h"
 #include "http.h"
@@ -28,6 +29,7 @@ struct serve_opts {
 	int		 cors;
 	const char	*charset;
 	long long	 max_conns;
+	struct acl_opts	 acl;
 	long long	 idle;
 	int		 verbose;
 };
@@ -57,6 +59,7 @@ static const struct opt serve_options[] = {
 	    OPTK_TEXT, NULL, "append '; charset=CHARSET' to text types"),
 	OPT__MAX_CONNS(struct serve_opts, max_conns, 1000000, "1024",
 	    "at most N connections"),
+	OPT__ACL(struct serve_opts, acl),
 	OPT__IDLE(struct serve_opts, idle, "15s",
 	    "keep-alive and request timeout"),
 	OPT__VERBOSE(struct serve_opts, verbose,
@@ -99,9 +102,11 @@ serve_http_exec(void *p, int argc, char **argv)
 {
 	struct serve_opts *o = p;
 	struct httpd_config cf;
+	struct acl	 acl;
 	struct sk_err	 err;
 	char		 host[NI_MAXHOST];
 	size_t		 i;
+	int		 status;
 
 	log_set_verbosity(o->verbose);
 	if (argc > 1)
@@ -137,11 +142,16 @@ serve_http_exec(void *p, int argc, char **argv)
 	cf.charset = o->charset;
 	cf.max_conns = o->max_conns;
 	cf.idle = o->idle;
+	if (aclopt_load(&o->acl, &acl, &err) == -1)
+		return (log_usage("%s", err.msg));
+	cf.acl = &acl;
+	status = 0;
 	if (httpd_run(&cf, &err) == -1) {
 		log_err("%s", err.msg);
-		return (EXIT_RUNTIME);
+		status = EXIT_RUNTIME;
 	}
-	return (0);
+	acl_free(&acl);
+	return (status);
 }
 
 const struct cmd_entry cmd_serve_http_entry = {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl-opt.h"
 #include "cmd.h"
 #include "fmt.h"
 #include "log.h"
@@ -170,6 +171,7 @@ struct udp_recv_opts {
 	int		 echo;
 	int		 reply;
 	struct opt_list	 join;
+	struct acl_opts	 acl;
 	const char	*port_file;
 };
 
@@ -189,6 +191,7 @@ static const struct opt udp_recv_options[] = {
 	    "send stdin lines to the most recent sender"),
 	OPT_LIST_('j', "join", struct udp_recv_opts, join, "GROUP",
 	    OPTK_SPEC, "join multicast GROUP (GROUP%IFNAME: on IFNAME)"),
+	OPT__ACL(struct udp_recv_opts, acl),
 	OPT__PORT_FILE(struct udp_recv_opts, port_file,
 	    "write the bound port to FILE once bound"),
 	OPT__VERBOSE(struct udp_recv_opts, verbose,
@@ -256,6 +259,7 @@ udp_recv_exec(void *p, int argc, char **argv)
 	struct udp_recv_opts *o = p;
 	struct udp_recv_conf c;
 	struct sock_group *groups;
+	struct acl	 acl;
 	struct sk_err	 err;
 	enum udp_result	 res;
 	char		 host[NI_MAXHOST];
@@ -281,8 +285,12 @@ udp_recv_exec(void *p, int argc, char **argv)
 	} else if (cmd_parse_bind(argc, argv, host, sizeof(host), &c.host,
 	    &c.port, &err) == -1)
 		return (log_usage("%s", err.msg));
-	if ((rv = udp_parse_groups(o, &groups, &c.family)) != 0)
+	if (aclopt_load(&o->acl, &acl, &err) == -1)
+		return (log_usage("%s", err.msg));
+	if ((rv = udp_parse_groups(o, &groups, &c.family)) != 0) {
+		acl_free(&acl);
 		return (rv);
+	}
 	c.format = udp_format_of(o->format);
 	c.count = o->count;
 	c.timeout = o->timeout;
@@ -291,8 +299,10 @@ udp_recv_exec(void *p, int argc, char **argv)
 	c.groups = groups;
 	c.ngroups = o->join.n;
 	c.port_file = o->port_file;
+	c.acl = &acl;
 	res = udp_recv_run(&c, &err);
 	free(groups);
+	acl_free(&acl);
 	return (udp_exit_status(res, &err));
 }
 

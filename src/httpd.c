@@ -553,6 +553,8 @@ httpd_open(struct server *s, struct sk_err *err)
 	}
 	s->maxconns = httpd_raise_fd_limit(cf->max_conns);
 	sock_acceptor_init(&s->acceptor);
+	/* A refused client is closed by the accept, before the 503. */
+	s->acceptor.acl = cf->acl;
 	/*
 	 * Listings and responses allocate and free the same sizes over and
 	 * over; keep that memory rather than return it to the kernel each

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "clock.h"
 #include "log.h"
@@ -702,6 +703,29 @@ sock_acceptor_init(struct sock_acceptor *a)
 {
 	a->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	a->told = 0;
+	a->acl = NULL;
+}
+
+/*
+ * Whether acl (NULL: none) refuses the client or sender at sa: 1, after
+ * the -v line "refused ADDRESS port N (denied)", or 0.  Without -v there
+ * is no allocation and no string work, so a flood of refused peers costs
+ * next to nothing.
+ */
+int
+sock_refused(const struct acl *acl, const struct sockaddr *sa,
+    socklen_t len)
+{
+	struct sock_name	 n;
+	const char		*why;
+
+	if (acl == NULL || (why = acl_check(acl, sa, len)) == NULL)
+		return (0);
+	if (log_verbosity >= 1) {
+		sock_name_of(sa, len, &n);
+		log_verbose(1, "refused %s port %d (%s)", n.host, n.port, why);
+	}
+	return (1);
 }
 
 void
@@ -723,15 +747,25 @@ sock_acceptor_free(struct sock_acceptor *a)
  * for a connection the peer aborted: the caller goes on to the next.
  * Without a spare (another process took the slot back), EMFILE or ENFILE
  * is returned and the caller must stop polling the listener for a while.
+ * A client the acceptor's acl refuses is closed at once, before anything
+ * else is done with it, and counts as aborted too (-1, ECONNABORTED).
  */
 int
 sock_accept(int lfd, struct sock_acceptor *a)
 {
-	int	fd, e;
+	struct sockaddr_storage	ss;
+	socklen_t		sslen = sizeof(ss);
+	int			fd, e;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd != -1) {
 		a->told = 0;
+		if (sock_refused(a->acl, (struct sockaddr *)&ss, sslen)) {
+			close(fd);
+			errno = ECONNABORTED;
+			return (-1);
+		}
 		return (fd);
 	}
 	if (errno != EMFILE && errno != ENFILE)

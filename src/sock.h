@@ -13,6 +13,8 @@
 
 #include "log.h"
 
+struct acl;
+
 struct sock_connect_args {
 	const char	*host;
 	int		 port;
@@ -42,6 +44,7 @@ struct sock_listen_args {
 struct sock_acceptor {
 	int	reserve;	/* /dev/null, or -1 */
 	int	told;		/* the -v line was printed this episode */
+	const struct acl *acl;	/* clients to refuse, or NULL (init) */
 };
 
 /* A numeric address: "127.0.0.1" and 80, or a Unix path and -1. */
@@ -64,6 +67,7 @@ void	sock_report_listening(int);
 void	sock_acceptor_init(struct sock_acceptor *);
 void	sock_acceptor_free(struct sock_acceptor *);
 int	sock_accept(int, struct sock_acceptor *);
+int	sock_refused(const struct acl *, const struct sockaddr *, socklen_t);
 
 /*
  * Multicast: a group to join ("239.1.2.3", "ff02::1", either with

@@ -279,6 +279,38 @@ udp_recv_echo(struct udp_receiver *r)
 	r->nsend = 0;
 }
 
+/*
+ * Drops the datagrams of a batch of got whose senders the acl refuses,
+ * before anything else sees them (they are not printed, echoed, counted
+ * by -c nor made the --reply target), and moves the others down to fill
+ * the gaps.  Returns how many are left.
+ */
+static int
+udp_recv_admit(struct udp_receiver *r, int got)
+{
+	struct msghdr	*h;
+	int		 i, kept;
+
+	if (r->c->acl == NULL)
+		return (got);
+	for (i = kept = 0; i < got; i++) {
+		h = &r->msgs[i].msg_hdr;
+		if (sock_refused(r->c->acl, (struct sockaddr *)&r->from[i],
+		    h->msg_namelen))
+			continue;
+		if (kept != i) {
+			r->msgs[kept] = r->msgs[i];
+			r->from[kept] = r->from[i];
+			r->iov[kept] = r->iov[i];
+			h = &r->msgs[kept].msg_hdr;
+			h->msg_name = &r->from[kept];
+			h->msg_iov = &r->iov[kept];
+		}
+		kept++;
+	}
+	return (kept);
+}
+
 /* Points the first n headers at their buffers before recvmmsg. */
 static void
 udp_recv_arm(struct udp_receiver *r, unsigned int n)
@@ -308,7 +340,7 @@ static int
 udp_recv_batch(struct udp_receiver *r, struct sk_err *err)
 {
 	unsigned int	 i;
-	int		 got, limit, named;
+	int		 got, limit, named, full;
 
 	for (;;) {
 		limit = (int)r->nbatch;
@@ -326,6 +358,8 @@ udp_recv_batch(struct udp_receiver *r, struct sk_err *err)
 			err_set(err, "recvmmsg: %s", strerror(errno));
 			return (-1);
 		}
+		full = got == limit;
+		got = udp_recv_admit(r, got);
 		if (got > 0)
 			r->batches++;
 		for (i = 0; i < (unsigned int)got; i++)
@@ -346,7 +380,7 @@ udp_recv_batch(struct udp_receiver *r, struct sk_err *err)
 			return (-1);
 		if (r->closed ||
 		    (r->c->count > 0 && r->received >= r->c->count) ||
-		    got < limit)
+		    !full)
 			return (0);
 	}
 }
@@ -524,7 +558,7 @@ static enum udp_result
 udp_recv_loop(struct udp_receiver *r, struct buf *in, struct sk_err *err)
 {
 	struct pollfd	 pfd[3];
-	long long	 deadline, timeout = r->c->timeout;
+	long long	 deadline, timeout = r->c->timeout, before;
 	int		 nfd, rv, stdin_eof, in_i, sig_i;
 	const int	 sock_i = 0;
 
@@ -564,9 +598,11 @@ udp_recv_loop(struct udp_receiver *r, struct buf *in, struct sk_err *err)
 			return (UDP_ERROR);
 		if (pfd[sock_i].revents == 0)
 			continue;
+		before = r->received;
 		if (udp_recv_batch(r, err) == -1)
 			return (UDP_ERROR);
-		if (timeout >= 0)
+		/* Datagrams the acl refused do not count as arrivals. */
+		if (timeout >= 0 && r->received > before)
 			deadline = clock_ms() + timeout;
 		if (udp_flush_out(&r->out, &r->closed, err) == -1)
 			return (UDP_ERROR);

@@ -80,6 +80,7 @@ struct udp_recv_conf {
 	const struct sock_group	*groups;	/* -j */
 	size_t			 ngroups;
 	const char		*port_file;
+	const struct acl	*acl;		/* senders refused */
 };
 
 enum udp_result	udp_send_run(const struct udp_send_conf *, struct sk_err *);
