@@ -14,6 +14,8 @@
 #include "httpd.h"
 #include "log.h"
 #include "opt.h"
+#include "tls-opt.h"
+#include "tls.h"
 
 struct serve_opts {
 	int		 port;
@@ -30,6 +32,7 @@ struct serve_opts {
 	long long	 max_conns;
 	long long	 idle;
 	int		 verbose;
+	struct tls_opts	 tls;
 };
 
 static const struct opt serve_options[] = {
@@ -61,6 +64,10 @@ static const struct opt serve_options[] = {
 	    "keep-alive and request timeout"),
 	OPT__VERBOSE(struct serve_opts, verbose,
 	    "report progress on stderr (repeatable)"),
+	OPT__TLS(struct serve_opts, tls, "serve HTTPS"),
+	OPT__TLS_CERT(struct serve_opts, tls),
+	OPT__TLS_SERVER(struct serve_opts, tls),
+	OPT__TLS_COMMON(struct serve_opts, tls),
 	OPT_END_
 };
 
@@ -102,6 +109,7 @@ serve_http_exec(void *p, int argc, char **argv)
 	struct sk_err	 err;
 	char		 host[NI_MAXHOST];
 	size_t		 i;
+	int		 status;
 
 	log_set_verbosity(o->verbose);
 	if (argc > 1)
@@ -123,6 +131,8 @@ serve_http_exec(void *p, int argc, char **argv)
 	for (i = 0; i < o->headers.n; i++)
 		if (serve_check_header(o->headers.v[i], &err) == -1)
 			return (log_usage("%s", err.msg));
+	if (tlsopt_check(&o->tls, TLSOPT_SERVER, &err) == -1)
+		return (log_usage("%s", err.msg));
 	cf.host = host;
 	cf.port = o->port;
 	cf.port_file = o->port_file;
@@ -137,11 +147,20 @@ serve_http_exec(void *p, int argc, char **argv)
 	cf.charset = o->charset;
 	cf.max_conns = o->max_conns;
 	cf.idle = o->idle;
-	if (httpd_run(&cf, &err) == -1) {
+	if (o->tls.tls &&
+	    (cf.tls = tlsopt_ctx(&o->tls, TLSOPT_SERVER, &err)) == NULL) {
 		log_err("%s", err.msg);
 		return (EXIT_RUNTIME);
 	}
-	return (0);
+	status = 0;
+	if (httpd_run(&cf, &err) == -1) {
+		log_err("%s", err.msg);
+		status = EXIT_RUNTIME;
+	}
+#ifdef HAVE_TLS
+	tls_ctx_free(cf.tls);
+#endif
+	return (status);
 }
 
 const struct cmd_entry cmd_serve_http_entry = {

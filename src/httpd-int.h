@@ -51,6 +51,9 @@ struct conn {
 	int		 keep_alive;
 	int		 minor;		/* HTTP/1.x of the request */
 	int		 broken;	/* out of memory: close after it */
+	struct tls	*tls;		/* HTTPS; NULL: plain */
+	int		 handshaking;	/* TLS handshake not done yet */
+	uint32_t	 want;		/* TLS asked for this event, or 0 */
 	char		 peer[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
 	TAILQ_ENTRY(conn) entry;
 };

@@ -11,6 +11,8 @@
 
 #include "log.h"
 
+struct tls_ctx;
+
 struct httpd_config {
 	const char	*dir;		/* the served directory */
 	const char	*host;		/* numeric address to listen on */
@@ -27,6 +29,7 @@ struct httpd_config {
 	const char	*charset;	/* an HTTP token, or NULL */
 	long long	 max_conns;
 	long long	 idle;		/* milliseconds */
+	struct tls_ctx	*tls;		/* HTTPS; NULL: plain HTTP */
 };
 
 int	httpd_run(const struct httpd_config *, struct sk_err *);
