@@ -663,6 +663,8 @@ room_join(struct room *r, int fd, struct tls *tls, const char *tls_line)
 		    tls_line);
 	else
 		log_verbose(1, "%s joined from %s", c->nick, c->addr);
+	/* Joined from a handshake, no listener event will flush this. */
+	settle_later(r);
 }
 
 static void
