@@ -56,7 +56,24 @@ room() {
 	start_server chat -l --tls "$@" 127.0.0.1 0 2>"$T/room.err"
 }
 
-# tls_pin: the pin printed by a server without --tls-cert, from FILE.
+# stalled_client: a client that sends the first bytes of a TLS
+# ClientHello to $PORT and then nothing, until teardown kills it (longer
+# than every wait of the test).
+stalled_client() {
+	local line
+	exec 5< <(exec timeout 60 "$PYTHON3" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"\x16\x03\x01")
+print("connected", flush=True)
+time.sleep(60)
+' "$PORT")
+	track $!
+	read -r -t 10 line <&5
+	[ "$line" = connected ]
+}
+
+# printed_pin FILE: the pin printed by a server without --tls-cert, from FILE.
 printed_pin() {
 	sed -n 's/^tls: self-signed certificate \(SHA256:[0-9a-f]\{64\}\)$/\1/p' "$1"
 }
@@ -149,14 +166,7 @@ print("SHA256:" + hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest())
 @test "serve-http --tls: a plain-text client is refused (-v line), a silent one does not block others" {
 	https_server -v
 	# A TLS client that connects and never says anything.
-	exec 5< <(exec timeout 20 "$PYTHON3" -c '
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-print("connected", flush=True)
-time.sleep(15)
-' "$PORT")
-	read -r -t 10 line <&5
-	[ "$line" = connected ]
+	stalled_client
 	run timeout 10 bash -c 'printf "GET /a.txt HTTP/1.0\r\n\r\n" | nc -q 5 127.0.0.1 "$1"' _ "$PORT"
 	refute_output --partial HTTP/
 	run wait_for_line "$T/server.err" '^TLS handshake with 127\.0\.0\.1 failed: '
@@ -249,15 +259,7 @@ time.sleep(15)
 
 @test "chat -l --tls: a plain client is refused, a silent TLS client does not hold up another" {
 	room -v "${CERT[@]}"
-	exec 5< <(exec timeout 20 "$PYTHON3" -c '
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"\x16\x03\x01")   # the start of a ClientHello, then nothing
-print("connected", flush=True)
-time.sleep(15)
-' "$PORT")
-	read -r -t 10 line <&5
-	[ "$line" = connected ]
+	stalled_client
 	run timeout 10 bash -c 'printf "hello in clear\n" | nc -q 5 127.0.0.1 "$1"' _ "$PORT"
 	refute_output --partial welcome
 	run wait_for_line "$T/room.err" '^TLS handshake with 127\.0\.0\.1 port [0-9]+ failed: '
