@@ -42,7 +42,7 @@ hs_timeout(struct loop_timer *t)
 {
 	struct handshake *h = t->arg;
 
-	log_verbose(1, "TLS handshake with %s timed out", h->addr);
+	log_verbose(1, "TLS handshake with %s failed: timed out", h->addr);
 	hs_free(h, 1);
 }
 
