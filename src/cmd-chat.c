@@ -70,8 +70,9 @@ chat_tls_free(struct tls_ctx *ctx)
 #ifdef HAVE_TLS
 /*
  * Joining a TLS room: the handshake on the connected socket, within the
- * -w time when given, verified unless the options say otherwise.  The
- * socket stays non-blocking for the client.  NULL with the reason.
+ * -w time when given, verified unless the options say otherwise; -v
+ * prints the session.  The socket stays non-blocking for the client.
+ * NULL with the reason.
  */
 static struct tls *
 chat_tls_join(struct tls_ctx *ctx, int fd, const char *host, int port,
@@ -82,6 +83,7 @@ chat_tls_join(struct tls_ctx *ctx, int fd, const char *host, int port,
 	struct tls	*t;
 	long long	 deadline, left;
 	int		 r, wait;
+	char		 line[512];
 
 	if (sock_set_nonblock(fd, 1) == -1) {
 		err_set(err, "fcntl: %s", strerror(errno));
@@ -108,6 +110,8 @@ chat_tls_join(struct tls_ctx *ctx, int fd, const char *host, int port,
 			goto fail;
 		}
 	}
+	tls_report(t, line, sizeof(line));
+	log_verbose(1, "%s", line);
 	return (t);
 fail:
 	err_set(err, "TLS handshake with %s port %d: %s", host, port,
@@ -176,7 +180,7 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	struct sock_name n;
 	struct sk_err	 err;
 	struct tls_ctx	*ctx;
-	char		 host[NI_MAXHOST], line[512];
+	char		 host[NI_MAXHOST];
 	int		 fd, status;
 
 	memset(&ca, 0, sizeof(ca));
@@ -210,8 +214,6 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 			close(fd);
 			return (EXIT_RUNTIME);
 		}
-		tls_report(cc.tls, line, sizeof(line));
-		log_verbose(1, "%s", line);
 	}
 #endif
 	status = 0;
