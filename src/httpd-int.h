@@ -89,6 +89,19 @@ int	httpd_build_simple(struct conn *, const struct http_request *, int,
 	    const char *);
 void	httpd_list_step(struct conn *);
 
+/*
+ * httpd-tls.c: how a TLS step ended.  FAIL: close the connection (the
+ * handshake's failure is logged already).
+ */
+enum httpd_tls {
+	HTTPD_TLS_DONE,		/* handshake done, or response written */
+	HTTPD_TLS_WAIT,		/* wait for c->want */
+	HTTPD_TLS_FAIL
+};
+
+enum httpd_tls	httpd_tls_handshake(struct conn *);
+enum httpd_tls	httpd_tls_write(struct conn *);
+
 /* httpd-log.c */
 void	httpd_log_request(struct conn *, const struct http_request *, int,
 	    off_t);

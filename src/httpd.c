@@ -45,7 +45,6 @@
 #define IN_MAX		(HTTP_LINE_MAX + HTTP_HEAD_MAX + 4096)
 #define READ_CHUNK	16384
 #define SENDFILE_CHUNK	(1024 * 1024)
-#define TLS_FILE_CHUNK	(64 * 1024)	/* four records per read */
 #define DRAIN_MS	1000
 #define PAUSE_MS	100	/* listener unpolled without a spare fd */
 
@@ -215,57 +214,6 @@ httpd_conn_read(struct conn *c)
 static int	httpd_conn_written(struct conn *);
 
 /*
- * Over TLS: the head, then the file read into the same buffer a chunk at
- * a time (the kernel cannot encrypt what sendfile would send).  Returns
- * as httpd_conn_write does.
- */
-static int
-httpd_conn_write_tls(struct conn *c)
-{
-	struct server	*s = c->srv;
-	struct sk_err	 err;
-	enum connio	 r;
-	size_t		 n, want;
-	ssize_t		 got;
-
-	for (;;) {
-		if (c->out_off == c->out.len) {
-			if (c->file_left == 0)
-				break;
-			want = c->file_left > TLS_FILE_CHUNK ?
-			    TLS_FILE_CHUNK : (size_t)c->file_left;
-			c->out.len = c->out_off = 0;
-			if (buf_reserve(&c->out, want) == -1) {
-				httpd_conn_close(c);
-				return (-1);
-			}
-			got = pread(c->file, c->out.p, want, c->file_off);
-			if (got == -1 && errno == EINTR)
-				continue;
-			/* An error, or the file shrank under us. */
-			if (got <= 0) {
-				httpd_conn_close(c);
-				return (-1);
-			}
-			c->out.len = (size_t)got;
-			c->file_off += got;
-			c->file_left -= got;
-		}
-		r = connio_write(c->tls, c->lfd.fd, c->out.p + c->out_off,
-		    c->out.len - c->out_off, &n, &c->want, &err);
-		if (r == CONNIO_AGAIN)
-			return (0);
-		if (r != CONNIO_OK) {
-			httpd_conn_close(c);
-			return (-1);
-		}
-		c->out_off += n;
-		loop_timer_set(s->loop, &c->timer, s->cf->idle);
-	}
-	return (httpd_conn_written(c));
-}
-
-/*
  * Writes the response.  Returns -1 if the connection was closed, 0 when
  * the socket is full or the response is done (state tells which).
  */
@@ -276,8 +224,18 @@ httpd_conn_write(struct conn *c)
 	ssize_t		 n;
 	int		 head;
 
-	if (c->tls != NULL)
-		return (httpd_conn_write_tls(c));
+	if (c->tls != NULL) {
+		switch (httpd_tls_write(c)) {
+		case HTTPD_TLS_WAIT:
+			return (0);
+		case HTTPD_TLS_DONE:
+			return (httpd_conn_written(c));
+		case HTTPD_TLS_FAIL:
+			break;
+		}
+		httpd_conn_close(c);
+		return (-1);
+	}
 	while (c->out_off < c->out.len || c->file_left > 0) {
 		head = c->out_off < c->out.len;
 		if (head)
@@ -362,32 +320,6 @@ httpd_conn_linger(struct conn *c)
 }
 
 /*
- * The TLS handshake, before the first request.  Returns -1 if the
- * connection was closed (a failed handshake closes this one only).
- */
-static int
-httpd_conn_handshake(struct conn *c)
-{
-	struct sk_err	err;
-	char		line[512];
-
-	switch (connio_handshake(c->tls, &c->want, &err)) {
-	case CONNIO_OK:
-		c->handshaking = 0;
-		connio_report(c->tls, line, sizeof(line));
-		log_verbose(2, "%s: %s", c->peer, line);
-		return (0);
-	case CONNIO_AGAIN:
-		return (0);
-	default:
-		log_verbose(1, "TLS handshake with %s failed: %s", c->peer,
-		    err.msg);
-		httpd_conn_close(c);
-		return (-1);
-	}
-}
-
-/*
  * Drives a connection as far as it can go without blocking: read and
  * parse, write, and on keep-alive go on to the next pipelined request.
  */
@@ -401,8 +333,10 @@ httpd_conn_cb(struct loop_fd *f, uint32_t ev)
 	(void)ev;
 	if (c->handshaking) {
 		c->want = 0;
-		if (httpd_conn_handshake(c) == -1)
+		if (httpd_tls_handshake(c) == HTTPD_TLS_FAIL) {
+			httpd_conn_close(c);
 			return;
+		}
 		if (c->handshaking) {
 			(void)loop_mod(c->srv->loop, &c->lfd, c->want);
 			return;
