@@ -278,3 +278,18 @@ print("SHA256:" + hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest())
 	run -2 timeout 10 "$SOCKCTL" chat --insecure localhost 1
 	assert_line --index 0 "sockctl chat: option '--insecure' needs --tls"
 }
+
+@test "chat -l --tls -m 1: the next client is told the room is full, inside TLS" {
+	room -m 1 "${CERT[@]}"
+	mkfifo "$T/in"
+	timeout 20 "$SOCKCTL" chat --tls --tls-ca "$D/ca.pem" localhost "$PORT" \
+	    <"$T/in" >"$T/first.out" 2>/dev/null 3>&- &
+	track $!
+	exec 4>"$T/in"
+	run wait_for_line "$T/first.out" '^\* welcome to the room, user1'
+	assert_success
+	run --separate-stderr timeout 10 "$SOCKCTL" chat --tls --tls-ca "$D/ca.pem" localhost "$PORT" </dev/null
+	assert_failure 1
+	assert_output '* room is full'
+	[ "$stderr" = "sockctl chat: the room is full" ]
+}
