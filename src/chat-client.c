@@ -13,6 +13,10 @@
  * SIGWINCH the row is drawn again for the new width; a terminal that
  * reflowed the old row over several rows (tmux, VTE, kitty do) has those
  * rows cleared first.
+ *
+ * Joining a TLS room, the socket is non-blocking and TLS says what to
+ * wait for; what TLS already read from the socket is shown before
+ * polling again (poll would not wake for it).
  */
 #include <sys/types.h>
 #include <sys/ioctl.h>
@@ -27,9 +31,11 @@
 
 #include "buf.h"
 #include "chat.h"
+#include "connio.h"
 #include "io.h"
 #include "log.h"
 #include "text.h"
+#include "tls.h"
 
 #define PROMPT	"> "
 #define PROMPT_COLS	2
@@ -127,7 +133,97 @@ struct client {
 	int		 got_any;	/* the room has said something */
 	int		 full;		/* ...and it was "* room is full" */
 	int		 send_err;	/* errno of a failed send, or 0 */
+	struct tls	*tls;		/* a TLS room; NULL: plain */
+	short		 tls_events;	/* what TLS waits for to read */
 };
+
+#ifdef HAVE_TLS
+/* Waits for what TLS asked; -1 if poll fails. */
+static int
+join_tls_wait(struct client *c, ssize_t want)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = c->fd;
+	pfd.events = want == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+	if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+		return (-1);
+	return (0);
+}
+#endif
+
+/* All of P to the room; -1 with errno set. */
+static int
+join_write(struct client *c, const char *p, size_t len)
+{
+#ifdef HAVE_TLS
+	struct sk_err	err;
+	ssize_t		n;
+
+	if (c->tls == NULL)
+		return (io_write_all(c->fd, p, len));
+	while (len > 0) {
+		n = tls_write(c->tls, p, len, &err);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (n != TLS_WANT_POLLIN && n != TLS_WANT_POLLOUT) {
+			errno = EPIPE;
+			return (-1);
+		} else if (join_tls_wait(c, n) == -1)
+			return (-1);
+	}
+	return (0);
+#else
+	return (io_write_all(c->fd, p, len));
+#endif
+}
+
+/* Leaving: our end of stream (TLS: close_notify first). */
+static void
+join_shutdown(struct client *c)
+{
+#ifdef HAVE_TLS
+	struct sk_err	err;
+	int		r;
+
+	while (c->tls != NULL && ((r = tls_close_notify(c->tls, &err)) ==
+	    TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT))
+		if (join_tls_wait(c, r) == -1)
+			break;
+#endif
+	(void)shutdown(c->fd, SHUT_WR);
+}
+
+/* Reads from the room: as read(2), but a TLS error is in ERR. */
+static ssize_t
+join_read(struct client *c, char *p, size_t len, struct sk_err *err)
+{
+#ifdef HAVE_TLS
+	ssize_t	n;
+
+	c->tls_events = POLLIN;
+	if (c->tls == NULL)
+		return (read(c->fd, p, len));
+	n = tls_read(c->tls, p, len, err);
+	if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+		c->tls_events = n == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+		errno = EINTR;	/* nothing yet: poll again */
+		return (-1);
+	}
+	/* The room dropping TCP without close_notify is its end too. */
+	if (n == TLS_TRUNCATED)
+		return (0);
+	if (n == TLS_ERROR) {
+		errno = EPROTO;
+		return (-1);
+	}
+	return (n);
+#else
+	(void)err;
+	return (read(c->fd, p, len));
+#endif
+}
 
 /*
  * Sends one line; notices a typed /quit.  A failed send ends the input
@@ -143,8 +239,8 @@ client_send_line(struct client *c, const char *p, size_t len)
 	if (len >= 5 && memcmp(p, "/quit", 5) == 0 &&
 	    (len == 5 || p[5] == ' '))
 		c->quit_sent = 1;
-	if (io_write_all(c->fd, p, len) == -1 ||
-	    io_write_all(c->fd, "\n", 1) == -1) {
+	if (join_write(c, p, len) == -1 ||
+	    join_write(c, "\n", 1) == -1) {
 		c->send_err = errno;
 		c->stdin_done = 1;
 	}
@@ -390,10 +486,11 @@ enum client_step {
 static enum client_step
 client_from_room(struct client *c, struct sk_err *err)
 {
-	char	chunk[65536];
-	ssize_t	n;
+	struct sk_err	tlserr;
+	char		chunk[65536];
+	ssize_t		n;
 
-	n = read(c->fd, chunk, sizeof(chunk));
+	n = join_read(c, chunk, sizeof(chunk), &tlserr);
 	if (n == -1 && errno == EINTR)
 		return (CLIENT_MORE);
 	if (n > 0) {
@@ -413,7 +510,8 @@ client_from_room(struct client *c, struct sk_err *err)
 	if (n == 0 && c->stdin_done && c->send_err == 0)
 		return (CLIENT_DONE);
 	err_set(err, "the room closed the connection%s%s",
-	    n == -1 ? ": " : "", n == -1 ? strerror(errno) : "");
+	    n == -1 ? ": " : "", n == -1 ? (errno == EPROTO ? tlserr.msg :
+	    strerror(errno)) : "");
 	return (CLIENT_FAILED);
 }
 
@@ -427,11 +525,13 @@ client_turn(struct client *c, struct sk_err *err)
 
 	if (c->tty && winch)
 		tty_resize(c);
+	if (c->tls != NULL && connio_pending(c->tls))
+		return (client_from_room(c, err));
 	bound.tv_sec = SEND_ERR_MS / 1000;
 	bound.tv_nsec = (SEND_ERR_MS % 1000) * 1000000L;
 	nfd = 0;
 	pfd[nfd].fd = c->fd;
-	pfd[nfd++].events = POLLIN;
+	pfd[nfd++].events = c->tls_events;
 	if (!c->stdin_done) {
 		pfd[nfd].fd = STDIN_FILENO;
 		pfd[nfd++].events = POLLIN;
@@ -458,7 +558,7 @@ client_turn(struct client *c, struct sk_err *err)
 		}
 		/* Leaving: the room sees our EOF and closes. */
 		if (c->stdin_done)
-			(void)shutdown(c->fd, SHUT_WR);
+			join_shutdown(c);
 	}
 	if (pfd[0].revents == 0)
 		return (CLIENT_MORE);
@@ -475,6 +575,8 @@ chat_client_run(const struct chat_client_conf *conf, struct sk_err *err)
 	memset(&c, 0, sizeof(c));
 	memset(&nick, 0, sizeof(nick));
 	c.fd = conf->fd;
+	c.tls = conf->tls;
+	c.tls_events = POLLIN;
 	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	if (c.tty && tty_setup() == -1)
 		c.tty = 0;

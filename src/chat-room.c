@@ -15,6 +15,10 @@
  *    CHAT_QUEUE_MAX it is cut off as too slow.
  * So a reading client's queue stays near QUEUE_HIGH, any other's below
  * CHAT_QUEUE_MAX, and the room's memory is bounded by the client count.
+ *
+ * A TLS room joins a client once its handshake is done (chat-tls.c);
+ * then its bytes go through connio, which may hold input the socket no
+ * longer shows, so reading goes on until it says to wait.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -38,6 +42,7 @@
 #include "buf.h"
 #include "chat-room.h"
 #include "chat.h"
+#include "connio.h"
 #include "log.h"
 #include "loop.h"
 #include "sock.h"
@@ -51,6 +56,7 @@
 #define STALL_MS	1000	/* a reader that took nothing for this long */
 
 static void	client_input(struct client *);
+static void	client_read(struct client *);
 static void	room_vsay(struct room *, struct client *, struct client *,
 		    const char *, va_list)
 		    __attribute__((__format__(printf, 4, 0)));
@@ -104,25 +110,31 @@ client_events(struct client *c)
 		ev |= EPOLLIN;
 	if (pending(c) > 0)
 		ev |= EPOLLOUT;
+	/* TLS may need the socket writable to read, or the reverse. */
+	if (c->tls != NULL && c->tls_want != 0 && !c->eof &&
+	    !c->in_eof && !c->paused)
+		ev |= c->tls_want;
 	(void)loop_mod(c->room->loop, &c->lfd, ev);
 }
 
 static void
 flush_client(struct client *c)
 {
-	ssize_t	n;
+	struct sk_err	err;
+	enum connio	r;
+	uint32_t	want;
+	size_t		n;
 
 	while (pending(c) > 0) {
-		n = write(c->lfd.fd, c->out.p + c->out_off, pending(c));
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
+		r = connio_write(c->tls, c->lfd.fd, c->out.p + c->out_off,
+		    pending(c), &n, &want, &err);
+		if (r == CONNIO_AGAIN)
+			break;
+		if (r != CONNIO_OK) {
 			room_close_client(c, NULL);
 			return;
 		}
-		c->out_off += (size_t)n;
+		c->out_off += n;
 		c->progress = loop_now();
 	}
 	/* The kernel is full: note its queue, to see it shrink. */
@@ -270,6 +282,8 @@ room_close_client(struct client *c, const char *why)
 	}
 	loop_del(r->loop, &c->lfd);
 	loop_timer_cancel(r->loop, &c->drain);
+	connio_close(c->tls);
+	c->tls = NULL;
 	close(c->lfd.fd);
 	if (!c->gone)
 		r->nclients--;
@@ -339,6 +353,9 @@ client_resume(struct client *c)
 	TAILQ_REMOVE(&r->paused, c, pause_entry);
 	c->paused = 0;
 	client_input(c);
+	/* What TLS already took from the socket wakes no epoll. */
+	if (!c->dead && !c->paused && connio_pending(c->tls))
+		client_read(c);
 	if (c->dead || c->paused)
 		return;
 	if (c->detached) {
@@ -538,8 +555,11 @@ client_input(struct client *c)
 static void
 client_read(struct client *c)
 {
-	ssize_t	n;
+	struct sk_err	err;
+	enum connio	r;
+	size_t		n;
 
+	c->tls_want = 0;
 	for (;;) {
 		if (c->room->congested) {
 			client_pause(c);
@@ -549,23 +569,24 @@ client_read(struct client *c)
 			room_close_client(c, "out of memory");
 			return;
 		}
-		n = read(c->lfd.fd, c->in.p + c->in.len, READ_CHUNK);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				room_close_client(c, NULL);
+		r = connio_read(c->tls, c->lfd.fd, c->in.p + c->in.len,
+		    READ_CHUNK, &n, &c->tls_want, &err);
+		if (r == CONNIO_AGAIN)
+			return;
+		if (r == CONNIO_ERROR) {
+			room_close_client(c, NULL);
 			return;
 		}
-		if (n == 0) {
+		if (r == CONNIO_EOF) {
 			/* A half-close still gets what is queued for it. */
 			c->in_eof = 1;
 			client_input(c);
 			return;
 		}
-		c->in.len += (size_t)n;
+		c->in.len += n;
 		client_input(c);
-		if (c->dead || c->paused || (size_t)n < READ_CHUNK)
+		if (c->dead || c->paused ||
+		    (n < READ_CHUNK && !connio_pending(c->tls)))
 			return;
 	}
 }
@@ -587,7 +608,8 @@ client_cb(struct loop_fd *f, uint32_t ev)
 		return;
 	}
 	/* (EPOLLIN may come from a batch fetched before the pause.) */
-	if (!c->paused && (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+	if (!c->paused && ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) ||
+	    (c->tls_want == EPOLLOUT && (ev & EPOLLOUT))))
 		client_read(c);
 	if (!c->dead && (ev & EPOLLOUT))
 		flush_client(c);
@@ -606,19 +628,29 @@ assign_nick(struct room *r, struct client *c)
 	} while (room_find_nick(r, c->nick, (size_t)n) != NULL);
 }
 
-static void
-accept_one(struct room *r, int fd)
+/*
+ * A new client, plain or with its TLS handshake done (TLS_LINE then
+ * describes the session for the -v join line).
+ */
+void
+room_join(struct room *r, int fd, struct tls *tls, const char *tls_line)
 {
 	struct client	*c;
 	struct sock_name n;
+	struct sk_err	 err;
+	size_t		 sent;
+	uint32_t	 want;
 
 	if (r->nclients >= r->max_conns) {
-		(void)write(fd, "* room is full\n", 15);
+		(void)connio_write(tls, fd, "* room is full\n", 15, &sent,
+		    &want, &err);
+		connio_close(tls);
 		close(fd);
 		log_verbose(1, "refused a client: room is full");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		connio_close(tls);
 		close(fd);
 		return;
 	}
@@ -633,10 +665,12 @@ accept_one(struct room *r, int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
 	    sizeof(int));
 	c->room = r;
+	c->tls = tls;
 	c->lfd.fd = fd;
 	c->lfd.cb = client_cb;
 	c->lfd.arg = c;
 	if (loop_add(r->loop, &c->lfd, EPOLLIN) == -1) {
+		connio_close(tls);
 		close(fd);
 		free(c);
 		return;
@@ -650,7 +684,13 @@ accept_one(struct room *r, int fd)
 	room_sendf(c, "* welcome to the room, %s; /help lists the commands",
 	    c->nick);
 	room_broadcastf(r, c, "* %s joined", c->nick);
-	log_verbose(1, "%s joined from %s", c->nick, c->addr);
+	if (tls != NULL)
+		log_verbose(1, "%s joined from %s (%s)", c->nick, c->addr,
+		    tls_line);
+	else
+		log_verbose(1, "%s joined from %s", c->nick, c->addr);
+	/* Joined from a handshake, no listener event will flush this. */
+	settle_later(r);
 }
 
 static void
@@ -675,7 +715,10 @@ room_listener_cb(struct loop_fd *f, uint32_t ev)
 			}
 			break;
 		}
-		accept_one(r, fd);
+		if (r->tls != NULL)
+			room_handshake_start(r, fd);
+		else
+			room_join(r, fd, NULL, NULL);
 	}
 	settle_later(r);
 }
@@ -704,7 +747,9 @@ chat_room_run(const struct chat_room_conf *conf, struct sk_err *err)
 	TAILQ_INIT(&r.clients);
 	TAILQ_INIT(&r.dirty);
 	TAILQ_INIT(&r.paused);
+	TAILQ_INIT(&r.handshakes);
 	r.max_conns = conf->max_conns;
+	r.tls = conf->tls;
 	sock_acceptor_init(&r.acceptor);
 	/* A refused client is closed by the accept, before any welcome. */
 	r.acceptor.acl = conf->acl;
@@ -747,9 +792,12 @@ chat_room_run(const struct chat_room_conf *conf, struct sk_err *err)
 		*err = r.err;
 		end = CHAT_ROOM_FAILED;
 	}
+	room_handshakes_free(&r);
 	while ((c = TAILQ_FIRST(&r.clients)) != NULL) {
-		if (!c->dead)
+		if (!c->dead) {
+			connio_close(c->tls);
 			close(c->lfd.fd);
+		}
 		client_free(&r, c);
 	}
 	buf_free(&r.scratch);

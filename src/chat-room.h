@@ -11,6 +11,7 @@
 
 #include <netdb.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "log.h"
@@ -19,6 +20,8 @@
 #include "text.h"
 
 struct room;
+struct tls;
+struct tls_ctx;
 
 struct client {
 	struct loop_fd	 lfd;
@@ -39,6 +42,8 @@ struct client {
 	int		 eof;		/* sent EOF: close once flushed */
 	int		 gone;		/* its leaving was announced already */
 	struct loop_timer drain;	/* bounds the wait for the queue */
+	struct tls	*tls;		/* a TLS room's; NULL: plain */
+	uint32_t	 tls_want;	/* the event TLS asked for to read */
 	const char	*why;		/* for the "left" notice */
 	TAILQ_ENTRY(client) entry;
 	TAILQ_ENTRY(client) dirty_entry;
@@ -46,6 +51,18 @@ struct client {
 };
 
 TAILQ_HEAD(client_list, client);
+
+/* A TLS room's new connection, before its handshake is done. */
+struct handshake {
+	struct loop_fd	 lfd;
+	struct loop_timer timer;	/* bounds the handshake */
+	struct room	*room;
+	struct tls	*tls;
+	char		 addr[NI_MAXHOST + 16];
+	TAILQ_ENTRY(handshake) entry;
+};
+
+TAILQ_HEAD(handshake_list, handshake);
 
 struct room {
 	struct loop	*loop;
@@ -63,6 +80,9 @@ struct room {
 	struct buf	 scratch;	/* the cleaned line being handled */
 	struct buf	 who;		/* the /who reply */
 	struct loop_timer settle_timer;
+	struct tls_ctx	*tls;		/* a TLS room; NULL: plain */
+	struct handshake_list handshakes;
+	long long	 nhandshakes;
 	int		 failed;	/* accepting failed beyond repair: */
 	struct sk_err	 err;	/* why */
 };
@@ -75,6 +95,11 @@ void	room_broadcastf(struct room *, struct client *, const char *, ...)
 	    __attribute__((__format__(printf, 3, 4)));
 struct client *room_find_nick(struct room *, const char *, size_t);
 void	room_close_client(struct client *, const char *);
+void	room_join(struct room *, int, struct tls *, const char *);
+
+/* chat-tls.c */
+void	room_handshake_start(struct room *, int);
+void	room_handshakes_free(struct room *);
 
 /* chat-cmds.c */
 void	room_command(struct client *, const char *, size_t);

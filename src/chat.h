@@ -13,15 +13,20 @@ struct acl;
 /* A client whose unsent output passes this is cut off. */
 #define CHAT_QUEUE_MAX	(1024 * 1024)
 
+struct tls;
+struct tls_ctx;
+
 struct chat_room_conf {
 	int		 lfd;		/* listening, non-blocking */
 	long long	 max_conns;
 	const struct acl *acl;		/* clients to refuse, or NULL */
+	struct tls_ctx	*tls;		/* a TLS room; NULL: plain */
 };
 
 struct chat_client_conf {
 	int		 fd;		/* connected */
 	const char	*nick;		/* -n, or NULL */
+	struct tls	*tls;		/* handshake done; NULL: plain */
 };
 
 /*

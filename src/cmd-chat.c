@@ -5,16 +5,21 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "acl-opt.h"
 #include "chat.h"
+#include "clock.h"
 #include "cmd.h"
 #include "log.h"
 #include "sock.h"
 #include "text.h"
+#include "tls-opt.h"
+#include "tls.h"
 
 struct chat_opts {
 	int		 ipv4;
@@ -27,6 +32,7 @@ struct chat_opts {
 	long long	 backlog;
 	long long	 timeout;
 	const char	*port_file;
+	struct tls_opts	 tls;
 };
 
 static const struct opt chat_options[] = {
@@ -46,8 +52,77 @@ static const struct opt chat_options[] = {
 	    "room: write the bound port to FILE"),
 	OPT__VERBOSE(struct chat_opts, verbose,
 	    "room: log joins and leaves on stderr"),
+	OPT__TLS(struct chat_opts, tls, "run (-l) or join a TLS room"),
+	OPT__TLS_CERT(struct chat_opts, tls),
+	OPT__TLS_CLIENT(struct chat_opts, tls),
+	OPT__TLS_SERVER(struct chat_opts, tls),
+	OPT__TLS_COMMON(struct chat_opts, tls),
 	OPT_END_
 };
+
+static void
+chat_tls_free(struct tls_ctx *ctx)
+{
+#ifdef HAVE_TLS
+	tls_ctx_free(ctx);
+#else
+	(void)ctx;
+#endif
+}
+
+#ifdef HAVE_TLS
+/*
+ * Joining a TLS room: the handshake on the connected socket, within the
+ * -w time when given, verified unless the options say otherwise; -v
+ * prints the session.  The socket stays non-blocking for the client.
+ * NULL with the reason.
+ */
+static struct tls *
+chat_tls_join(struct tls_ctx *ctx, int fd, const char *host, int port,
+    long long timeout_ms, struct sk_err *err)
+{
+	struct pollfd	 pfd;
+	struct sk_err	 why;
+	struct tls	*t;
+	long long	 deadline, left;
+	int		 r, wait;
+	char		 line[512];
+
+	if (sock_set_nonblock(fd, 1) == -1) {
+		err_set(err, "fcntl: %s", strerror(errno));
+		return (NULL);
+	}
+	if ((t = tls_new(ctx, fd, host, err)) == NULL)
+		return (NULL);
+	deadline = timeout_ms >= 0 ? clock_ms() + timeout_ms : -1;
+	while ((r = tls_handshake(t, &why)) != 0) {
+		if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT)
+			goto fail;
+		wait = -1;
+		if (deadline >= 0) {
+			if ((left = deadline - clock_ms()) <= 0) {
+				err_set(&why, "timed out");
+				goto fail;
+			}
+			wait = left > 60000 ? 60000 : (int)left;
+		}
+		pfd.fd = fd;
+		pfd.events = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+		if (poll(&pfd, 1, wait) == -1 && errno != EINTR) {
+			err_set(&why, "poll: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	tls_report(t, line, sizeof(line));
+	log_verbose(1, "%s", line);
+	return (t);
+fail:
+	err_set(err, "TLS handshake with %s port %d: %s", host, port,
+	    why.msg);
+	tls_free(t);
+	return (NULL);
+}
+#endif
 
 static int
 chat_serve(struct chat_opts *o, int argc, char **argv)
@@ -68,9 +143,17 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	la.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
 	la.socktype = SOCK_STREAM;
 	la.backlog = (int)o->backlog;
+	rc.tls = NULL;
+	if (o->tls.tls &&
+	    (rc.tls = tlsopt_ctx(&o->tls, TLSOPT_SERVER, &err)) == NULL) {
+		log_err("%s", err.msg);
+		acl_free(&acl);
+		return (EXIT_RUNTIME);
+	}
 	if ((lfd = sock_listen(&la, &err)) == -1) {
 		log_err("%s", err.msg);
 		acl_free(&acl);
+		chat_tls_free(rc.tls);
 		return (EXIT_RUNTIME);
 	}
 	if (o->port_file != NULL &&
@@ -78,6 +161,7 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 		log_err("%s", err.msg);
 		close(lfd);
 		acl_free(&acl);
+		chat_tls_free(rc.tls);
 		return (EXIT_RUNTIME);
 	}
 	sock_report_listening(lfd);
@@ -95,6 +179,7 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	}
 	close(lfd);
 	acl_free(&acl);
+	chat_tls_free(rc.tls);
 	return (status);
 }
 
@@ -105,6 +190,7 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	struct chat_client_conf cc;
 	struct sock_name n;
 	struct sk_err	 err;
+	struct tls_ctx	*ctx;
 	char		 host[NI_MAXHOST];
 	int		 fd, status;
 
@@ -127,11 +213,30 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	log_verbose(1, "connected to %s port %d", n.host, n.port);
 	cc.fd = fd;
 	cc.nick = o->nick;
+	cc.tls = NULL;
+	ctx = NULL;
+#ifdef HAVE_TLS
+	if (o->tls.tls) {
+		if ((ctx = tlsopt_ctx(&o->tls, TLSOPT_CLIENT, &err)) == NULL ||
+		    (cc.tls = chat_tls_join(ctx, fd, host, ca.port,
+		    o->timeout, &err)) == NULL) {
+			log_err("%s", err.msg);
+			chat_tls_free(ctx);
+			close(fd);
+			return (EXIT_RUNTIME);
+		}
+	}
+#endif
 	status = 0;
 	if (chat_client_run(&cc, &err) == -1) {
 		log_err("%s", err.msg);
 		status = EXIT_RUNTIME;
 	}
+#ifdef HAVE_TLS
+	if (cc.tls != NULL)
+		tls_free(cc.tls);
+#endif
+	chat_tls_free(ctx);
 	close(fd);
 	return (status);
 }
@@ -141,12 +246,16 @@ chat_exec(void *p, int argc, char **argv)
 {
 	struct chat_opts *o = p;
 	const char	*acl_name;
+	struct sk_err	 err;
 
 	log_set_verbosity(o->verbose);
 	if (o->listen && o->nick != NULL)
 		return (log_usage("-n is for joining a room, not with -l"));
 	if (!o->listen && (acl_name = aclopt_first(&o->acl)) != NULL)
 		return (log_usage("%s is for a room, with -l", acl_name));
+	if (tlsopt_check(&o->tls, o->listen ? TLSOPT_SERVER : TLSOPT_CLIENT,
+	    &err) == -1)
+		return (log_usage("%s", err.msg));
 	return (o->listen ? chat_serve(o, argc, argv) :
 	    chat_join(o, argc, argv));
 }

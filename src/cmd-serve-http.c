@@ -15,6 +15,8 @@
 #include "httpd.h"
 #include "log.h"
 #include "opt.h"
+#include "tls-opt.h"
+#include "tls.h"
 
 struct serve_opts {
 	int		 port;
@@ -32,6 +34,7 @@ struct serve_opts {
 	struct acl_opts	 acl;
 	long long	 idle;
 	int		 verbose;
+	struct tls_opts	 tls;
 };
 
 static const struct opt serve_options[] = {
@@ -64,6 +67,10 @@ static const struct opt serve_options[] = {
 	    "keep-alive and request timeout"),
 	OPT__VERBOSE(struct serve_opts, verbose,
 	    "report progress on stderr (repeatable)"),
+	OPT__TLS(struct serve_opts, tls, "serve HTTPS"),
+	OPT__TLS_CERT(struct serve_opts, tls),
+	OPT__TLS_SERVER(struct serve_opts, tls),
+	OPT__TLS_COMMON(struct serve_opts, tls),
 	OPT_END_
 };
 
@@ -128,6 +135,8 @@ serve_http_exec(void *p, int argc, char **argv)
 	for (i = 0; i < o->headers.n; i++)
 		if (serve_check_header(o->headers.v[i], &err) == -1)
 			return (log_usage("%s", err.msg));
+	if (tlsopt_check(&o->tls, TLSOPT_SERVER, &err) == -1)
+		return (log_usage("%s", err.msg));
 	cf.host = host;
 	cf.port = o->port;
 	cf.port_file = o->port_file;
@@ -145,11 +154,20 @@ serve_http_exec(void *p, int argc, char **argv)
 	if (aclopt_load(&o->acl, &acl, &err) == -1)
 		return (log_usage("%s", err.msg));
 	cf.acl = &acl;
+	if (o->tls.tls &&
+	    (cf.tls = tlsopt_ctx(&o->tls, TLSOPT_SERVER, &err)) == NULL) {
+		acl_free(&acl);
+		log_err("%s", err.msg);
+		return (EXIT_RUNTIME);
+	}
 	status = 0;
 	if (httpd_run(&cf, &err) == -1) {
 		log_err("%s", err.msg);
 		status = EXIT_RUNTIME;
 	}
+#ifdef HAVE_TLS
+	tls_ctx_free(cf.tls);
+#endif
 	acl_free(&acl);
 	return (status);
 }

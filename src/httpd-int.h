@@ -51,6 +51,9 @@ struct conn {
 	int		 keep_alive;
 	int		 minor;		/* HTTP/1.x of the request */
 	int		 broken;	/* out of memory: close after it */
+	struct tls	*tls;		/* HTTPS; NULL: plain */
+	int		 handshaking;	/* TLS handshake not done yet */
+	uint32_t	 want;		/* TLS asked for this event, or 0 */
 	char		 peer[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
 	TAILQ_ENTRY(conn) entry;
 };
@@ -85,6 +88,19 @@ void	httpd_respond_simple(struct conn *, const struct http_request *, int,
 int	httpd_build_simple(struct conn *, const struct http_request *, int,
 	    const char *);
 void	httpd_list_step(struct conn *);
+
+/*
+ * httpd-tls.c: how a TLS step ended.  FAIL: close the connection (the
+ * handshake's failure is logged already).
+ */
+enum httpd_tls {
+	HTTPD_TLS_DONE,		/* handshake done, or response written */
+	HTTPD_TLS_WAIT,		/* wait for c->want */
+	HTTPD_TLS_FAIL
+};
+
+enum httpd_tls	httpd_tls_handshake(struct conn *);
+enum httpd_tls	httpd_tls_write(struct conn *);
 
 /* httpd-log.c */
 void	httpd_log_request(struct conn *, const struct http_request *, int,

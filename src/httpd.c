@@ -4,6 +4,13 @@
  * request is being read, so thousands of idle keep-alive connections
  * cost little.  Bodies go out with sendfile, and a small body leaves in
  * the same write as its headers (see httpd-respond.c).
+ *
+ * With --tls every connection starts with its TLS handshake, driven by
+ * the loop like the rest (a client that never finishes it only waits out
+ * the idle timeout), and bodies are read from the file into the output
+ * buffer and written through TLS, a chunk at a time.  TLS may ask for
+ * the other event than the state needs (c->want), and may hold input
+ * the socket no longer shows, so reading goes on until it says to wait.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -26,6 +33,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "connio.h"
 #include "http.h"
 #include "httpd-int.h"
 #include "httpd.h"
@@ -64,6 +72,7 @@ httpd_conn_close(struct conn *c)
 
 	loop_del(s->loop, &c->lfd);
 	loop_timer_cancel(s->loop, &c->timer);
+	connio_close(c->tls);
 	close(c->lfd.fd);
 	if (c->file != -1)
 		close(c->file);
@@ -167,8 +176,9 @@ httpd_conn_process(struct conn *c)
 static int
 httpd_conn_read(struct conn *c)
 {
-	ssize_t	n;
-	size_t	want;
+	struct sk_err	err;
+	enum connio	r;
+	size_t		want, n;
 
 	while (c->state == C_READ) {
 		want = READ_CHUNK;
@@ -180,30 +190,28 @@ httpd_conn_read(struct conn *c)
 			httpd_conn_close(c);
 			return (-1);
 		}
-		n = read(c->lfd.fd, c->in.p + c->in.len, want);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				if (c->in.len == 0)
-					buf_free(&c->in);
-				return (0);
-			}
+		r = connio_read(c->tls, c->lfd.fd, c->in.p + c->in.len, want,
+		    &n, &c->want, &err);
+		if (r == CONNIO_AGAIN) {
+			if (c->in.len == 0)
+				buf_free(&c->in);
+			return (0);
+		}
+		if (r != CONNIO_OK) {
 			httpd_conn_close(c);
 			return (-1);
 		}
-		if (n == 0) {
-			httpd_conn_close(c);
-			return (-1);
-		}
-		c->in.len += (size_t)n;
+		c->in.len += n;
 		if (httpd_conn_process(c) == -1)
 			return (-1);
-		if ((size_t)n < want)
+		/* TLS may hold more than the socket says: read on. */
+		if (n < want && !connio_pending(c->tls))
 			break;
 	}
 	return (0);
 }
+
+static int	httpd_conn_written(struct conn *);
 
 /*
  * Writes the response.  Returns -1 if the connection was closed, 0 when
@@ -216,6 +224,18 @@ httpd_conn_write(struct conn *c)
 	ssize_t		 n;
 	int		 head;
 
+	if (c->tls != NULL) {
+		switch (httpd_tls_write(c)) {
+		case HTTPD_TLS_WAIT:
+			return (0);
+		case HTTPD_TLS_DONE:
+			return (httpd_conn_written(c));
+		case HTTPD_TLS_FAIL:
+			break;
+		}
+		httpd_conn_close(c);
+		return (-1);
+	}
 	while (c->out_off < c->out.len || c->file_left > 0) {
 		head = c->out_off < c->out.len;
 		if (head)
@@ -242,12 +262,34 @@ httpd_conn_write(struct conn *c)
 			c->file_left -= n;
 		loop_timer_set(s->loop, &c->timer, s->cf->idle);
 	}
+	return (httpd_conn_written(c));
+}
+
+/* The response is out: the next request, or the end of the connection. */
+static int
+httpd_conn_written(struct conn *c)
+{
+	struct server	*s = c->srv;
+	struct sk_err	 err;
+
 	if (c->file != -1) {
 		close(c->file);
 		c->file = -1;
 	}
 	if (c->keep_alive)
 		return (httpd_await_request(c));
+	if (c->tls != NULL) {
+		/* Our close_notify first: the client sees a clean end. */
+		switch (connio_close_notify(c->tls, &c->want, &err)) {
+		case CONNIO_OK:
+			break;
+		case CONNIO_AGAIN:
+			return (0);
+		default:
+			httpd_conn_close(c);
+			return (-1);
+		}
+	}
 	/*
 	 * Closing with unread request bytes would send a reset that can
 	 * destroy the response in flight: half-close, drain, then close.
@@ -289,9 +331,21 @@ httpd_conn_cb(struct loop_fd *f, uint32_t ev)
 	size_t		 had;
 
 	(void)ev;
+	if (c->handshaking) {
+		c->want = 0;
+		if (httpd_tls_handshake(c) == HTTPD_TLS_FAIL) {
+			httpd_conn_close(c);
+			return;
+		}
+		if (c->handshaking) {
+			(void)loop_mod(c->srv->loop, &c->lfd, c->want);
+			return;
+		}
+	}
 	for (;;) {
 		before = c->state;
 		had = c->in.len;
+		c->want = 0;
 		switch (c->state) {
 		case C_READ:
 			if (httpd_conn_read(c) == -1)
@@ -320,8 +374,10 @@ httpd_conn_cb(struct loop_fd *f, uint32_t ev)
 		if (c->state == before && c->in.len == had)
 			break;
 	}
-	(void)loop_mod(c->srv->loop, &c->lfd,
-	    c->state == C_WRITE || c->state == C_LIST ? EPOLLOUT : EPOLLIN);
+	if (c->want == 0)
+		c->want = c->state == C_WRITE || c->state == C_LIST ?
+		    EPOLLOUT : EPOLLIN;
+	(void)loop_mod(c->srv->loop, &c->lfd, c->want);
 }
 
 static void
@@ -356,6 +412,7 @@ httpd_listener_cb(struct loop_fd *f, uint32_t ev)
 {
 	struct server	*s = f->arg;
 	struct sock_name n;
+	struct sk_err	 err;
 	struct conn	*c;
 	int		 fd, i;
 
@@ -381,6 +438,11 @@ httpd_listener_cb(struct loop_fd *f, uint32_t ev)
 				log_verbose(1, "accept: %s", strerror(errno));
 			return;
 		}
+		/* No 503 before a handshake: a TLS client is just closed. */
+		if (s->nconns >= s->maxconns && s->cf->tls != NULL) {
+			close(fd);
+			continue;
+		}
 		if (s->nconns >= s->maxconns) {
 			httpd_refuse_busy(s, fd);
 			continue;
@@ -402,7 +464,18 @@ httpd_listener_cb(struct loop_fd *f, uint32_t ev)
 			strlcpy(c->peer, n.host, sizeof(c->peer));
 		else
 			strlcpy(c->peer, "-", sizeof(c->peer));
+		if (s->cf->tls != NULL) {
+			if ((c->tls = connio_tls_new(s->cf->tls, fd,
+			    &err)) == NULL) {
+				log_verbose(1, "%s", err.msg);
+				close(fd);
+				free(c);
+				continue;
+			}
+			c->handshaking = 1;
+		}
 		if (loop_add(s->loop, &c->lfd, EPOLLIN) == -1) {
+			connio_close(c->tls);
 			close(fd);
 			free(c);
 			continue;
@@ -506,21 +579,22 @@ httpd_raise_fd_limit(long long maxconns)
  * loopback address of the same family, and the wildcard after it.
  */
 static void
-httpd_print_serving(const char *dir, const struct sock_name *n)
+httpd_print_serving(const char *dir, const struct sock_name *n, int tls)
 {
-	const char	*host = n->host, *v6;
+	const char	*host = n->host, *v6, *sc;
 
 	v6 = strchr(host, ':');
+	sc = tls ? "https" : "http";
 	if (strcmp(host, "0.0.0.0") == 0)
-		fprintf(stderr, "Serving %s at http://127.0.0.1:%d/ "
-		    "(listening on 0.0.0.0, every IPv4 address)\n", dir,
+		fprintf(stderr, "Serving %s at %s://127.0.0.1:%d/ "
+		    "(listening on 0.0.0.0, every IPv4 address)\n", dir, sc,
 		    n->port);
 	else if (strcmp(host, "::") == 0)
-		fprintf(stderr, "Serving %s at http://[::1]:%d/ "
-		    "(listening on ::, every address)\n", dir, n->port);
+		fprintf(stderr, "Serving %s at %s://[::1]:%d/ "
+		    "(listening on ::, every address)\n", dir, sc, n->port);
 	else
-		fprintf(stderr, v6 != NULL ? "Serving %s at http://[%s]:%d/\n" :
-		    "Serving %s at http://%s:%d/\n", dir, host, n->port);
+		fprintf(stderr, v6 != NULL ? "Serving %s at %s://[%s]:%d/\n" :
+		    "Serving %s at %s://%s:%d/\n", dir, sc, host, n->port);
 }
 
 /*
@@ -595,7 +669,7 @@ httpd_listen(struct server *s, sigset_t *mask, struct sk_err *err)
 	    sock_write_port_file(cf->port_file, s->listener.fd, err) == -1)
 		return (-1);
 	if (sock_local_name(s->listener.fd, &n) == 0)
-		httpd_print_serving(cf->dir, &n);
+		httpd_print_serving(cf->dir, &n, cf->tls != NULL);
 	return (0);
 }
 

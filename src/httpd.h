@@ -12,6 +12,7 @@
 #include "log.h"
 
 struct acl;
+struct tls_ctx;
 
 struct httpd_config {
 	const char	*dir;		/* the served directory */
@@ -30,6 +31,7 @@ struct httpd_config {
 	long long	 max_conns;
 	long long	 idle;		/* milliseconds */
 	const struct acl *acl;		/* clients to refuse, or NULL */
+	struct tls_ctx	*tls;		/* HTTPS; NULL: plain HTTP */
 };
 
 int	httpd_run(const struct httpd_config *, struct sk_err *);
