@@ -117,6 +117,8 @@ struct xfer_pipes {
 #define XFER_SRC_SOCK	0x01	/* the source is the network socket */
 #define XFER_CRLF	0x02	/* send LF as CRLF (copy path) */
 
+struct tls;
+
 struct xfer_conf {
 	int		 src;
 	int		 dst;		/* -1: read and discard */
@@ -125,6 +127,8 @@ struct xfer_conf {
 	xfer_tap_fn	*tap;		/* NULL: none */
 	void		*tap_arg;
 	int		 tap_data;	/* the tap wants the bytes */
+	struct tls	*src_tls;	/* read the source through TLS */
+	struct tls	*dst_tls;	/* write the sink through TLS */
 };
 
 /*
@@ -148,6 +152,11 @@ struct xfer {
 	int		 src_nonblock;	/* read again without polling */
 	int		 last_cr;	/* CRLF: the last byte read was CR */
 	int		 wait_dst;	/* the sink (or the pipe) is full */
+	short		 src_want;	/* TLS: poll events the source needs */
+	short		 dst_want;	/* TLS: poll events the sink needs */
+	int		 notify;	/* TLS: close_notify still to send */
+	int		 truncated;	/* read: TLS source ended without one */
+	struct sk_err	 tls_err;	/* read: the TLS message of an *_ERR */
 };
 
 void	xfer_pipes_init(struct xfer_pipes *, size_t);
@@ -161,8 +170,18 @@ void	xfer_init_off(struct xfer *);
 void	xfer_events(const struct xfer *, short *, short *);
 /* Takes the revents of the source and of the sink. */
 enum xfer_status xfer_step(struct xfer *, short, short);
-/* Half-closes the sink once the caller's policy says so; 0 or -1/errno. */
+/*
+ * Half-closes the sink once the caller's policy says so; 0 or -1/errno.
+ * A TLS sink sends close_notify first; when the socket cannot take it
+ * yet, x->notify stays set and steps send it (keep stepping the xfer
+ * while it is set, even though it is done).
+ */
 int	xfer_shutdown(struct xfer *);
+/*
+ * Nonzero when a step can move bytes without waiting: a TLS source holds
+ * decrypted bytes poll(2) cannot see.  Poll with a zero timeout then.
+ */
+int	xfer_ready(const struct xfer *);
 /* The sink is gone: drop what is pending and count the xfer as done. */
 void	xfer_abandon(struct xfer *);
 /* Gives back the pipe (or closes it) and the buffer; no descriptor closed. */
