@@ -139,7 +139,8 @@ st_reply(struct st *s, char digit, const char *word, int *has)
 	for (;;) {
 		if (st_read_line(s) == -1)
 			return (-1);
-		if (strlen(s->line) < 3 || !isdigit((unsigned char)s->line[0])) {
+		if (strlen(s->line) < 3 ||
+		    !isdigit((unsigned char)s->line[0])) {
 			err_set(s->err, "%s STARTTLS: unexpected reply '%s'",
 			    s->proto, s->line);
 			return (-1);
