@@ -18,6 +18,7 @@
 #include "log.h"
 #include "relay.h"
 #include "sock.h"
+#include "tls.h"
 #include "xfer.h"
 
 #define LINGER_MS	200	/* --send-only: quiet that ends the drain */
@@ -416,6 +417,14 @@ relay_run(const struct relay_conf *c, int net, int in, int out,
 		return (-1);
 	}
 	end = relay_loop(&r);
+	/*
+	 * A session that ends before stdin did (--recv-only, -q, -i, the
+	 * peer's end with a terminal) still ends TLS cleanly, or the peer
+	 * would have to take it for a truncation.  Best effort: the
+	 * connection is closed next either way.
+	 */
+	if (c->tls != NULL && end != RELAY_ERROR)
+		(void)tls_close_notify(c->tls, &r.up.tls_err);
 	st->end = (enum relay_end)end;
 	st->sent = r.up.nwritten;
 	st->received = r.down.nread;

@@ -108,8 +108,6 @@ stream_tls_exec(const char *cmd, int fd, struct tls *t,
 	rc.close_out = 1;	/* the peer's end is the command's stdin EOF */
 	rc.crlf = 0;
 	rc.send_only = rc.recv_only = 0;
-	/* The command closing its output ends the connection. */
-	rc.quit_ms = 0;
 	rv = relay_run(&rc, fd, out[0], in[1], &st, &rerr);
 	(void)close(out[0]);
 	(void)close(in[1]);

@@ -25,9 +25,10 @@ struct tls	*stream_tls_start(struct tls_ctx *, int, const char *,
 /*
  * --exec over TLS: runs CMD with pipes as its stdin and stdout (and FD
  * described in its environment) and relays them with the TLS connection
- * until the command has closed its output and that is sent (as a command
- * on the bare socket ends the connection by exiting), or the peer is
- * gone.  Returns the command's exit status, or -1 with the message.
+ * by the stdio rules: the command's end of output sends close_notify, the
+ * peer's closes the command's input, and the session ends when both are
+ * done (or the command stops reading).  Returns the command's exit
+ * status, or -1 with the message.
  */
 int		 stream_tls_exec(const char *, int, struct tls *,
 		    const struct relay_conf *, struct sk_err *);

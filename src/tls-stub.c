@@ -55,6 +55,14 @@ tls_handshake(struct tls *t, struct sk_err *e)
 	return (TLS_ERROR);
 }
 
+int
+tls_close_notify(struct tls *t, struct sk_err *e)
+{
+	(void)t;
+	err_set(e, "TLS is not built in");
+	return (TLS_ERROR);
+}
+
 void
 tls_report(struct tls *t, char *out, size_t len)
 {
