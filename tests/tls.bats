@@ -64,6 +64,8 @@ opts = dict(a.split("=", 1) if "=" in a else (a, "") for a in args[1:])
 pki = os.environ["PKI"]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(pki + "/server.pem", pki + "/server.key")
+# Python ignores a TCP end without close_notify by default; not here.
+ctx.options &= ~getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
 if "max12" in opts:
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
 if "clientca" in opts:
@@ -127,7 +129,8 @@ if "starttls" in opts:
             line(f); sys.exit(0)
         w("234 AUTH TLS ok")
 try:
-    t = ctx.wrap_socket(c, server_side=True)
+    # A TCP end without close_notify raises, rather than reading as EOF.
+    t = ctx.wrap_socket(c, server_side=True, suppress_ragged_eofs=False)
 except ssl.SSLError as e:
     put("hserr", str(e))
     sys.exit(0)
@@ -142,7 +145,12 @@ if mode == "truncate":
     sys.exit(0)
 if mode == "greet":
     t.sendall(b"hello\n")
-data = read_all(t)
+try:
+    data = read_all(t)
+except ssl.SSLEOFError:
+    put("got", "no close_notify")
+    t.sendall(b"no close_notify\n")
+    sys.exit(0)
 put("got", data)
 t.sendall(b"got %d bytes\n" % len(data))
 t.unwrap()
