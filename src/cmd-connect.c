@@ -70,7 +70,7 @@ static const struct opt connect_options[] = {
 	OPT__TLS_COMMON(struct connect_opts, s.tls),
 	OPT_CHOICE_(0, "starttls", struct connect_opts, starttls, "PROTO",
 	    starttls_protos, NULL,
-	    "upgrade a smtp, imap, pop3 or ftp session to TLS (implies --tls)"),
+	    "upgrade PROTO (smtp, imap, pop3, ftp) to TLS"),
 	OPT_END_
 };
 
