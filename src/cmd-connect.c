@@ -214,7 +214,7 @@ connect_tls(const struct connect_opts *o, struct tls_ctx *ctx, int fd,
 
 /* Blocks what child_wait takes; the child gets an empty mask. */
 static int
-connect_block_signals(void)
+connect_block_signals(struct sk_err *err)
 {
 	sigset_t	mask;
 
@@ -223,7 +223,7 @@ connect_block_signals(void)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
-		log_err("sigprocmask: %s", strerror(errno));
+		err_set(err, "sigprocmask: %s", strerror(errno));
 		return (-1);
 	}
 	return (0);
@@ -304,21 +304,9 @@ connect_exec(void *p, int argc, char **argv)
 		tls_ctx_free(ctx);
 		return (EXIT_RUNTIME);
 	}
-	if (o->s.exec != NULL && t != NULL) {
-		stream_relay_conf(&o->s, &rc);
-		status = 0;
-		if (connect_block_signals() == -1 ||
-		    stream_tls_exec(o->s.exec, fd, t, &rc, &err) == -1) {
+	if (o->s.exec != NULL && t == NULL) {
+		if (connect_block_signals(&err) == -1) {
 			log_err("%s", err.msg);
-			status = EXIT_RUNTIME;
-		}
-		tls_free(t);
-		tls_ctx_free(ctx);
-		close(fd);
-		return (status);
-	}
-	if (o->s.exec != NULL) {
-		if (connect_block_signals() == -1) {
 			close(fd);
 			return (EXIT_RUNTIME);
 		}
@@ -338,11 +326,15 @@ connect_exec(void *p, int argc, char **argv)
 	stream_relay_conf(&o->s, &rc);
 	rc.close_out = 1;
 	rc.tls = t;
-	status = 0;
-	if (stream_relay(&rc, fd, &st, &err) == -1) {
+	/* --exec over TLS: the command's pipes in stdio's place. */
+	if (o->s.exec != NULL)
+		status = connect_block_signals(&err) == -1 ? -1 :
+		    stream_tls_exec(o->s.exec, fd, t, &rc, &err);
+	else
+		status = stream_relay(&rc, fd, &st, &err);
+	if (status == -1)
 		log_err("%s", err.msg);
-		status = EXIT_RUNTIME;
-	}
+	status = status == -1 ? EXIT_RUNTIME : 0;
 	tls_free(t);
 	tls_ctx_free(ctx);
 	close(fd);

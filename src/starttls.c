@@ -221,15 +221,24 @@ st_has_word(const char *list, const char *word)
 	return (0);
 }
 
+/* The server's first line, which must start with OK. */
+static int
+st_greeting(struct st *s, const char *ok)
+{
+	if (st_read_line(s) == -1)
+		return (-1);
+	if (strncasecmp(s->line, ok, strlen(ok)) != 0)
+		return (st_refused(s, "refused the session"));
+	return (0);
+}
+
 static int
 st_imap(struct st *s)
 {
 	int	has = 0;
 
-	if (st_read_line(s) == -1)
+	if (st_greeting(s, "* OK") == -1)
 		return (-1);
-	if (strncasecmp(s->line, "* OK", 4) != 0)
-		return (st_refused(s, "refused the session"));
 	if (st_send(s, "a1 CAPABILITY") == -1)
 		return (-1);
 	for (;;) {
@@ -263,10 +272,8 @@ st_pop3(struct st *s)
 {
 	int	has = 0;
 
-	if (st_read_line(s) == -1)
+	if (st_greeting(s, "+OK") == -1)
 		return (-1);
-	if (strncmp(s->line, "+OK", 3) != 0)
-		return (st_refused(s, "refused the session"));
 	if (st_send(s, "CAPA") == -1 || st_read_line(s) == -1)
 		return (-1);
 	if (strncmp(s->line, "+OK", 3) == 0) {
