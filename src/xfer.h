@@ -34,7 +34,7 @@
  * private pipe from xfer_init to xfer_free (one session: fewer syscalls).
  * A pipe with bytes in it is never given back; xfer_free closes it.
  *
- * Seams for what comes next, none of which needs relay.c to change:
+ * Seams:
  *  - TLS: conf fields src_tls/dst_tls (struct tls *) make xfer_init pick
  *    XFER_COPY.  xfer_src_read and xfer_dst_write in xfer.c are the only
  *    two places the copy path reads or writes: they call tls_read and
@@ -42,11 +42,14 @@
  *    xfer_events reports for that descriptor (a TLS write may wait for
  *    POLLIN, a read for POLLOUT).  A step keeps reading without polling
  *    while tls_pending() is nonzero, as it does now for a non-blocking
- *    source.  xfer_shutdown marks the sink for close_notify; steps send
- *    it (polling POLLOUT until it is out) before shutdown(SHUT_WR), so
- *    the caller still calls it once.  TLS_ERROR and TLS_TRUNCATED are
- *    XFER_SRC_ERR/XFER_DST_ERR with the tls.c message in an sk_err the
- *    conf points to.
+ *    source.  xfer_shutdown sends close_notify before shutdown(SHUT_WR);
+ *    when the socket cannot take it yet it leaves x->notify set and
+ *    steps send it (polling POLLOUT), so the caller still calls it once
+ *    and steps the xfer while x->notify is set.  The owner polls with a zero timeout while xfer_ready() says
+ *    TLS holds bytes poll(2) cannot see.  TLS_ERROR is XFER_SRC_ERR or
+ *    XFER_DST_ERR with errno EPROTO and the tls.c message in x->tls_err;
+ *    TLS_TRUNCATED is an end of stream with x->truncated set, so that
+ *    what came before it is delivered before the owner reports it.
  *  - Tracing: conf.tap is called for every chunk moved with the side
  *    (XFER_TAP_READ from the source, XFER_TAP_WRITE to the sink), the
  *    bytes, and the data when conf.tap_data is set.  A tap that wants the
