@@ -11,9 +11,12 @@ load test_helper/stream
 # ::1) and a client certificate, made once for the file.
 setup_file() {
 	local d=$BATS_FILE_TMPDIR/pki
+	# setup_file cannot skip: each test does (see setup).
 	if "$SOCKCTL" connect --tls --tls-key k h 1 2>&1 |
 	    grep -q 'built without'; then
-		skip "sockctl is built without TLS"
+		NO_TLS=1
+		export NO_TLS
+		return 0
 	fi
 	mkdir -p "$d"
 	(
@@ -39,6 +42,14 @@ setup_file() {
 	) || return 1
 	PKI=$d
 	export PKI
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	export T
+	if [[ -n ${NO_TLS:-} ]]; then
+		skip "sockctl is built without TLS"
+	fi
 }
 
 # pin FILE: the SHA256:hex pin of a PEM certificate.
