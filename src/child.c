@@ -122,6 +122,14 @@ child_split_simple(const char *cmd, char *copy, size_t len, char **argv)
 pid_t
 child_spawn(const char *cmd, int sock, struct sk_err *err)
 {
+	return (child_spawn_io(cmd, sock, sock, sock, err));
+}
+
+/* IN and OUT become the child's stdin and stdout; SOCK fills its env. */
+pid_t
+child_spawn_io(const char *cmd, int sock, int in, int out,
+    struct sk_err *err)
+{
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t	 attr;
 	sigset_t		 def, none;
@@ -155,8 +163,8 @@ child_spawn(const char *cmd, int sock, struct sk_err *err)
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
 	    POSIX_SPAWN_SETSIGMASK);
-	posix_spawn_file_actions_adddup2(&fa, sock, STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, sock, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
 	/* Through the shell after all if the direct spawn fails at all. */
 	e = -1;
 	if (child_split_simple(cmd, copy, len, argv) > 0)

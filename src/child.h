@@ -10,6 +10,7 @@
 #include "log.h"
 
 pid_t	child_spawn(const char *, int, struct sk_err *);
+pid_t	child_spawn_io(const char *, int, int, int, struct sk_err *);
 int	child_wait(pid_t, int *);
 
 #endif /* CHILD_H */

@@ -18,7 +18,11 @@
 #include "log.h"
 #include "relay.h"
 #include "sock.h"
+#include "starttls.h"
+#include "stream-tls.h"
 #include "stream.h"
+#include "tls-opt.h"
+#include "tls.h"
 
 struct connect_opts {
 	struct stream_opts s;
@@ -27,6 +31,7 @@ struct connect_opts {
 	long long	 retry_delay;
 	const char	*source;
 	int		 source_port;
+	const char	*starttls;
 };
 
 static const struct opt connect_options[] = {
@@ -59,6 +64,13 @@ static const struct opt connect_options[] = {
 	OPT__QUIT(struct connect_opts, s.quit),
 	OPT__VERBOSE(struct connect_opts, s.verbose,
 	    "report progress on stderr (repeatable)"),
+	OPT__TLS(struct connect_opts, s.tls, "speak TLS to the server"),
+	OPT__TLS_CLIENT(struct connect_opts, s.tls),
+	OPT__TLS_CERT(struct connect_opts, s.tls),
+	OPT__TLS_COMMON(struct connect_opts, s.tls),
+	OPT_CHOICE_(0, "starttls", struct connect_opts, starttls, "PROTO",
+	    starttls_protos, NULL,
+	    "upgrade PROTO (smtp, imap, pop3, ftp) to TLS"),
 	OPT_END_
 };
 
@@ -179,6 +191,64 @@ connect_open(const struct connect_opts *o, const char *host, int port,
 	return (fd);
 }
 
+/*
+ * The TLS layer on the connected FD: the STARTTLS preamble if asked, then
+ * the handshake, both within the -w deadline.  NULL with the message.
+ */
+static struct tls *
+connect_tls(const struct connect_opts *o, struct tls_ctx *ctx, int fd,
+    char **argv, long long deadline, struct sk_err *err)
+{
+	char	peer[NI_MAXHOST + 16];
+
+	if (o->starttls != NULL &&
+	    starttls_run(o->starttls, fd, deadline, err) == -1)
+		return (NULL);
+	if (o->s.unix_path)
+		strlcpy(peer, argv[0], sizeof(peer));
+	else
+		snprintf(peer, sizeof(peer), "%s port %s", argv[0], argv[1]);
+	return (stream_tls_start(ctx, fd, o->s.unix_path ? NULL : argv[0],
+	    peer, deadline, err));
+}
+
+/* Blocks what child_wait takes; the child gets an empty mask. */
+static int
+connect_block_signals(struct sk_err *err)
+{
+	sigset_t	mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
+		err_set(err, "sigprocmask: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* A usage error in the TLS options, or 0. */
+static int
+connect_check_tls(struct connect_opts *o)
+{
+	struct sk_err	err;
+
+#ifndef HAVE_TLS
+	if (o->starttls != NULL)
+		return (log_usage("option '--starttls' needs TLS, which this "
+		    "sockctl was built without"));
+#endif
+	if (o->starttls != NULL)
+		o->s.tls.tls = 1;
+	if (tlsopt_check(&o->s.tls, TLSOPT_CLIENT, &err) == -1)
+		return (log_usage("%s", err.msg));
+	if (o->scan && o->s.tls.tls)
+		return (log_usage("-z cannot be used with --tls"));
+	return (0);
+}
+
 static int
 connect_exec(void *p, int argc, char **argv)
 {
@@ -186,9 +256,11 @@ connect_exec(void *p, int argc, char **argv)
 	struct relay_conf rc;
 	struct relay_stats st;
 	struct sk_err	 err;
-	sigset_t	 mask;
+	struct tls_ctx	*ctx = NULL;
+	struct tls	*t = NULL;
 	char		 host[NI_MAXHOST];
 	int		 fd, port = -1, status, sig, need;
+	long long	 deadline;
 	pid_t		 pid;
 
 	log_set_verbosity(o->s.verbose);
@@ -208,25 +280,33 @@ connect_exec(void *p, int argc, char **argv)
 		return (log_usage("extra argument '%s'", argv[need]));
 	if (o->s.unix_path && cmd_parse_unix(argc, argv, &err) == -1)
 		return (log_usage("%s", err.msg));
+	if ((status = connect_check_tls(o)) != 0)
+		return (status);
 	if (o->scan)
 		return (connect_scan(o, argv[0], argv[1]));
 
 	if (!o->s.unix_path && cmd_parse_target(argc, argv, 0, host,
 	    sizeof(host), &port, &err) == -1)
 		return (log_usage("%s", err.msg));
-	if ((fd = connect_open(o, host, port, o->s.unix_path ? argv[0] :
-	    NULL, &err)) == -1) {
+	if (o->s.tls.tls &&
+	    (ctx = tlsopt_ctx(&o->s.tls, TLSOPT_CLIENT, &err)) == NULL) {
 		log_err("%s", err.msg);
 		return (EXIT_RUNTIME);
 	}
-	if (o->s.exec != NULL) {
-		/* child_wait takes these; the child gets an empty mask. */
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGCHLD);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGTERM);
-		if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
-			log_err("sigprocmask: %s", strerror(errno));
+	/* -w bounds the connect and the TLS handshake together. */
+	deadline = o->s.timeout >= 0 ? clock_ms() + o->s.timeout : -1;
+	if ((fd = connect_open(o, host, port, o->s.unix_path ? argv[0] :
+	    NULL, &err)) == -1 || (ctx != NULL &&
+	    (t = connect_tls(o, ctx, fd, argv, deadline, &err)) == NULL)) {
+		log_err("%s", err.msg);
+		if (fd != -1)
+			close(fd);
+		tls_ctx_free(ctx);
+		return (EXIT_RUNTIME);
+	}
+	if (o->s.exec != NULL && t == NULL) {
+		if (connect_block_signals(&err) == -1) {
+			log_err("%s", err.msg);
 			close(fd);
 			return (EXIT_RUNTIME);
 		}
@@ -245,11 +325,18 @@ connect_exec(void *p, int argc, char **argv)
 	}
 	stream_relay_conf(&o->s, &rc);
 	rc.close_out = 1;
-	status = 0;
-	if (stream_relay(&rc, fd, &st, &err) == -1) {
+	rc.tls = t;
+	/* --exec over TLS: the command's pipes in stdio's place. */
+	if (o->s.exec != NULL)
+		status = connect_block_signals(&err) == -1 ? -1 :
+		    stream_tls_exec(o->s.exec, fd, t, &rc, &err);
+	else
+		status = stream_relay(&rc, fd, &st, &err);
+	if (status == -1)
 		log_err("%s", err.msg);
-		status = EXIT_RUNTIME;
-	}
+	status = status == -1 ? EXIT_RUNTIME : 0;
+	tls_free(t);
+	tls_ctx_free(ctx);
 	close(fd);
 	return (status);
 }

@@ -23,7 +23,10 @@
 #include "log.h"
 #include "relay.h"
 #include "sock.h"
+#include "stream-tls.h"
 #include "stream.h"
+#include "tls-opt.h"
+#include "tls.h"
 
 struct listen_opts {
 	struct stream_opts s;
@@ -32,6 +35,7 @@ struct listen_opts {
 	long long	 backlog;
 	struct acl_opts	 acl;
 	const char	*port_file;
+	struct tls_ctx	*ctx;		/* --tls */
 };
 
 static const struct opt listen_options[] = {
@@ -63,6 +67,10 @@ static const struct opt listen_options[] = {
 	    "write the bound port to FILE once listening"),
 	OPT__VERBOSE(struct listen_opts, s.verbose,
 	    "report progress on stderr (repeatable)"),
+	OPT__TLS(struct listen_opts, s.tls, "speak TLS to each client"),
+	OPT__TLS_CERT(struct listen_opts, s.tls),
+	OPT__TLS_SERVER(struct listen_opts, s.tls),
+	OPT__TLS_COMMON(struct listen_opts, s.tls),
 	OPT_END_
 };
 
@@ -223,6 +231,62 @@ take_signals(int sigfd, struct kids *k)
 }
 
 /*
+ * The TLS handshake with a new client, within -i when it is given.  NULL
+ * with the message.
+ */
+static struct tls *
+listen_tls_start(const struct listen_opts *o, int fd, struct sk_err *err)
+{
+	char	peer[NI_MAXHOST + 16];
+
+	stream_peer(fd, peer, sizeof(peer));
+	return (stream_tls_start(o->ctx, fd, NULL, peer, o->s.idle >= 0 ?
+	    clock_ms() + o->s.idle : -1, err));
+}
+
+/*
+ * --exec over TLS: a process of our own per client does the handshake and
+ * relays between the command's pipes and the connection, so clients stay
+ * as independent as their handlers are without TLS.  A stop signal ends
+ * it at once (the command then sees its stdin end).
+ */
+static pid_t
+listen_tls_handler(const struct listen_opts *o, int lfd, int sigfd, int fd,
+    struct sk_err *err)
+{
+	struct relay_conf rc;
+	struct tls	*t;
+	sigset_t	 set;
+	pid_t		 pid;
+	int		 status;
+
+	if ((pid = fork()) == -1) {
+		err_set(err, "fork: %s", strerror(errno));
+		return (-1);
+	}
+	if (pid > 0)
+		return (pid);
+	(void)close(lfd);
+	(void)close(sigfd);
+	(void)signal(SIGINT, SIG_DFL);
+	(void)signal(SIGTERM, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	if ((t = listen_tls_start(o, fd, err)) == NULL) {
+		log_err("%s", err->msg);
+		_exit(EXIT_RUNTIME);
+	}
+	stream_relay_conf(&o->s, &rc);
+	status = stream_tls_exec(o->s.exec, fd, t, &rc, err);
+	if (status == -1)
+		log_err("%s", err->msg);
+	tls_free(t);
+	_exit(status == -1 ? EXIT_RUNTIME : 0);
+}
+
+/*
  * --exec: one handler per client, up to --max-conns at once; without -k,
  * one client and its handler.  SIGINT/SIGTERM (blocked, read from sigfd)
  * stop accepting and send SIGTERM to every handler, a second one SIGKILL;
@@ -261,7 +325,10 @@ listen_serve_exec(struct listen_opts *o, const struct acl *acl, int *lfd,
 			break;
 		}
 		report_client(fd);
-		pid = child_spawn(o->s.exec, fd, &err);
+		if (o->ctx != NULL)
+			pid = listen_tls_handler(o, *lfd, sigfd, fd, &err);
+		else
+			pid = child_spawn(o->s.exec, fd, &err);
 		close(fd);
 		if (pid == -1) {
 			log_err("%s", err.msg);
@@ -291,6 +358,7 @@ listen_serve_stdio(struct listen_opts *o, const struct acl *acl, int *lfd)
 	struct relay_conf rc;
 	struct relay_stats st;
 	struct sk_err	err;
+	struct tls	*t = NULL;
 	int		fd, status = 0;
 
 	stream_relay_conf(&o->s, &rc);
@@ -309,10 +377,23 @@ listen_serve_stdio(struct listen_opts *o, const struct acl *acl, int *lfd)
 		}
 		report_client(fd);
 		status = 0;
+		if (o->ctx != NULL && (t = listen_tls_start(o, fd, &err)) ==
+		    NULL) {
+			/* One client's failed handshake; -k serves the next. */
+			log_err("%s", err.msg);
+			close(fd);
+			status = EXIT_RUNTIME;
+			if (!o->keep_open)
+				break;
+			continue;
+		}
+		rc.tls = t;
 		if (stream_relay(&rc, fd, &st, &err) == -1) {
 			log_err("%s", err.msg);
 			status = EXIT_RUNTIME;
 		}
+		tls_free(t);
+		t = NULL;
 		close(fd);
 		if (!o->keep_open || st.end == RELAY_STDOUT_CLOSED)
 			break;
@@ -346,6 +427,15 @@ listen_exec(void *p, int argc, char **argv)
 		return (log_usage("%s", err.msg));
 	if (aclopt_load(&o->acl, &acl, &err) == -1)
 		return (log_usage("%s", err.msg));
+	if (tlsopt_check(&o->s.tls, TLSOPT_SERVER, &err) == -1)
+		return (log_usage("%s", err.msg));
+	/* Before listening: the pin line comes before the port file. */
+	if (o->s.tls.tls &&
+	    (o->ctx = tlsopt_ctx(&o->s.tls, TLSOPT_SERVER, &err)) == NULL) {
+		log_err("%s", err.msg);
+		acl_free(&acl);
+		return (EXIT_RUNTIME);
+	}
 	/*
 	 * SIGINT/SIGTERM: see stream_catch_signals.  With --exec they are
 	 * read from a signalfd, blocked before the port file exists so that
@@ -408,6 +498,7 @@ out:
 	if (created)
 		(void)unlink(argv[0]);
 	acl_free(&acl);
+	tls_ctx_free(o->ctx);
 	/* Stopped before its one client was served: see EXIT STATUS. */
 	if (stopped != 0 && !o->keep_open)
 		stream_die_by(stopped);

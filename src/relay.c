@@ -18,6 +18,7 @@
 #include "log.h"
 #include "relay.h"
 #include "sock.h"
+#include "tls.h"
 #include "xfer.h"
 
 #define LINGER_MS	200	/* --send-only: quiet that ends the drain */
@@ -141,12 +142,17 @@ relay_check_end(struct relay *r)
 	if (r->down.done && c->close_out && !r->out_closed)
 		relay_close_out(r);
 	if (r->down.done) {
+		/* Over TLS, the peer's EOF must be its close_notify. */
+		if (r->down.truncated) {
+			err_set(r->err, "%s", r->down.tls_err.msg);
+			return (RELAY_ERROR);
+		}
 		if (r->reset_early) {
 			err_set(r->err, "%s: %s", c->peer,
 			    strerror(ECONNRESET));
 			return (RELAY_ERROR);
 		}
-		if (r->up.done)
+		if (r->up.done && !r->up.notify)
 			return (RELAY_DONE);
 		if (r->stdin_tty || c->recv_only)
 			return (RELAY_PEER_EOF);
@@ -154,7 +160,8 @@ relay_check_end(struct relay *r)
 	if (c->send_only && r->up.done &&
 	    clock_ms() >= r->last_io + LINGER_MS)
 		return (RELAY_DONE);
-	if (r->up.done && c->quit_ms == 0 && !c->recv_only)
+	if (r->up.done && !r->up.notify && c->quit_ms == 0 &&
+	    !c->recv_only)
 		return (RELAY_QUIT);
 	return (-1);
 }
@@ -248,9 +255,13 @@ relay_step_down(struct relay *r, const struct pollfd *pfd)
 {
 	enum xfer_status st;
 
-	st = relay_step(r, &r->down, pfd[POLL_NET].revents & ~POLLOUT,
-	    pfd[POLL_STDOUT].revents);
-	if (st == XFER_SRC_ERR)
+	/* A TLS read may wait for POLLOUT: it gets all the socket's events. */
+	st = relay_step(r, &r->down, pfd[POLL_NET].revents &
+	    (r->conf->tls != NULL ? ~0 : ~POLLOUT), pfd[POLL_STDOUT].revents);
+	if (st == XFER_SRC_ERR && r->conf->tls != NULL &&
+	    r->down.err == EPROTO)
+		err_set(r->err, "%s: %s", r->conf->peer, r->down.tls_err.msg);
+	else if (st == XFER_SRC_ERR)
 		err_set(r->err, "%s: %s", r->conf->peer,
 		    strerror(r->down.err));
 	else if (st == XFER_DST_ERR && r->down.err == EPIPE)
@@ -273,9 +284,12 @@ relay_step_up(struct relay *r, const struct pollfd *pfd)
 	enum xfer_status st;
 
 	st = relay_step(r, &r->up, pfd[POLL_STDIN].revents,
-	    pfd[POLL_NET].revents & ~POLLIN);
+	    pfd[POLL_NET].revents & (r->conf->tls != NULL ? ~0 : ~POLLIN));
 	if (st == XFER_SRC_ERR)
 		err_set(r->err, "read from stdin: %s", strerror(r->up.err));
+	else if (st == XFER_DST_ERR && r->conf->tls != NULL &&
+	    r->up.err == EPROTO)
+		err_set(r->err, "%s: %s", r->conf->peer, r->up.tls_err.msg);
 	else if (st == XFER_DST_ERR && r->up.err != EPIPE &&
 	    r->up.err != ECONNRESET)
 		err_set(r->err, "%s: %s", r->conf->peer,
@@ -297,13 +311,15 @@ static int
 relay_loop(struct relay *r)
 {
 	struct pollfd	 pfd[POLL_NSLOTS];
-	int		 rv, end;
+	int		 rv, end, ready;
 
 	for (;;) {
 		if ((end = relay_check_end(r)) != -1)
 			return (end);
 		relay_fill_pollset(r, pfd);
-		rv = poll(pfd, POLL_NSLOTS,
+		/* Bytes TLS already decrypted: poll would not wake for them. */
+		ready = xfer_ready(&r->down);
+		rv = poll(pfd, POLL_NSLOTS, ready ? 0 :
 		    clock_poll_timeout(relay_deadline(r)));
 		if (rv == -1) {
 			if (errno == EINTR)
@@ -311,7 +327,7 @@ relay_loop(struct relay *r)
 			err_set(r->err, "poll: %s", strerror(errno));
 			return (RELAY_ERROR);
 		}
-		if (rv == 0) {
+		if (rv == 0 && !ready) {
 			if ((end = relay_timed_out(r)) != -1)
 				return (end);
 			continue;
@@ -333,7 +349,8 @@ relay_loop(struct relay *r)
 		 */
 		if (!r->down.done && (end = relay_step_down(r, pfd)) != -1)
 			return (end);
-		if (!r->up.done && (end = relay_step_up(r, pfd)) != -1)
+		if ((!r->up.done || r->up.notify) &&
+		    (end = relay_step_up(r, pfd)) != -1)
 			return (end);
 	}
 }
@@ -356,6 +373,7 @@ relay_setup(struct relay *r, int in, int out)
 	xc.tap_arg = (void *)&relay_tap_up;
 	xc.src = in;
 	xc.dst = r->net;
+	xc.dst_tls = c->tls;
 	xc.flags = c->crlf ? XFER_CRLF : 0;
 	/*
 	 * --recv-only: stdin is never read, so it never ends: no half-close
@@ -370,6 +388,8 @@ relay_setup(struct relay *r, int in, int out)
 	xc.src = r->net;
 	xc.dst = c->send_only ? -1 : out;
 	xc.flags = XFER_SRC_SOCK;
+	xc.dst_tls = NULL;
+	xc.src_tls = c->tls;
 	return (xfer_init(&r->down, &xc, r->err));
 }
 
@@ -397,6 +417,14 @@ relay_run(const struct relay_conf *c, int net, int in, int out,
 		return (-1);
 	}
 	end = relay_loop(&r);
+	/*
+	 * A session that ends before stdin did (--recv-only, -q, -i, the
+	 * peer's end with a terminal) still ends TLS cleanly, or the peer
+	 * would have to take it for a truncation.  Best effort: the
+	 * connection is closed next either way.
+	 */
+	if (c->tls != NULL && end != RELAY_ERROR)
+		(void)tls_close_notify(c->tls, &r.up.tls_err);
 	st->end = (enum relay_end)end;
 	st->sent = r.up.nwritten;
 	st->received = r.down.nread;

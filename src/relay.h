@@ -11,6 +11,8 @@
 
 #include "log.h"
 
+struct tls;
+
 struct relay_conf {
 	int		 send_only;
 	int		 recv_only;
@@ -20,6 +22,7 @@ struct relay_conf {
 	long long	 quit_ms;	/* -q; -1: wait for the peer */
 	long long	 idle_ms;	/* -i; -1: none */
 	const char	*peer;		/* "127.0.0.1 port 80", for errors */
+	struct tls	*tls;		/* the connection's TLS, or NULL */
 };
 
 enum relay_end {

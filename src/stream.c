@@ -51,6 +51,20 @@ stream_relay_conf(const struct stream_opts *o, struct relay_conf *rc)
 	rc->idle_ms = o->idle;
 }
 
+/* "127.0.0.1 port 80" (or a Unix path) for messages about FD's peer. */
+void
+stream_peer(int fd, char *peer, size_t len)
+{
+	struct sock_name	n;
+
+	if (sock_peer_name(fd, &n) == -1)
+		strlcpy(peer, "connection", len);
+	else if (n.port < 0)
+		snprintf(peer, len, "%s", n.host);
+	else
+		snprintf(peer, len, "%s port %d", n.host, n.port);
+}
+
 /*
  * One session on stdio, reported with -v; returns 0, or -1 with the error
  * for the command to print after the report.
@@ -60,17 +74,11 @@ stream_relay(const struct relay_conf *base, int fd, struct relay_stats *st,
     struct sk_err *err)
 {
 	struct relay_conf	rc;
-	struct sock_name	n;
 	char			peer[NI_MAXHOST + 16];
 	int			rv;
 
 	rc = *base;
-	if (sock_peer_name(fd, &n) == -1)
-		strlcpy(peer, "connection", sizeof(peer));
-	else if (n.port < 0)
-		snprintf(peer, sizeof(peer), "%s", n.host);
-	else
-		snprintf(peer, sizeof(peer), "%s port %d", n.host, n.port);
+	stream_peer(fd, peer, sizeof(peer));
 	rc.peer = peer;
 	rv = relay_run(&rc, fd, STDIN_FILENO, STDOUT_FILENO, st, err);
 	relay_report(st);

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "relay.h"
+#include "tls-opt.h"
 
 struct stream_opts {
 	int		 ipv4;
@@ -23,6 +24,7 @@ struct stream_opts {
 	long long	 idle;		/* -i */
 	long long	 quit;		/* -q */
 	const char	*exec;
+	struct tls_opts	 tls;
 };
 
 /* "1.5 s": room for any duration stream_format_ms writes. */
@@ -33,6 +35,7 @@ int	stream_family(const struct stream_opts *);
 void	stream_relay_conf(const struct stream_opts *, struct relay_conf *);
 int	stream_relay(const struct relay_conf *, int, struct relay_stats *,
 	    struct sk_err *);
+void	stream_peer(int, char *, size_t);
 const char *stream_format_ms(long long, char *, size_t);
 void	stream_catch_signals(int, const char *);
 void	stream_unlink_at_exit(const char *);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "tls.h"
 #include "xfer.h"
 
 #define COPY_BUFSZ	(256 * 1024)
@@ -28,6 +29,15 @@
 /* The revents that mean "try": an error or hang-up is found by trying. */
 #define READY_IN	(POLLIN | POLLERR | POLLHUP | POLLNVAL)
 #define READY_OUT	(POLLOUT | POLLERR | POLLHUP | POLLNVAL)
+
+/* How much the copy buffer can take from one read (CRLF may double it). */
+static size_t
+xfer_copy_room(const struct xfer *x)
+{
+	size_t	room = x->bufsz - x->pending;
+
+	return ((x->c.flags & XFER_CRLF) ? room / 2 : room);
+}
 
 /* Why one move stopped, inside a step. */
 enum xfer_move {
@@ -193,7 +203,10 @@ xfer_init(struct xfer *x, const struct xfer_conf *c, struct sk_err *err)
 	x->pipe.cap = PIPE_BUFSZ;
 	src_fifo = xfer_is_fifo(c->src);
 	dst_fifo = c->dst >= 0 && xfer_is_fifo(c->dst);
+	x->src_want = POLLIN;
+	x->dst_want = POLLOUT;
 	if (c->dst == -1 || (c->flags & XFER_CRLF) ||
+	    c->src_tls != NULL || c->dst_tls != NULL ||
 	    (c->tap != NULL && c->tap_data) || isatty(c->src) ||
 	    (c->dst >= 0 && isatty(c->dst)))
 		x->kind = XFER_COPY;
@@ -247,15 +260,56 @@ xfer_abandon(struct xfer *x)
 {
 	x->eof = x->done = 1;
 	x->pending = 0;
+	x->notify = 0;
 }
 
-/* The reader sees EOF.  A TLS sink will send close_notify first. */
+/*
+ * close_notify, then the TCP half-close; 0 when both are out, 1 when the
+ * socket cannot take close_notify yet (x->notify stays set), -1 on error.
+ */
+static int
+xfer_notify(struct xfer *x)
+{
+#ifdef HAVE_TLS
+	int	r;
+
+	r = tls_close_notify(x->c.dst_tls, &x->tls_err);
+	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		x->notify = 1;
+		x->dst_want = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+		return (1);
+	}
+	x->notify = 0;
+	if (r != 0) {
+		errno = EPROTO;
+		return (-1);
+	}
+#endif
+	return (shutdown(x->c.dst, SHUT_WR));
+}
+
+/* The reader sees EOF; a TLS reader sees close_notify first. */
 int
 xfer_shutdown(struct xfer *x)
 {
 	if (x->c.dst < 0)
 		return (0);
+	if (x->c.dst_tls != NULL)
+		return (xfer_notify(x) == -1 ? -1 : 0);
 	return (shutdown(x->c.dst, SHUT_WR));
+}
+
+int
+xfer_ready(const struct xfer *x)
+{
+#ifdef HAVE_TLS
+	if (x->c.src_tls != NULL && x->kind == XFER_COPY && !x->eof &&
+	    xfer_copy_room(x) > 0 && tls_pending(x->c.src_tls))
+		return (1);
+#else
+	(void)x;
+#endif
+	return (0);
 }
 
 static void
@@ -302,27 +356,58 @@ xfer_crlf_expand(char *p, size_t len, int *last_cr)
 	return (len + nl);
 }
 
-/* The copy path's one read: where a TLS source would call tls_read. */
+#ifdef HAVE_TLS
+/*
+ * A TLS result as read(2)/write(2) would give it: WANT_* is EAGAIN with
+ * the events to poll for remembered in *want (DEF when it is over), an
+ * error is EPROTO with the message in x->tls_err.
+ */
+static ssize_t
+xfer_tls_result(struct xfer *x, ssize_t r, short *want, short def)
+{
+	if (r >= 0) {
+		*want = def;
+		return (r);
+	}
+	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		*want = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+		errno = EAGAIN;
+		return (-1);
+	}
+	if (r == TLS_TRUNCATED) {
+		/* An end of stream the owner reports once all is out. */
+		x->truncated = 1;
+		return (0);
+	}
+	/* A peer gone (EPIPE, ECONNRESET) stays what it is over TCP. */
+	if (errno != EPIPE && errno != ECONNRESET)
+		errno = EPROTO;
+	return (-1);
+}
+#endif
+
+/* The copy path's one read: read(2), or tls_read for a TLS source. */
 static ssize_t
 xfer_src_read(struct xfer *x, void *p, size_t len)
 {
+#ifdef HAVE_TLS
+	if (x->c.src_tls != NULL)
+		return (xfer_tls_result(x, tls_read(x->c.src_tls, p, len,
+		    &x->tls_err), &x->src_want, POLLIN));
+#endif
 	return (read(x->c.src, p, len));
 }
 
-/* The copy path's one write: where a TLS sink would call tls_write. */
+/* The copy path's one write: write(2), or tls_write for a TLS sink. */
 static ssize_t
 xfer_dst_write(struct xfer *x, const void *p, size_t len)
 {
+#ifdef HAVE_TLS
+	if (x->c.dst_tls != NULL)
+		return (xfer_tls_result(x, tls_write(x->c.dst_tls, p, len,
+		    &x->tls_err), &x->dst_want, POLLOUT));
+#endif
 	return (write(x->c.dst, p, len));
-}
-
-/* How much the copy buffer can take from one read (CRLF may double it). */
-static size_t
-xfer_copy_room(const struct xfer *x)
-{
-	size_t	room = x->bufsz - x->pending;
-
-	return ((x->c.flags & XFER_CRLF) ? room / 2 : room);
 }
 
 static enum xfer_move
@@ -528,8 +613,8 @@ xfer_want_dst(const struct xfer *x)
 void
 xfer_events(const struct xfer *x, short *src_ev, short *dst_ev)
 {
-	*src_ev = xfer_want_src(x) ? POLLIN : 0;
-	*dst_ev = xfer_want_dst(x) ? POLLOUT : 0;
+	*src_ev = xfer_want_src(x) ? x->src_want : 0;
+	*dst_ev = xfer_want_dst(x) || x->notify ? x->dst_want : 0;
 }
 
 /*
@@ -570,8 +655,18 @@ xfer_step(struct xfer *x, short src_revents, short dst_revents)
 	enum xfer_move	mv;
 	int		i, src_ready, dst_ready, again = 0;
 
-	src_ready = (src_revents & READY_IN) != 0;
-	dst_ready = (dst_revents & READY_OUT) != 0;
+	if (x->notify) {
+		/* Done, but close_notify waits for room in the socket. */
+		if (dst_revents != 0 && xfer_notify(x) == -1) {
+			x->err = errno;
+			return (XFER_DST_ERR);
+		}
+		return (XFER_DONE);
+	}
+	/* TLS: a read may wait for POLLOUT, a write for POLLIN. */
+	src_ready = (src_revents & (READY_IN | x->src_want)) != 0 ||
+	    xfer_ready(x);
+	dst_ready = (dst_revents & (READY_OUT | x->dst_want)) != 0;
 	for (i = 0; i < BURST && !x->done; i++) {
 		switch (x->kind) {
 		case XFER_SPLICE:

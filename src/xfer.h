@@ -34,7 +34,7 @@
  * private pipe from xfer_init to xfer_free (one session: fewer syscalls).
  * A pipe with bytes in it is never given back; xfer_free closes it.
  *
- * Seams for what comes next, none of which needs relay.c to change:
+ * Seams:
  *  - TLS: conf fields src_tls/dst_tls (struct tls *) make xfer_init pick
  *    XFER_COPY.  xfer_src_read and xfer_dst_write in xfer.c are the only
  *    two places the copy path reads or writes: they call tls_read and
@@ -42,11 +42,14 @@
  *    xfer_events reports for that descriptor (a TLS write may wait for
  *    POLLIN, a read for POLLOUT).  A step keeps reading without polling
  *    while tls_pending() is nonzero, as it does now for a non-blocking
- *    source.  xfer_shutdown marks the sink for close_notify; steps send
- *    it (polling POLLOUT until it is out) before shutdown(SHUT_WR), so
- *    the caller still calls it once.  TLS_ERROR and TLS_TRUNCATED are
- *    XFER_SRC_ERR/XFER_DST_ERR with the tls.c message in an sk_err the
- *    conf points to.
+ *    source.  xfer_shutdown sends close_notify before shutdown(SHUT_WR);
+ *    when the socket cannot take it yet it leaves x->notify set and
+ *    steps send it (polling POLLOUT), so the caller still calls it once
+ *    and steps the xfer while x->notify is set.  The owner polls with a zero timeout while xfer_ready() says
+ *    TLS holds bytes poll(2) cannot see.  TLS_ERROR is XFER_SRC_ERR or
+ *    XFER_DST_ERR with errno EPROTO and the tls.c message in x->tls_err;
+ *    TLS_TRUNCATED is an end of stream with x->truncated set, so that
+ *    what came before it is delivered before the owner reports it.
  *  - Tracing: conf.tap is called for every chunk moved with the side
  *    (XFER_TAP_READ from the source, XFER_TAP_WRITE to the sink), the
  *    bytes, and the data when conf.tap_data is set.  A tap that wants the
@@ -117,6 +120,8 @@ struct xfer_pipes {
 #define XFER_SRC_SOCK	0x01	/* the source is the network socket */
 #define XFER_CRLF	0x02	/* send LF as CRLF (copy path) */
 
+struct tls;
+
 struct xfer_conf {
 	int		 src;
 	int		 dst;		/* -1: read and discard */
@@ -125,6 +130,8 @@ struct xfer_conf {
 	xfer_tap_fn	*tap;		/* NULL: none */
 	void		*tap_arg;
 	int		 tap_data;	/* the tap wants the bytes */
+	struct tls	*src_tls;	/* read the source through TLS */
+	struct tls	*dst_tls;	/* write the sink through TLS */
 };
 
 /*
@@ -148,6 +155,11 @@ struct xfer {
 	int		 src_nonblock;	/* read again without polling */
 	int		 last_cr;	/* CRLF: the last byte read was CR */
 	int		 wait_dst;	/* the sink (or the pipe) is full */
+	short		 src_want;	/* TLS: poll events the source needs */
+	short		 dst_want;	/* TLS: poll events the sink needs */
+	int		 notify;	/* TLS: close_notify still to send */
+	int		 truncated;	/* read: TLS source ended without one */
+	struct sk_err	 tls_err;	/* read: the TLS message of an *_ERR */
 };
 
 void	xfer_pipes_init(struct xfer_pipes *, size_t);
@@ -161,8 +173,18 @@ void	xfer_init_off(struct xfer *);
 void	xfer_events(const struct xfer *, short *, short *);
 /* Takes the revents of the source and of the sink. */
 enum xfer_status xfer_step(struct xfer *, short, short);
-/* Half-closes the sink once the caller's policy says so; 0 or -1/errno. */
+/*
+ * Half-closes the sink once the caller's policy says so; 0 or -1/errno.
+ * A TLS sink sends close_notify first; when the socket cannot take it
+ * yet, x->notify stays set and steps send it (keep stepping the xfer
+ * while it is set, even though it is done).
+ */
 int	xfer_shutdown(struct xfer *);
+/*
+ * Nonzero when a step can move bytes without waiting: a TLS source holds
+ * decrypted bytes poll(2) cannot see.  Poll with a zero timeout then.
+ */
+int	xfer_ready(const struct xfer *);
 /* The sink is gone: drop what is pending and count the xfer as done. */
 void	xfer_abandon(struct xfer *);
 /* Gives back the pipe (or closes it) and the buffer; no descriptor closed. */

@@ -497,7 +497,7 @@ expected_version() {
 	    connect --re 1 127.0.0.1 9
 	usage "ambiguous option '--re' (could be '--retry', '--retry-delay', '--recv-only')" \
 	    connect --re=1 127.0.0.1 9
-	usage "ambiguous option '--s' (could be '--scan', '--send-only', '--source', '--source-port')" \
+	usage "ambiguous option '--s' (could be '--scan', '--send-only', '--source', '--source-port', '--starttls')" \
 	    connect --s 127.0.0.1 9
 	usage "ambiguous option '--he' (could be '--help', '--header')" \
 	    serve-http --he
