@@ -55,7 +55,7 @@ struct addr_ep {
 	enum addr_ep_kind kind;
 	char		 host[ADDR_HOST_MAX];	/* "": none given */
 	int		 port;			/* ADDR_EP_INET */
-	const char	*path;			/* ADDR_EP_UNIX: into the input */
+	const char	*path;		/* ADDR_EP_UNIX: into the input */
 };
 
 #define ADDR_EP_LISTEN	0x01	/* a bare PORT is allowed */

@@ -43,8 +43,10 @@ static int
 proxy_v1(const struct sockaddr_storage *src,
     const struct sockaddr_storage *dst, char *buf, size_t len)
 {
-	const struct sockaddr_in  *s4 = (const void *)src, *d4 = (const void *)dst;
-	const struct sockaddr_in6 *s6 = (const void *)src, *d6 = (const void *)dst;
+	const struct sockaddr_in  *s4 = (const void *)src;
+	const struct sockaddr_in  *d4 = (const void *)dst;
+	const struct sockaddr_in6 *s6 = (const void *)src;
+	const struct sockaddr_in6 *d6 = (const void *)dst;
 	char	 a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	int	 n;
 
@@ -67,8 +69,10 @@ static int
 proxy_v2(const struct sockaddr_storage *src,
     const struct sockaddr_storage *dst, char *buf, size_t len)
 {
-	const struct sockaddr_in  *s4 = (const void *)src, *d4 = (const void *)dst;
-	const struct sockaddr_in6 *s6 = (const void *)src, *d6 = (const void *)dst;
+	const struct sockaddr_in  *s4 = (const void *)src;
+	const struct sockaddr_in  *d4 = (const void *)dst;
+	const struct sockaddr_in6 *s6 = (const void *)src;
+	const struct sockaddr_in6 *d6 = (const void *)dst;
 	unsigned char	*p = (unsigned char *)buf;
 	size_t		 alen;
 

@@ -8,7 +8,6 @@
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/queue.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -203,17 +202,6 @@ ufwd_input(struct loop_fd *lf, uint32_t ev)
 	}
 }
 
-static void
-ufwd_signal(struct loop_fd *lf, uint32_t ev)
-{
-	struct ufwd		*u = lf->arg;
-	struct signalfd_siginfo	 si;
-
-	(void)ev;
-	while (read(lf->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		loop_stop(u->loop);
-}
-
 int
 forward_udp_run(const struct fwd_conf *c, struct sk_err *err)
 {
@@ -233,17 +221,10 @@ forward_udp_run(const struct fwd_conf *c, struct sk_err *err)
 		free(u.buf);
 		return (-1);
 	}
-	u.lfd.fd = c->lfd;
-	u.lfd.cb = ufwd_input;
-	u.lfd.arg = &u;
-	u.sig.fd = c->sigfd;
-	u.sig.cb = ufwd_signal;
-	u.sig.arg = &u;
-	if (loop_add(u.loop, &u.lfd, EPOLLIN) == -1 ||
-	    loop_add(u.loop, &u.sig, EPOLLIN) == -1) {
-		err_set(err, "epoll: %s", strerror(errno));
+	if (forward_watch(u.loop, c, &u.lfd, ufwd_input, &u, &u.sig,
+	    err) == -1)
 		rv = -1;
-	} else if (loop_run(u.loop) == -1) {
+	else if (loop_run(u.loop) == -1) {
 		err_set(err, "epoll_wait: %s", strerror(errno));
 		rv = -1;
 	}

@@ -330,7 +330,6 @@ pair_connect_done(struct loop_fd *lf, uint32_t ev)
 	p->treg = 0;
 	close(lf->fd);
 	lf->fd = -1;
-	errno = e;
 	if (++p->dest < p->f->c->ndest) {
 		pair_connect(p);
 		return;
@@ -441,12 +440,35 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 static void
 fwd_signal(struct loop_fd *lf, uint32_t ev)
 {
-	struct fwd		*f = lf->arg;
 	struct signalfd_siginfo	 si;
 
 	(void)ev;
 	while (read(lf->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		loop_stop(f->loop);
+		loop_stop(lf->arg);
+}
+
+/*
+ * Puts the listening socket (with cb and arg) and the signalfd (which
+ * stops the loop) into l; 0, or -1 with the message set.
+ */
+int
+forward_watch(struct loop *l, const struct fwd_conf *c, struct loop_fd *lfd,
+    void (*cb)(struct loop_fd *, uint32_t), void *arg, struct loop_fd *sig,
+    struct sk_err *err)
+{
+	lfd->fd = c->lfd;
+	lfd->cb = cb;
+	lfd->arg = arg;
+	sig->fd = c->sigfd;
+	sig->cb = fwd_signal;
+	sig->arg = l;
+	if (sock_set_nonblock(c->lfd, 1) == -1 ||
+	    loop_add(l, lfd, EPOLLIN) == -1 ||
+	    loop_add(l, sig, EPOLLIN) == -1) {
+		err_set(err, "epoll: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
 }
 
 int
@@ -465,16 +487,8 @@ forward_run(const struct fwd_conf *c, struct sk_err *err)
 	}
 	sock_acceptor_init(&f.acceptor);
 	xfer_pipes_init(&f.pipes, FWD_PIPES_IDLE);
-	f.lfd.fd = c->lfd;
-	f.lfd.cb = fwd_accept;
-	f.lfd.arg = &f;
-	f.sig.fd = c->sigfd;
-	f.sig.cb = fwd_signal;
-	f.sig.arg = &f;
-	if (sock_set_nonblock(c->lfd, 1) == -1 ||
-	    loop_add(f.loop, &f.lfd, EPOLLIN) == -1 ||
-	    loop_add(f.loop, &f.sig, EPOLLIN) == -1) {
-		err_set(err, "epoll: %s", strerror(errno));
+	if (forward_watch(f.loop, c, &f.lfd, fwd_accept, &f, &f.sig,
+	    err) == -1) {
 		rv = -1;
 		goto out;
 	}

@@ -9,7 +9,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stdint.h>
+
 #include "log.h"
+#include "loop.h"
 
 /* One address TARGET resolved to. */
 struct fwd_dest {
@@ -33,6 +36,10 @@ int	forward_run(const struct fwd_conf *, struct sk_err *);
 int	forward_udp_run(const struct fwd_conf *, struct sk_err *);
 /* The PROXY header for a client on fd into buf; its length, or -1. */
 int	forward_proxy_header(int, int, char *, size_t);
+/* Watches the listener and the signalfd, shared by both engines. */
+int	forward_watch(struct loop *, const struct fwd_conf *, struct loop_fd *,
+	    void (*)(struct loop_fd *, uint32_t), void *, struct loop_fd *,
+	    struct sk_err *);
 /* "10.0.0.2 port 80" or the socket path. */
 void	forward_dest_name(const struct fwd_dest *, char *, size_t);
 
