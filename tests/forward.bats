@@ -289,6 +289,17 @@ c.close()' "$PORT"
 	kill -0 "$SERVER_PID"
 }
 
+@test "forward: -w gives up on a connect that hangs and closes that client" {
+	backend full
+	fwd -w 300ms 0 "127.0.0.1:$BPORT"
+	run timeout 10 nc 127.0.0.1 "$PORT" </dev/null
+	assert_output ""
+	wait_for_line "$T/err" "$CONN_RE"
+	run tail -1 "$T/err"
+	assert_output --regexp "^127\.0\.0\.1 port [0-9]+ -> 127\.0\.0\.1 port $BPORT: connect: timed out$"
+	kill -0 "$SERVER_PID"
+}
+
 @test "forward: -i closes an idle connection" {
 	backend echo
 	fwd -i 300ms 0 "127.0.0.1:$BPORT"
