@@ -8,9 +8,12 @@
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -28,6 +31,8 @@
 
 #define FWD_PIPES_IDLE	64	/* idle pipes kept for the next burst */
 #define FWD_HDR_MAX	232	/* the longest PROXY header (v1: 107) */
+#define LINGER_MS	5000	/* a reset waits this long for delivery */
+#define LINGER_POLL_MS	10
 
 struct fwd;
 
@@ -44,6 +49,9 @@ struct pair {
 	struct xfer	 down;		/* target to client */
 	int		 up_shut;
 	int		 down_shut;
+	int		 gone;		/* a sink is gone: reset at the end */
+	char		 why[128];	/* and why */
+	long long	 linger_end;	/* resetting: when to stop waiting */
 	struct sock_name client;
 	long long	 start;
 	LIST_ENTRY(pair) entry;
@@ -166,12 +174,49 @@ pair_close(struct pair *p, int reset, const char *why)
 	fwd_poll_listener(f);
 }
 
+/* Bytes a socket has not yet had acknowledged by its peer. */
+static int
+pair_unacked(int fd)
+{
+	int	n = 0;
+
+	return (ioctl(fd, SIOCOUTQ, &n) == 0 && n > 0);
+}
+
+/*
+ * A reset discards what the socket has not delivered yet: a pair that
+ * passes one on after delivering the other direction's bytes waits (no
+ * longer than LINGER_MS) until the peer has acknowledged them all.
+ */
+static void
+pair_reset_later(struct pair *p)
+{
+	if (p->linger_end == 0) {
+		p->linger_end = loop_now() + LINGER_MS;
+		if (p->creg)
+			loop_del(p->f->loop, &p->cfd);
+		if (p->treg)
+			loop_del(p->f->loop, &p->tfd);
+		p->creg = p->treg = 0;
+	}
+	if (loop_now() < p->linger_end && (pair_unacked(p->cfd.fd) ||
+	    pair_unacked(p->tfd.fd))) {
+		loop_timer_set(p->f->loop, &p->timer, LINGER_POLL_MS);
+		return;
+	}
+	pair_close(p, 1, p->why);
+}
+
 static void
 pair_timer(struct loop_timer *t)
 {
 	struct pair	*p = t->arg;
 
-	pair_close(p, 0, p->connecting ? "timed out" : "idle timeout");
+	if (p->linger_end != 0)
+		pair_reset_later(p);
+	else
+		pair_close(p, 0, p->connecting ? "timed out" :
+		    "idle timeout");
 }
 
 static void
@@ -183,11 +228,15 @@ pair_touch(struct pair *p)
 
 /*
  * One direction's step.  Returns 0, or -1 with the reason that ends the
- * pair in msg, naming the side that failed (src or dst).
+ * pair in msg, naming the side that failed (src or dst).  A sink that
+ * is gone (EPIPE, ECONNRESET) may have said all it had first: its own
+ * bytes, on the other direction, are delivered before the reset is
+ * passed on.
  */
 static int
-pair_step(struct xfer *x, int *shut, short src_rev, short dst_rev,
-    const char *const names[2], char *msg, size_t len, int *moved)
+pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
+    short src_rev, short dst_rev, const char *const names[2], char *msg,
+    size_t len, int *moved)
 {
 	enum xfer_status st;
 	uint64_t	 r0, w0;
@@ -219,7 +268,13 @@ pair_step(struct xfer *x, int *shut, short src_rev, short dst_rev,
 		return (-1);
 	default:
 		snprintf(msg, len, "%s: %s", names[1], strerror(x->err));
-		return (-1);
+		if ((x->err != EPIPE && x->err != ECONNRESET) || other->done)
+			return (-1);
+		xfer_abandon(x);
+		if (!p->gone)
+			strlcpy(p->why, msg, sizeof(p->why));
+		p->gone = 1;
+		return (0);
 	}
 }
 
@@ -236,15 +291,18 @@ pair_io(struct loop_fd *lf, uint32_t ev)
 
 	cr = lf == &p->cfd ? (short)ev : 0;
 	tr = lf == &p->tfd ? (short)ev : 0;
-	if (pair_step(&p->up, &p->up_shut, cr & ~POLLOUT, tr & ~POLLIN,
-	    pair_up_names, msg, sizeof(msg), &moved) == -1 ||
-	    pair_step(&p->down, &p->down_shut, tr & ~POLLOUT, cr & ~POLLIN,
-	    pair_down_names, msg, sizeof(msg), &moved) == -1) {
-		pair_close(p, 1, msg);
+	if (pair_step(p, &p->up, &p->down, &p->up_shut, cr & ~POLLOUT,
+	    tr & ~POLLIN, pair_up_names, msg, sizeof(msg), &moved) == -1 ||
+	    pair_step(p, &p->down, &p->up, &p->down_shut, tr & ~POLLOUT,
+	    cr & ~POLLIN, pair_down_names, msg, sizeof(msg), &moved) == -1) {
+		pair_close(p, 1, p->gone ? p->why : msg);
 		return;
 	}
 	if (p->up.done && p->down.done) {
-		pair_close(p, 0, NULL);
+		if (p->gone)
+			pair_reset_later(p);
+		else
+			pair_close(p, 0, NULL);
 		return;
 	}
 	if (moved)
@@ -362,7 +420,7 @@ pair_connect(struct pair *p)
 			return;
 		}
 		e = errno;
-		if (e == EINPROGRESS || e == EAGAIN) {
+		if (e == EINPROGRESS) {
 			p->tfd.cb = pair_connect_done;
 			if (loop_add(p->f->loop, &p->tfd, EPOLLOUT) == -1) {
 				e = errno;

@@ -149,6 +149,35 @@ except ConnectionResetError:
 	assert_success
 }
 
+@test "forward: a target that answers and resets while the client sends: the whole answer first" {
+	backend answer
+	fwd 0 "127.0.0.1:$BPORT"
+	run timeout 10 "$PYTHON3" -c '
+import socket, sys, threading
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+def w():
+	try:
+		while True: c.sendall(b"s" * 65536)
+	except OSError: pass
+threading.Thread(target=w, daemon=True).start()
+got = 0
+try:
+	while True:
+		b = c.recv(65536)
+		if not b:
+			print("eof", end=" ")
+			break
+		got += len(b)
+except ConnectionResetError:
+	print("reset", end=" ")
+print(got)' "$PORT"
+	assert_success
+	assert_output --regexp "^(eof|reset) 1048576$"
+	wait_for_line "$T/err" "$CONN_RE"
+	run grep -E "sent [0-9]+ bytes, received 1048576 bytes in [0-9.]+ s: target: (Broken pipe|Connection reset by peer)$" "$T/err"
+	assert_success
+}
+
 @test "forward: a reset by the client reaches the target as a reset" {
 	backend watch
 	fwd 0 "127.0.0.1:$BPORT"
