@@ -67,15 +67,14 @@ forward_resolve(const struct addr_ep *ep, int family, int socktype,
     struct fwd_dest **out, size_t *n, struct sk_err *err)
 {
 	struct addrinfo	 hints, *res, *ai;
+	struct sockaddr_un sun;
 	struct fwd_dest	*d;
+	socklen_t	 len;
 	char		 serv[16];
 	size_t		 i;
 	int		 rv;
 
 	if (ep->kind == ADDR_EP_UNIX) {
-		struct sockaddr_un sun;
-		socklen_t	 len;
-
 		if ((d = calloc(1, sizeof(*d))) == NULL) {
 			err_set(err, "out of memory");
 			return (-1);
