@@ -304,3 +304,34 @@ addr_parse_duration(const char *s, long long *ms, struct sk_err *err)
 	*ms = total;
 	return (0);
 }
+
+/*
+ * A forward endpoint.  "unix:" comes first so that a path holding a colon
+ * is still a path; a bare port is a listening address on the default
+ * interface, which the caller picks.
+ */
+int
+addr_parse_ep(const char *s, int flags, struct addr_ep *ep,
+    struct sk_err *err)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	size_t			n;
+
+	memset(ep, 0, sizeof(*ep));
+	if (strncmp(s, "unix:", 5) == 0) {
+		ep->kind = ADDR_EP_UNIX;
+		ep->path = s + 5;
+		ep->port = -1;
+		return (addr_parse_unix(ep->path, &sun, &len, err));
+	}
+	ep->kind = ADDR_EP_INET;
+	if (strchr(s, ':') == NULL && s[0] != '[') {
+		if (!(flags & ADDR_EP_LISTEN))
+			return (addr_fail(err, "expected HOST:PORT or "
+			    "unix:PATH"));
+		return (addr_parse_port(s, &ep->port, err));
+	}
+	return (addr_parse_endpoint(s, ep->host, sizeof(ep->host),
+	    &ep->port, &n, err));
+}

@@ -40,4 +40,26 @@ int	addr_parse_unix(const char *, struct sockaddr_un *, socklen_t *,
 	    struct sk_err *);
 int	addr_parse_duration(const char *, long long *, struct sk_err *);
 
+/*
+ * A forward endpoint: "PORT" (listening side only), "ADDRESS:PORT",
+ * "[IPv6]:PORT", "HOST:PORT", "unix:PATH" or "unix:@NAME".
+ */
+#define ADDR_HOST_MAX	1025	/* NI_MAXHOST */
+
+enum addr_ep_kind {
+	ADDR_EP_INET,
+	ADDR_EP_UNIX
+};
+
+struct addr_ep {
+	enum addr_ep_kind kind;
+	char		 host[ADDR_HOST_MAX];	/* "": none given */
+	int		 port;			/* ADDR_EP_INET */
+	const char	*path;		/* ADDR_EP_UNIX: into the input */
+};
+
+#define ADDR_EP_LISTEN	0x01	/* a bare PORT is allowed */
+
+int	addr_parse_ep(const char *, int, struct addr_ep *, struct sk_err *);
+
 #endif /* ADDR_H */

@@ -25,6 +25,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_udp_recv_entry,
 	&cmd_serve_http_entry,
 	&cmd_chat_entry,
+	&cmd_forward_entry,
 	NULL
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Access control on every server (cli.md, "Access control"): --allow,
 # --deny, --allowfile and --denyfile on listen (stdio, -k, -e), serve-http,
-# chat -l and udp-recv.  Clients come from 127.0.0.2 to be refused while
+# chat -l, udp-recv and forward (TCP and --udp).  Clients come from 127.0.0.2 to be refused while
 # 127.0.0.1 is let in (all of 127/8 is loopback).  A refused TCP client is
 # shown to be closed at once by reading to EOF (a hang fails the test);
 # that nothing else happened is shown by what the allowed client that
@@ -413,4 +413,38 @@ PY
 	assert_equal "$(<"$T/out")" $'four\nsix'
 	run grep '^refused' "$T/err"
 	assert_output --regexp '^refused 127\.0\.0\.2 port [0-9]+ \(not allowed\)$'
+}
+
+@test "acl: forward closes a refused client before connecting it to TARGET" {
+	start_server listen -k -e 'printf hello' 127.0.0.1 0 </dev/null \
+	    >/dev/null 2>"$T/backend.err"
+	local backend=$PORT
+	start_server forward -v --deny 127.0.0.2 127.0.0.1:0 \
+	    "127.0.0.1:$backend" </dev/null >/dev/null 2>"$T/err"
+	refused_ok 4 127.0.0.2 127.0.0.1 "$PORT"
+	run knock 4 127.0.0.1 127.0.0.1 "$PORT"
+	assert_success
+	assert_regex "$output" '^[0-9]+ 5$'
+	wait_for_line "$T/err" '^refused ' || fail "no refusal line"
+	run grep -c '^refused ' "$T/err"
+	assert_output 1
+	run grep '^refused ' "$T/err"
+	assert_output "refused 127.0.0.2 port $SPORT (denied)"
+}
+
+@test "acl: forward --udp drops a refused sender's datagrams" {
+	start_server udp-recv --echo 127.0.0.1 0 </dev/null >/dev/null
+	local backend=$PORT
+	start_server forward --udp -v --allow 127.0.0.1 127.0.0.1:0 \
+	    "127.0.0.1:$backend" </dev/null >/dev/null 2>"$T/err"
+	run --separate-stderr timeout 10 "$SOCKCTL" udp-send -r -w 300ms \
+	    -s 127.0.0.2 127.0.0.1 "$PORT" refused
+	assert_failure 1
+	refute_output
+	assert_equal "$stderr" "sockctl udp-send: no reply within 300 ms"
+	run timeout 10 "$SOCKCTL" udp-send -r -w 2s 127.0.0.1 "$PORT" allowed
+	assert_success
+	assert_output allowed
+	run grep -E '^refused 127\.0\.0\.2 port [0-9]+ \(not allowed\)$' "$T/err"
+	assert_success
 }

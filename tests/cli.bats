@@ -114,11 +114,11 @@ expected_version() {
 	help_is sockctl.txt help
 }
 
-@test "the command table is the contract's six commands, each with a golden" {
+@test "the command table is the contract's commands, each with a golden" {
 	run --separate-stderr timeout "$WAIT_LIMIT" "$SOCKCTL" __complete
 	assert_success
 	assert_output "$(printf '%s\n' listen connect udp-send udp-recv \
-	    serve-http chat)"
+	    serve-http chat forward)"
 	for c in "${lines[@]}"; do
 		[[ -f $FIXTURES/$c.txt ]] || fail "no golden $FIXTURES/$c.txt"
 	done
@@ -152,6 +152,12 @@ expected_version() {
 	help_is serve-http.txt serve-http --help
 	help_is serve-http.txt serve-http -h
 	help_is serve-http.txt help serve-http
+}
+
+@test "forward --help, -h and 'help forward' match the golden" {
+	help_is forward.txt forward --help
+	help_is forward.txt forward -h
+	help_is forward.txt help forward
 }
 
 @test "chat --help, -h and 'help chat' match the golden" {
@@ -200,7 +206,7 @@ expected_version() {
 	sc frobnicate
 	assert_equal "$status" 2
 	stdout_empty
-	stderr_is "sockctl: unknown command 'frobnicate' (commands: listen, connect, udp-send, udp-recv, serve-http, chat)"
+	stderr_is "sockctl: unknown command 'frobnicate' (commands: listen, connect, udp-send, udp-recv, serve-http, chat, forward)"
 }
 
 @test "an ambiguous prefix 'udp' is a usage error, exit 2" {

@@ -313,6 +313,85 @@ test_endpoint(void)
 	    "endpoint: a host too long for the buffer");
 }
 
+struct ep_case {
+	const char	*in;
+	int		 flags;
+	enum addr_ep_kind kind;
+	const char	*host;	/* ADDR_EP_INET */
+	int		 port;
+	const char	*path;	/* ADDR_EP_UNIX */
+	const char	*err;
+};
+
+#define L	ADDR_EP_LISTEN
+#define EI	ADDR_EP_INET
+#define EU	ADDR_EP_UNIX
+static const struct ep_case ep_cases[] = {
+	{ "8080",		L, EI, "",		8080,	NULL, NULL },
+	{ "http",		L, EI, "",		80,	NULL, NULL },
+	{ "0.0.0.0:8080",	L, EI, "0.0.0.0",	8080,	NULL, NULL },
+	{ "[::1]:8080",		L, EI, "::1",		8080,	NULL, NULL },
+	{ "[::]:0",		L, EI, "::",		0,	NULL, NULL },
+	{ "10.0.0.2:80",	0, EI, "10.0.0.2",	80,	NULL, NULL },
+	{ "db.internal:5432",	0, EI, "db.internal",	5432,	NULL, NULL },
+	{ "[fe80::1%eth0]:22",	0, EI, "fe80::1%eth0",	22,	NULL, NULL },
+	{ "unix:/var/run/docker.sock", 0, EU, "", -1,
+	    "/var/run/docker.sock", NULL },
+	{ "unix:/tmp/pg.sock",	L, EU, "", -1,	"/tmp/pg.sock", NULL },
+	{ "unix:@name",		L, EU, "",		-1,	"@name", NULL },
+	{ "unix:rel:colon",	0, EU, "",		-1, "rel:colon", NULL },
+	{ "8080",		0, EI, NULL, 0, NULL,
+	    "expected HOST:PORT or unix:PATH" },
+	{ "db.internal",	0, EI, NULL, 0, NULL,
+	    "expected HOST:PORT or unix:PATH" },
+	{ "db.internal",	L, EI, NULL, 0, NULL,
+	    "not a number or a service name" },
+	{ "70000",		L, EI, NULL, 0, NULL, "too large (0-65535)" },
+	{ "",			L, EI, NULL, 0, NULL, "empty" },
+	{ "::1",		L, EI, NULL, 0, NULL,
+	    "expected HOST:PORT (an IPv6 address needs brackets)" },
+	{ "[::1]",		0, EI, NULL, 0, NULL,
+	    "expected [ADDRESS]:PORT" },
+	{ ":80",		0, EI, NULL, 0, NULL, "empty host" },
+	{ "host:",		0, EI, NULL, 0, NULL, "empty" },
+	{ "unix:",		0, EU, NULL, 0, NULL, "empty path" },
+	{ "unix:@",		L, EU, NULL, 0, NULL, "empty abstract name" },
+};
+#undef L
+#undef EI
+#undef EU
+
+static void
+test_ep(void)
+{
+	const struct ep_case *t;
+	struct addr_ep	 ep;
+	char		 longpath[200];
+	const char	*why;
+
+	for (t = ep_cases; t < ep_cases + nitems(ep_cases); t++) {
+		why = reason(addr_parse_ep(t->in, t->flags, &ep, &e));
+		is_str(why, t->err, "ep '%s'%s: %s", t->in,
+		    t->flags ? " (listen)" : "",
+		    t->err != NULL ? t->err : "accepted");
+		if (t->err != NULL)
+			continue;
+		is_int(ep.kind, t->kind, "ep '%s': kind %d", t->in, t->kind);
+		is_int(ep.port, t->port, "ep '%s': port %d", t->in, t->port);
+		if (t->kind == ADDR_EP_INET)
+			is_str(ep.host, t->host, "ep '%s': host '%s'", t->in,
+			    t->host);
+		else
+			is_str(ep.path, t->path, "ep '%s': path '%s'", t->in,
+			    t->path);
+	}
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	memcpy(longpath, "unix:/", 6);
+	is_str(reason(addr_parse_ep(longpath, 0, &ep, &e)),
+	    "too long (at most 107 bytes)", "ep: a Unix path too long");
+}
+
 static void
 test_unix(void)
 {
@@ -465,6 +544,7 @@ main(void)
 	test_port_list();
 	test_host();
 	test_endpoint();
+	test_ep();
 	test_unix();
 	test_duration();
 	return (done_testing());

@@ -1,0 +1,49 @@
+/*
+ * sockctl forward's engine: clients accepted on one listening socket, each
+ * relayed both ways to its own new connection to the target (forward.c),
+ * or, for UDP, a session per client address (forward-udp.c).
+ */
+#ifndef FORWARD_H
+#define FORWARD_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+
+#include "log.h"
+#include "loop.h"
+
+/* One address TARGET resolved to. */
+struct acl;
+
+struct fwd_dest {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+};
+
+struct fwd_conf {
+	int		 lfd;		/* listening (or bound UDP) socket */
+	struct fwd_dest	*dest;		/* TARGET's addresses, in order */
+	size_t		 ndest;
+	long long	 max_conns;
+	long long	 idle_ms;	/* -1: none */
+	long long	 connect_ms;	/* -1: none */
+	int		 proxy;		/* 0, or PROXY protocol version 1/2 */
+	int		 sigfd;		/* signalfd: stop on SIGINT/SIGTERM */
+	const struct acl *acl;		/* clients to refuse */
+};
+
+/* Both run until a signal on sigfd (0), or fail (-1, err set). */
+int	forward_run(const struct fwd_conf *, struct sk_err *);
+int	forward_udp_run(const struct fwd_conf *, struct sk_err *);
+/* The PROXY header for a client on fd into buf; its length, or -1. */
+int	forward_proxy_header(int, int, char *, size_t);
+/* Watches the listener and the signalfd, shared by both engines. */
+int	forward_watch(struct loop *, const struct fwd_conf *, struct loop_fd *,
+	    void (*)(struct loop_fd *, uint32_t), void *, struct loop_fd *,
+	    struct sk_err *);
+/* "10.0.0.2 port 80" or the socket path. */
+void	forward_dest_name(const struct fwd_dest *, char *, size_t);
+
+#endif /* FORWARD_H */
