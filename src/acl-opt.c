@@ -3,6 +3,8 @@
  * --allowfile and --denyfile files and building the struct acl that the
  * accept and receive paths check (see acl-opt.h).
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <errno.h>

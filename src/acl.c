@@ -10,6 +10,8 @@
  * tests/fuzz/fuzz-acl.c.
  */
 /* strvisx(3) is the same in both; pick one to silence libbsd's warning. */
+#include "config.h"
+
 #define LIBBSD_OPENBSD_VIS
 
 #include <sys/types.h>

@@ -6,6 +6,8 @@
  * value it quotes.  Unit tests in tests/unit/test-addr.c drive every
  * branch.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -2,6 +2,8 @@
  * Growable buffer.  Every function returns -1 only when memory runs out,
  * leaving the buffer as it was.
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

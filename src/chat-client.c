@@ -18,6 +18,8 @@
  * wait for; what TLS already read from the socket is shown before
  * polling again (poll would not wake for it).
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>

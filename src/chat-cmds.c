@@ -4,6 +4,8 @@
  * and the /help reply, so a command cannot be missing from /help nor
  * /help name one that does not exist.
  */
+#include "config.h"
+
 #include <sys/queue.h>
 
 #include <string.h>

@@ -20,6 +20,8 @@
  * then its bytes go through connio, which may hold input the socket no
  * longer shows, so reading goes on until it says to wait.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>

@@ -4,6 +4,8 @@
  * HS_TIMEOUT_MS for it.  A failed handshake closes that connection only
  * (with a -v line); a finished one joins the room (room_join).
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/queue.h>

@@ -4,6 +4,8 @@
  * grow with the parent, which is what lets `listen -k -e` answer thousands
  * of connections a second.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/wait.h>
 

@@ -2,6 +2,8 @@
  * The monotonic clock, so that changing the wall clock never fires or
  * stretches a timeout.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <time.h>

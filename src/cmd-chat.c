@@ -2,6 +2,8 @@
  * sockctl chat: `chat -l` runs a room, `chat HOST PORT` joins one.  The
  * room speaks plain lines, so nc or `sockctl connect` can join as well.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -2,6 +2,8 @@
  * sockctl connect: connect to a TCP or Unix stream server and relay stdio
  * with it, hand the connection to an --exec command, or scan ports (-z).
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -4,6 +4,8 @@
  * address).  This file holds the options, their checks, the listening
  * socket and TARGET's addresses; forward.c and forward-udp.c the relay.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>

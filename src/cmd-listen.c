@@ -2,6 +2,8 @@
  * sockctl listen: wait for a TCP or Unix stream client and relay stdio with
  * it, or hand each client to an --exec command, several at a time.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>

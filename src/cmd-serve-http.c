@@ -3,6 +3,8 @@
  * bad command line a usage error, and one call into the engine
  * (httpd.c), which serves the directory until SIGINT or SIGTERM.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <netdb.h>

@@ -3,6 +3,8 @@
  * and one call each into the datagram engines (udp-send.c, udp-recv.c),
  * whose result picks the exit status.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

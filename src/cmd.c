@@ -6,6 +6,8 @@
  * the hints for other tools' habits (nc -u, nc -l -p PORT, HOST:PORT), kept
  * here in one place rather than in each command.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/stat.h>
 

@@ -3,6 +3,8 @@
  * TLS (see connio.h).  Built without TLS, a connection is never TLS and
  * the TLS branches are left out.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/epoll.h>
 

@@ -5,6 +5,8 @@
  * Splitting a byte stream into datagram records lives here too, so that
  * where one datagram ends is decided by code a table can test.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,8 @@
  * (a Unix socket) is sent as "UNKNOWN" (v1) or LOCAL/UNSPEC (v2), which
  * tells the target to use the connection's own addresses.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

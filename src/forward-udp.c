@@ -5,6 +5,8 @@
  * session ends after the idle timeout, and -m caps how many there are
  * (a datagram from a new client beyond it is dropped).
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/queue.h>

@@ -6,6 +6,8 @@
  * passes a half-close on with shutdown(SHUT_WR), ends when both directions
  * are done, and passes a reset on as a reset.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>

@@ -5,6 +5,8 @@
  * Transfer-Encoding, header injection through obs-fold or bare control
  * characters) and answers with the status the caller should send.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <ctype.h>

@@ -4,6 +4,8 @@
  * fields come from the network and are escaped before they are written.
  */
 /* strvisx(3) is the same in both; pick one to silence libbsd's warning. */
+#include "config.h"
+
 #define LIBBSD_OPENBSD_VIS
 
 #include <sys/types.h>

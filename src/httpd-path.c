@@ -3,6 +3,8 @@
  * RESOLVE_BENEATH: the kernel refuses "..", absolute paths and symlinks
  * that would leave it, with no race between a check and the open.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/syscall.h>
 

@@ -4,6 +4,8 @@
  * the connection's output buffer.  Bodies of files are left to the
  * connection state machine (httpd.c), which sends them with sendfile.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/stat.h>
 

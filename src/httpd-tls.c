@@ -4,6 +4,8 @@
  * (the kernel cannot encrypt what sendfile would send).  httpd.c drives
  * both from its state machine and closes the connection when told.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <errno.h>

@@ -12,6 +12,8 @@
  * the other event than the state needs (c->want), and may hold input
  * the socket no longer shows, so reading goes on until it says to wait.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/queue.h>

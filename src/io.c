@@ -2,6 +2,8 @@
  * Whole writes: partial writes and EINTR are retried, and a non-blocking
  * descriptor is waited on rather than spun on.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <unistd.h>

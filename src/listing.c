@@ -6,6 +6,8 @@
  * first, then files, each group sorted by name byte by byte: the order of
  * ls(1) in the C.UTF-8 locale (code point order, for UTF-8 names).
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/stat.h>
 

@@ -3,6 +3,8 @@
  * through here so the "sockctl COMMAND:" prefix and the usage hint stay
  * uniform across commands.
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

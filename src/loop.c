@@ -4,6 +4,8 @@
  * from the tail is O(1) in practice.  Callbacks may add, modify or delete
  * any watcher, including their own, and may stop the loop.
  */
+#include "config.h"
+
 #include <sys/epoll.h>
 #include <sys/queue.h>
 

@@ -6,6 +6,8 @@
  * same entries are listed in mime-list.txt, which the unit test checks
  * the table against.
  */
+#include "config.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -7,6 +7,8 @@
  * option name; defaults go through the same checks.  Also the --help text
  * and the machine-readable dump of a table for completion and the docs.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

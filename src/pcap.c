@@ -7,6 +7,8 @@
  * The pcap headers are in host byte order (readers take either, by the
  * magic number); the packets are in network byte order.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/time.h>

@@ -5,6 +5,8 @@
  * --recv-only change, and which failure is an error.  Moving the bytes is
  * xfer.c's job; the rules below are enforced here and nowhere else.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <errno.h>

@@ -3,6 +3,8 @@
  * joining), the TTL or hop limit, and the interface IPv4 multicast
  * leaves by.  Declared in sock.h with the other socket helpers.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -4,6 +4,8 @@
  * listening without an address prefers one IPv6 socket that also accepts
  * IPv4, falling back to 0.0.0.0 on hosts without IPv6.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

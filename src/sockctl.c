@@ -2,6 +2,8 @@
  * sockctl: a netcat-style tool.  main() only sets up process-wide state and
  * hands over to the command table in cmd.c.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

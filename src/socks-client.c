@@ -7,6 +7,8 @@
  * buffer again after each read: a reply split anywhere gives the same
  * verdict as one read whole.
  */
+#include "config.h"
+
 #include <netinet/in.h>
 
 #include <ctype.h>

@@ -4,6 +4,8 @@
  * credentials, the target, and the head rewritten for the origin; HTTP
  * refusals; and the header helpers socks-keepalive.c shares.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

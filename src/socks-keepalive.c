@@ -5,6 +5,8 @@
  * head checked, its framing learnt and rewritten for the client.  Pure
  * functions over buffers, like the rest of socks*.c.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <string.h>
 

@@ -7,6 +7,8 @@
  * before the parser decides, so a hostile client cannot make the
  * caller buffer more.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>

@@ -4,6 +4,8 @@
  * names.  The password never comes from the URL (it would show in ps),
  * only from SOCKCTL_PROXY_PASSWORD.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>

@@ -6,6 +6,8 @@
  * constant time for credentials.  Pure functions: no I/O.  The protocol
  * state machines are in socks-client.c, socks-server.c and socks-http.c.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -4,6 +4,8 @@
  * line at a time so that nothing past the server's last plain-text line
  * is taken from the socket (the TLS handshake follows it).
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -3,6 +3,8 @@
  * the -v line that describes the session, and --exec over TLS (see
  * stream-tls.h).
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <errno.h>

@@ -2,6 +2,8 @@
  * Shared pieces of the two stream commands, so listen and connect check
  * their common options the same way and report a session identically.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 
 #include <signal.h>

@@ -6,6 +6,8 @@
  * replaced by U+FFFD so every relayed line is valid text.  Also the
  * column widths the terminal client needs to draw its input line.
  */
+#include "config.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

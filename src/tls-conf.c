@@ -4,6 +4,8 @@
  * unit-tested in every build and src/tls.c stays the only file that
  * includes it.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

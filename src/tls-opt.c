@@ -2,6 +2,8 @@
  * The --tls options shared by every command that speaks TLS: their usage
  * checks, and the TLS context they describe (see tls-opt.h).
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <string.h>
 

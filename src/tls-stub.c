@@ -3,6 +3,8 @@
  * every TLS option first, so none of these is reached with a connection;
  * they exist so that the callers need no #ifdef.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <stddef.h>

@@ -48,6 +48,8 @@
  * SSL_get_error requires, and errors come back as one line in an sk_err.
  */
 /* OpenBSD's strnvis(3) argument order; also silences libbsd's warning. */
+#include "config.h"
+
 #define LIBBSD_OPENBSD_VIS
 
 #include <sys/types.h>

@@ -6,6 +6,8 @@
  * it, never loses its data, and never holds more than a bounded amount of
  * memory, so every failure here stops one trace file and nothing else.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>

@@ -5,6 +5,8 @@
  * is lossless by construction: every byte has exactly one spelling and
  * newlines in the log are never data.
  */
+#include "config.h"
+
 #include <sys/time.h>
 
 #include <stdio.h>

@@ -7,6 +7,8 @@
  * With -U the socket is a Unix datagram socket, whose file it creates
  * and removes again.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>

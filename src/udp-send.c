@@ -5,6 +5,8 @@
  * batches, one sendmmsg per batch, and with -r the replies are printed
  * until -w passes without one.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>

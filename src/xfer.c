@@ -4,6 +4,8 @@
  * copy, and stops reading while its sink is full instead of buffering, so
  * that a slow reader applies back-pressure to the writer.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>

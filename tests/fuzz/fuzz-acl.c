@@ -14,6 +14,8 @@
  * with e.g.
  *   tests/fuzz/fuzz-acl -max_len=4096 -max_total_time=600 CORPUS_COPY
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

@@ -11,6 +11,8 @@
  * run with e.g.
  *   tests/fuzz/fuzz-http -max_len=65536 -max_total_time=600 CORPUS_COPY
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <stdint.h>

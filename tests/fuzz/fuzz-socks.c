@@ -17,6 +17,8 @@
  * run with e.g.
  *   tests/fuzz/fuzz-socks -max_len=20000 -max_total_time=600 CORPUS_COPY
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <ctype.h>

@@ -14,6 +14,8 @@
  * way; OUT and IN then get one line per datagram, its bytes in hex, for
  * comparison with tshark's udp.payload.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/time.h>

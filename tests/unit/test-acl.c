@@ -6,6 +6,8 @@
  * lists, Unix and unnamed peers, and the text of allow/deny files with
  * comments, blank lines, several SPECs a line and CRLF line ends.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>

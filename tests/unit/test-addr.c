@@ -6,6 +6,8 @@
  * sockctl prints after the offending value.  Service names come from the
  * local /etc/services; nothing touches the network.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -10,6 +10,8 @@
  * splitting a stream into lines, chunks or one whole, with and without
  * EOF, and counting the records a batch already holds.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/wait.h>
 

@@ -8,6 +8,8 @@
  * Every input is copied into a heap buffer of exactly its length, so a
  * read past the end shows up under AddressSanitizer.
  */
+#include "config.h"
+
 #include <sys/types.h>
 
 #include <stdio.h>

@@ -6,6 +6,8 @@
  * has a parameter; every extension nginx's mime.types knows is there, as
  * are modern ones it lacks; and which types --charset touches.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

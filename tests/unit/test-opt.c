@@ -7,6 +7,8 @@
  * exact one-line messages for every kind of bad option or value.  Also opt_distance, which picks the
  * "did you mean" suggestions, and the help and completion-word output.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -9,6 +9,8 @@
  * one ended by a reset; a 200 KiB chunk split at the IP limits; UDP caps;
  * address handling (IPv4-mapped, mixed or Unix families refused).
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -10,6 +10,8 @@
  * consume exactly the same bytes.  Inputs are heap copies of exactly
  * their length, so a read past the end shows up under AddressSanitizer.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 

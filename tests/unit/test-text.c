@@ -7,6 +7,8 @@
  * is driven by a table of byte strings with explicit lengths, so NUL
  * bytes and invalid sequences can be written down.
  */
+#include "config.h"
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

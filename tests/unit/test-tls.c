@@ -9,6 +9,8 @@
  * and no network.  If the openssl command is installed, a last case
  * talks to "openssl s_server" over loopback.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/wait.h>

@@ -22,6 +22,8 @@
  * OUT gets "SRCPORT<TAB>DSTPORT<TAB>HEX" per datagram, as tshark prints
  * udp.srcport, udp.dstport and udp.payload.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -8,6 +8,8 @@
  * against goldens and against `hexdump -C` run on the same bytes at the
  * same offsets (when hexdump is installed).
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/time.h>
 

@@ -4,6 +4,8 @@
  * given back once empty, back-pressure from a sink nobody reads, the CRLF
  * transform, a discarding sink, taps, and the half-close at the end.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/socket.h>
 
