@@ -24,12 +24,10 @@
 
 #include <sys/types.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -53,9 +51,6 @@
 #define READ_CHUNK	65536
 #define SNDBUF		(64 * 1024)
 #define DRAIN_MS	5000	/* a half-closed client's queue, at most */
-#define QUEUE_HIGH	(512 * 1024)	/* a reader this far behind... */
-#define QUEUE_LOW	(256 * 1024)	/* ...holds input until this close */
-#define STALL_MS	1000	/* a reader that took nothing for this long */
 
 static void	client_input(struct client *);
 static void	client_read(struct client *);
@@ -63,42 +58,6 @@ static void	room_vsay(struct room *, struct client *, struct client *,
 		    const char *, va_list)
 		    __attribute__((__format__(printf, 4, 0)));
 static void	settle(struct room *);
-
-static size_t
-pending(const struct client *c)
-{
-	return (c->out.len - c->out_off);
-}
-
-/*
- * Whether c holds the room's input back: it still gets new lines, it is
- * more than limit bytes behind, and it is reading (it took some output in
- * the last STALL_MS).
- */
-static int
-holds(const struct client *c, size_t limit, long long now)
-{
-	return (!c->dead && !c->eof && pending(c) > limit &&
-	    now - c->progress < STALL_MS);
-}
-
-/*
- * A write succeeds only once the kernel has room for a third of the send
- * buffer, so a client reading slowly but steadily could look stalled for
- * seconds between writes.  What it takes shows sooner as a shrinking
- * kernel send queue: that counts as progress too.
- */
-static void
-probe_progress(struct client *c, long long now)
-{
-	int	q;
-
-	if (ioctl(c->lfd.fd, SIOCOUTQ, &q) == -1)
-		return;
-	if (q < c->outq)
-		c->progress = now;
-	c->outq = q;
-}
 
 /* The events c waits for: input unless it is on hold or done. */
 static void
@@ -110,7 +69,7 @@ client_events(struct client *c)
 		return;
 	if (!c->eof && !c->in_eof && !c->paused)
 		ev |= EPOLLIN;
-	if (pending(c) > 0)
+	if (room_pending(c) > 0)
 		ev |= EPOLLOUT;
 	/* TLS may need the socket writable to read, or the reverse. */
 	if (c->tls != NULL && c->tls_want != 0 && !c->eof &&
@@ -127,9 +86,9 @@ flush_client(struct client *c)
 	uint32_t	want;
 	size_t		n;
 
-	while (pending(c) > 0) {
+	while (room_pending(c) > 0) {
 		r = connio_write(c->tls, c->lfd.fd, c->out.p + c->out_off,
-		    pending(c), &n, &want, &err);
+		    room_pending(c), &n, &want, &err);
 		if (r == CONNIO_AGAIN)
 			break;
 		if (r != CONNIO_OK) {
@@ -140,9 +99,9 @@ flush_client(struct client *c)
 		c->progress = loop_now();
 	}
 	/* The kernel is full: note its queue, to see it shrink. */
-	if (pending(c) > 0)
-		probe_progress(c, c->progress);
-	if (pending(c) == 0) {
+	if (room_pending(c) > 0)
+		room_probe_progress(c, c->progress);
+	if (room_pending(c) == 0) {
 		c->out.len = c->out_off = 0;
 		if (c->eof) {
 			room_close_client(c, NULL);
@@ -150,7 +109,7 @@ flush_client(struct client *c)
 		}
 	}
 	else if (c->out_off > CHAT_QUEUE_MAX / 2) {
-		memmove(c->out.p, c->out.p + c->out_off, pending(c));
+		memmove(c->out.p, c->out.p + c->out_off, room_pending(c));
 		c->out.len -= c->out_off;
 		c->out_off = 0;
 	}
@@ -178,19 +137,19 @@ room_send_line(struct client *c, const char *p, size_t len)
 
 	if (c->dead || c->eof)
 		return;
-	if (pending(c) + len + 1 > CHAT_QUEUE_MAX) {
+	if (room_pending(c) + len + 1 > CHAT_QUEUE_MAX) {
 		room_close_client(c, "too slow");
 		return;
 	}
 	/* Its time to take this starts now. */
-	if (pending(c) == 0)
+	if (room_pending(c) == 0)
 		c->progress = loop_now();
 	if (buf_add(&c->out, p, len) == -1 || buf_addc(&c->out, '\n') == -1) {
 		room_close_client(c, "out of memory");
 		return;
 	}
-	if (!r->congested && pending(c) > QUEUE_HIGH &&
-	    holds(c, QUEUE_HIGH, loop_now()))
+	if (!r->congested && room_pending(c) > QUEUE_HIGH &&
+	    room_holds(c, QUEUE_HIGH, loop_now()))
 		r->congested = 1;
 	if (!c->dirty) {
 		c->dirty = 1;
@@ -372,34 +331,6 @@ client_resume(struct client *c)
 }
 
 /*
- * Ends the congestion once no reading client is more than QUEUE_LOW
- * behind; until then, the stall timer wakes the room when the first of
- * them will have taken nothing for STALL_MS, so a client that stopped
- * reading holds the room back for STALL_MS at most.
- */
-static void
-congestion_update(struct room *r)
-{
-	struct client	*c;
-	long long	 now, first = -1;
-
-	now = loop_now();
-	TAILQ_FOREACH(c, &r->clients, entry) {
-		if (!c->dead && pending(c) > QUEUE_LOW)
-			probe_progress(c, now);
-		if (holds(c, QUEUE_LOW, now) &&
-		    (first == -1 || c->progress < first))
-			first = c->progress;
-	}
-	if (first == -1) {
-		r->congested = 0;
-		loop_timer_cancel(r->loop, &r->stall_timer);
-	} else
-		loop_timer_set(r->loop, &r->stall_timer,
-		    first + STALL_MS - now);
-}
-
-/*
  * Announces and frees the dead, flushes, and lets held input in once the
  * room is no longer congested; repeats while any of these adds work.
  * Held input is finite (nothing is read here), so this ends.
@@ -432,7 +363,7 @@ settle(struct room *r)
 		if (r->ndead > 0)
 			continue;
 		if (r->congested)
-			congestion_update(r);
+			room_congestion_update(r);
 		if (r->congested || TAILQ_EMPTY(&r->paused))
 			break;
 		/* Oldest first; one that congests the room again waits last. */

@@ -87,6 +87,22 @@ struct room {
 	struct sk_err	 err;	/* why */
 };
 
+#define QUEUE_HIGH	(512 * 1024)	/* a reader this far behind... */
+#define QUEUE_LOW	(256 * 1024)	/* ...holds input until this close */
+#define STALL_MS	1000	/* a reader that took nothing for this long */
+
+/* What is queued for c and not yet written. */
+static inline size_t
+room_pending(const struct client *c)
+{
+	return (c->out.len - c->out_off);
+}
+
+/* chat-flow.c */
+int	room_holds(const struct client *, size_t, long long);
+void	room_probe_progress(struct client *, long long);
+void	room_congestion_update(struct room *);
+
 /* chat-room.c */
 void	room_send_line(struct client *, const char *, size_t);
 void	room_sendf(struct client *, const char *, ...)

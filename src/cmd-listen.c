@@ -403,6 +403,34 @@ listen_serve_stdio(struct listen_opts *o, const struct acl *acl, int *lfd)
 	return (status);
 }
 
+/*
+ * The listening socket.  A signal between creating a socket file and
+ * naming it for removal would leave the file behind: they are held
+ * across both.
+ */
+static int
+listen_open(const struct listen_opts *o, const struct sock_listen_args *la,
+    const char *path, int *created, struct sk_err *err)
+{
+	sigset_t	 hold, saved;
+	int		 lfd;
+
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	(void)sigprocmask(SIG_BLOCK, &hold, &saved);
+	if (o->s.unix_path)
+		lfd = sock_listen_unix(path, SOCK_STREAM, la->backlog,
+		    created, err);
+	else
+		lfd = sock_listen(la, err);
+	if (lfd != -1 && *created)
+		stream_unlink_at_exit(path);
+	(void)sigprocmask(SIG_SETMASK, &saved, NULL);
+	return (lfd);
+}
+
 static int
 listen_exec(void *p, int argc, char **argv)
 {
@@ -410,7 +438,7 @@ listen_exec(void *p, int argc, char **argv)
 	struct sock_listen_args la;
 	struct acl	 acl;
 	struct sk_err	 err;
-	sigset_t	 hold, mask, saved;
+	sigset_t	 mask;
 	char		 host[NI_MAXHOST];
 	int		 lfd, created = 0, status, sigfd = -1, stopped = 0;
 
@@ -458,23 +486,7 @@ listen_exec(void *p, int argc, char **argv)
 			return (EXIT_RUNTIME);
 		}
 	}
-	/*
-	 * A signal between creating a socket file and naming it for removal
-	 * would leave the file behind: hold them across both.
-	 */
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGHUP);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	(void)sigprocmask(SIG_BLOCK, &hold, &saved);
-	if (o->s.unix_path)
-		lfd = sock_listen_unix(argv[0], SOCK_STREAM, la.backlog,
-		    &created, &err);
-	else
-		lfd = sock_listen(&la, &err);
-	if (lfd != -1 && created)
-		stream_unlink_at_exit(argv[0]);
-	(void)sigprocmask(SIG_SETMASK, &saved, NULL);
+	lfd = listen_open(o, &la, argv[0], &created, &err);
 	if (lfd == -1) {
 		log_err("%s", err.msg);
 		status = EXIT_RUNTIME;
