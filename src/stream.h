@@ -27,6 +27,20 @@ struct stream_opts {
 	struct tls_opts	 tls;
 };
 
+/*
+ * How stdin and the socket are relayed: the options listen and connect
+ * share.  PEER names the other side in the help ("server", "client").
+ */
+#define OPT__STREAM_IO(st, f, peer) \
+	OPT_FLAG_(0, "send-only", st, f.send_only, \
+	    "only send stdin; discard what the " peer " sends"), \
+	OPT_FLAG_(0, "recv-only", st, f.recv_only, \
+	    "do not read stdin; end at the " peer "'s EOF"), \
+	OPT_FLAG_('C', "crlf", st, f.crlf, \
+	    "send LF from stdin as CRLF"), \
+	OPT_FLAG_(0, "no-shutdown", st, f.no_shutdown, \
+	    "do not half-close the connection at stdin EOF")
+
 /* "1.5 s": room for any duration stream_format_ms writes. */
 #define STREAM_MS_LEN	32
 
