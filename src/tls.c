@@ -1,51 +1,8 @@
 /*
- * TLS for sockctl: the only file that includes OpenSSL.  It is kept
- * whole (about 850 lines, over the 800 the others keep to) for that rule;
- * what needs no OpenSSL (pins, ALPN lists, versions, target names) is in
- * tls-conf.c.
- *
- * The shape is OpenBSD libtls's (the idea, not the code): a context made
- * once from a config, connections on non-blocking sockets, and calls that
- * never block but say TLS_WANT_POLLIN or TLS_WANT_POLLOUT.  Both the poll
- * relay and the epoll engines drive it the same way: call, and on WANT_*
- * wait for that event on the descriptor and call again.
- *
- * The safe defaults live in one place, ctx_defaults():
- * - TLS 1.2 at least; for 1.2 only ECDHE key exchange with AEAD ciphers;
- *   no renegotiation, no compression.
- * - Clients verify by default: the system trust store (or --tls-ca), and
- *   the host name through X509_VERIFY_PARAM_set1_host, no partial
- *   wildcards.  An IP literal is checked against the certificate's IP
- *   SANs (set1_ip_asc) and is never sent as SNI (RFC 6066 forbids it;
- *   ncat and socat send it).  A pin replaces the chain check with a
- *   comparison of the SHA-256 of the leaf certificate (DER); --insecure
- *   turns verification off and the report says "not verified".
- * - Servers without a certificate make an ephemeral self-signed P-256 one
- *   and hand its pin to the command, which prints it, so a client can pin
- *   it.  Servers ask for client certificates only with --tls-client-ca,
- *   and then require them.  They issue no session tickets: nothing here
- *   resumes, and TLS 1.3 tickets sent after the handshake to a client
- *   that closes without reading them turn its close into a reset.
- *
- * End of stream: the peer's close_notify is a clean EOF (tls_read returns
- * 0); a TCP EOF without it is TLS_TRUNCATED, so the relay can report
- * possible truncation.  tls_close_notify sends ours and reading goes on
- * (TLS 1.3 half-close; OpenSSL allows the same with 1.2).
- *
- * Throughput: records are 16 KiB (the maximum); the socket is read ahead
- * into a 64 KiB buffer, so one read() brings several records and
- * tls_read hands them all out before touching the socket again, which
- * is also why callers must ask tls_pending() before polling (the
- * deadlock ncat shipped for years).  Writes use partial-write mode and
- * a moving buffer: tls_write takes as many whole records as the socket
- * accepts and reports the count, so the caller never keeps a copy.
- * Buffers are released while empty, so an idle connection of the epoll
- * engines holds none (this cost nothing measurable in bulk transfers).
- * Write syscalls stay one per 16 KiB record: on loopback, 256 KiB
- * writes saved no CPU over 16 KiB ones, the per-byte work dominates.
- *
- * OpenSSL's error queue is cleared before each call that may fail, as
- * SSL_get_error requires, and errors come back as one line in an sk_err.
+ * TLS for sockctl: the only file that includes OpenSSL.  Its design (the
+ * libtls shape, the safe defaults, end of stream, throughput) is told in
+ * tls.h; what needs no OpenSSL (pins, ALPN lists, versions, target names)
+ * is in tls-conf.c.
  */
 /* OpenBSD's strnvis(3) argument order; also silences libbsd's warning. */
 #include "config.h"
@@ -56,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,16 +61,21 @@ struct tls {
 };
 
 /*
- * OpenSSL's reason for what just failed, after WHAT (when not NULL).  A
- * system error (a missing file) is deeper in the queue than the library's
- * "system lib", so it wins.
+ * OpenSSL's reason for what just failed, after FMT (NULL: the reason
+ * alone).  A system error (a missing file) is deeper in the queue than
+ * the library's "system lib", so it wins.  Returns -1.
  */
-static void
-err_openssl(struct sk_err *e, const char *what)
+static int
+err_openssl(struct sk_err *, const char *, ...)
+	__attribute__((__format__(printf, 2, 3)));
+
+static int
+err_openssl(struct sk_err *e, const char *fmt, ...)
 {
 	unsigned long	 l, last = 0, sys = 0;
 	const char	*reason;
-	char		 buf[256];
+	char		 buf[256], what[512];
+	va_list		 ap;
 
 	while ((l = ERR_get_error()) != 0) {
 		if (ERR_GET_LIB(l) == ERR_LIB_SYS && sys == 0)
@@ -127,10 +90,15 @@ err_openssl(struct sk_err *e, const char *what)
 		ERR_error_string_n(last, buf, sizeof(buf));
 		reason = buf;
 	}
-	if (what != NULL)
-		err_set(e, "%s: %s", what, reason);
-	else
+	if (fmt == NULL) {
 		err_set(e, "%s", reason);
+		return (-1);
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	err_set(e, "%s: %s", what, reason);
+	return (-1);
 }
 
 static int
@@ -251,29 +219,17 @@ static int
 load_cert(struct tls_ctx *c, const char *cert, const char *key,
     struct sk_err *e)
 {
-	char	what[512];
-
 	ERR_clear_error();
-	if (SSL_CTX_use_certificate_chain_file(c->ssl_ctx, cert) != 1) {
-		snprintf(what, sizeof(what), "cannot load certificate %s",
-		    cert);
-		err_openssl(e, what);
-		return (-1);
-	}
+	if (SSL_CTX_use_certificate_chain_file(c->ssl_ctx, cert) != 1)
+		return (err_openssl(e, "cannot load certificate %s", cert));
 	if (key == NULL)
 		key = cert;
 	if (SSL_CTX_use_PrivateKey_file(c->ssl_ctx, key,
-	    SSL_FILETYPE_PEM) != 1) {
-		snprintf(what, sizeof(what), "cannot load key %s", key);
-		err_openssl(e, what);
-		return (-1);
-	}
-	if (SSL_CTX_check_private_key(c->ssl_ctx) != 1) {
-		snprintf(what, sizeof(what),
-		    "key %s does not match certificate %s", key, cert);
-		err_openssl(e, what);
-		return (-1);
-	}
+	    SSL_FILETYPE_PEM) != 1)
+		return (err_openssl(e, "cannot load key %s", key));
+	if (SSL_CTX_check_private_key(c->ssl_ctx) != 1)
+		return (err_openssl(e, "key %s does not match certificate %s",
+		    key, cert));
 	return (0);
 }
 
@@ -281,7 +237,6 @@ static int
 load_ca(struct tls_ctx *c, const char *ca, struct sk_err *e)
 {
 	struct stat	 st;
-	char		 what[512];
 	int		 ok;
 
 	ERR_clear_error();
@@ -293,11 +248,8 @@ load_ca(struct tls_ctx *c, const char *ca, struct sk_err *e)
 		ok = SSL_CTX_load_verify_locations(c->ssl_ctx, NULL, ca);
 	else
 		ok = SSL_CTX_load_verify_locations(c->ssl_ctx, ca, NULL);
-	if (ok != 1) {
-		snprintf(what, sizeof(what), "cannot load CA %s", ca);
-		err_openssl(e, what);
-		return (-1);
-	}
+	if (ok != 1)
+		return (err_openssl(e, "cannot load CA %s", ca));
 	return (0);
 }
 
@@ -312,14 +264,10 @@ ctx_defaults(struct tls_ctx *c, const struct tls_config *cf,
 	    proto_version(cf->min_version)) != 1 ||
 	    (cf->max_version != TLS_VERSION_DEFAULT &&
 	    SSL_CTX_set_max_proto_version(ctx,
-	    proto_version(cf->max_version)) != 1)) {
-		err_openssl(e, "cannot set the TLS version");
-		return (-1);
-	}
-	if (SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12) != 1) {
-		err_openssl(e, "cannot set the TLS 1.2 ciphers");
-		return (-1);
-	}
+	    proto_version(cf->max_version)) != 1))
+		return (err_openssl(e, "cannot set the TLS version"));
+	if (SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12) != 1)
+		return (err_openssl(e, "cannot set the TLS 1.2 ciphers"));
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 	    SSL_OP_IGNORE_UNEXPECTED_EOF);
@@ -348,7 +296,6 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 	}
 	if (ctx_defaults(c, cf, e) == -1)
 		goto fail;
-
 	if (cf->alpn != NULL) {
 		if (tls_alpn_wire(cf->alpn, NULL, &c->alpnlen, e) == -1)
 			goto fail;
@@ -367,7 +314,6 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 		} else
 			SSL_CTX_set_alpn_select_cb(c->ssl_ctx, alpn_select, c);
 	}
-
 	if (cf->key_file != NULL && cf->cert_file == NULL) {
 		err_set(e, "a key needs its certificate");
 		goto fail;
@@ -375,7 +321,6 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 	if (cf->cert_file != NULL &&
 	    load_cert(c, cf->cert_file, cf->key_file, e) == -1)
 		goto fail;
-
 	if (cf->role == TLS_SERVER) {
 		if (cf->cert_file == NULL && make_selfsigned(c, e) == -1)
 			goto fail;
@@ -401,7 +346,6 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 			SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_NONE, NULL);
 		return (c);
 	}
-
 	if (cf->name != NULL && (c->name = strdup(cf->name)) == NULL) {
 		err_set(e, "%s", strerror(errno));
 		goto fail;
@@ -474,15 +418,11 @@ client_setup(struct tls *t, const char *host, struct sk_err *e)
 		X509_VERIFY_PARAM_set_hostflags(param,
 		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name) :
-		    X509_VERIFY_PARAM_set1_host(param, name, 0)) != 1) {
-			err_openssl(e, "cannot set the name to verify");
-			return (-1);
-		}
+		    X509_VERIFY_PARAM_set1_host(param, name, 0)) != 1)
+			return (err_openssl(e, "cannot set the name to verify"));
 	}
-	if (!ip && SSL_set_tlsext_host_name(t->ssl, name) != 1) {
-		err_openssl(e, "cannot set the server name");
-		return (-1);
-	}
+	if (!ip && SSL_set_tlsext_host_name(t->ssl, name) != 1)
+		return (err_openssl(e, "cannot set the server name"));
 	return (0);
 }
 
@@ -571,7 +511,10 @@ io_result(struct tls *t, int ret, int saved, const char *what,
 	default:
 		break;
 	}
-	err_openssl(e, what);
+	if (what != NULL)
+		(void)err_openssl(e, "%s", what);
+	else
+		(void)err_openssl(e, NULL);
 	return (TLS_ERROR);
  truncated:
 	ERR_clear_error();
@@ -822,24 +765,18 @@ tls_report(struct tls *t, char *out, size_t outlen)
 	const SSL_CIPHER	*cipher;
 	const char		*version, *cname, *status;
 	X509			*peer;
-	char			 subject[256];
+	char			 subject[256], vbuf[16];
 
-	switch (SSL_version(t->ssl)) {
-	case TLS1_3_VERSION:
-		version = "TLS 1.3";
-		break;
-	case TLS1_2_VERSION:
-		version = "TLS 1.2";
-		break;
-	default:
-		version = SSL_get_version(t->ssl);
-		break;
+	/* "TLSv1.3" as the report writes it, "TLS 1.3". */
+	version = SSL_get_version(t->ssl);
+	if (strncmp(version, "TLSv", 4) == 0) {
+		(void)snprintf(vbuf, sizeof(vbuf), "TLS %s", version + 4);
+		version = vbuf;
 	}
 	cname = "(none)";
 	if ((cipher = SSL_get_current_cipher(t->ssl)) != NULL &&
 	    (cname = SSL_CIPHER_standard_name(cipher)) == NULL)
 		cname = SSL_CIPHER_get_name(cipher);
-
 	peer = SSL_get0_peer_certificate(t->ssl);
 	if (t->ctx->role == TLS_CLIENT) {
 		if (t->ctx->pinned)
