@@ -1,8 +1,10 @@
 /*
- * TLS for sockctl: the only file that includes OpenSSL.  Its design (the
- * libtls shape, the safe defaults, end of stream, throughput) is told in
- * tls.h; what needs no OpenSSL (pins, ALPN lists, versions, target names)
- * is in tls-conf.c.
+ * TLS for sockctl: contexts, certificates, verification, the handshake
+ * and the report.  With tls-io.c (the I/O of an established connection)
+ * the only files that include OpenSSL.  Its design (the libtls shape,
+ * the safe defaults, end of stream, throughput) is told in tls.h; what
+ * needs no OpenSSL (pins, ALPN lists, versions, target names) is in
+ * tls-conf.c.
  */
 /* OpenBSD's strnvis(3) argument order; also silences libbsd's warning. */
 #include "config.h"
@@ -27,50 +29,19 @@
 
 #include "log.h"
 #include "tls.h"
+#include "tls-int.h"
 
 #define TLS_READ_BUFFER		(64 * 1024)
 #define TLS_SELFSIGNED_DAYS	365
 #define TLS_CIPHERS_12		"ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL"
-
-struct tls_ctx {
-	SSL_CTX		*ssl_ctx;
-	enum tls_role	 role;
-	int		 insecure;
-	int		 pinned;
-	unsigned char	 pin[TLS_PIN_LEN];
-	int		 client_ca;
-	char		*name;
-	unsigned char	*alpn;		/* length-prefixed, as on the wire */
-	size_t		 alpnlen;
-	char		 selfsigned_pin[TLS_PIN_STRLEN];
-};
-
-struct tls {
-	struct tls_ctx	*ctx;
-	SSL		*ssl;
-	int		 handshake_done;
-	int		 handshake_failed;	/* then hs_err says why */
-	struct sk_err	 hs_err;
-	int		 close_sent;
-	int		 pin_mismatch;
-	unsigned char	 peer_pin[TLS_PIN_LEN];
-	int		 read_end_set;	/* reading met an end or error: */
-	ssize_t		 read_end;	/* 0, TLS_TRUNCATED, TLS_ERROR */
-	struct sk_err	 read_err;
-	char		*alpn_selected;
-};
 
 /*
  * OpenSSL's reason for what just failed, after FMT (NULL: the reason
  * alone).  A system error (a missing file) is deeper in the queue than
  * the library's "system lib", so it wins.  Returns -1.
  */
-static int
-err_openssl(struct sk_err *, const char *, ...)
-	__attribute__((__format__(printf, 2, 3)));
-
-static int
-err_openssl(struct sk_err *e, const char *fmt, ...)
+int
+tls_err_openssl(struct sk_err *e, const char *fmt, ...)
 {
 	unsigned long	 l, last = 0, sys = 0;
 	const char	*reason;
@@ -207,7 +178,7 @@ make_selfsigned(struct tls_ctx *c, struct sk_err *e)
 	rv = 0;
  fail:
 	if (rv == -1)
-		err_openssl(e, "cannot make a self-signed certificate");
+		tls_err_openssl(e, "cannot make a self-signed certificate");
 	X509_EXTENSION_free(ext);
 	BN_free(serial);
 	X509_free(x);
@@ -221,15 +192,16 @@ load_cert(struct tls_ctx *c, const char *cert, const char *key,
 {
 	ERR_clear_error();
 	if (SSL_CTX_use_certificate_chain_file(c->ssl_ctx, cert) != 1)
-		return (err_openssl(e, "cannot load certificate %s", cert));
+		return (tls_err_openssl(e, "cannot load certificate %s",
+		    cert));
 	if (key == NULL)
 		key = cert;
 	if (SSL_CTX_use_PrivateKey_file(c->ssl_ctx, key,
 	    SSL_FILETYPE_PEM) != 1)
-		return (err_openssl(e, "cannot load key %s", key));
+		return (tls_err_openssl(e, "cannot load key %s", key));
 	if (SSL_CTX_check_private_key(c->ssl_ctx) != 1)
-		return (err_openssl(e, "key %s does not match certificate %s",
-		    key, cert));
+		return (tls_err_openssl(e,
+		    "key %s does not match certificate %s", key, cert));
 	return (0);
 }
 
@@ -249,7 +221,7 @@ load_ca(struct tls_ctx *c, const char *ca, struct sk_err *e)
 	else
 		ok = SSL_CTX_load_verify_locations(c->ssl_ctx, ca, NULL);
 	if (ok != 1)
-		return (err_openssl(e, "cannot load CA %s", ca));
+		return (tls_err_openssl(e, "cannot load CA %s", ca));
 	return (0);
 }
 
@@ -265,9 +237,9 @@ ctx_defaults(struct tls_ctx *c, const struct tls_config *cf,
 	    (cf->max_version != TLS_VERSION_DEFAULT &&
 	    SSL_CTX_set_max_proto_version(ctx,
 	    proto_version(cf->max_version)) != 1))
-		return (err_openssl(e, "cannot set the TLS version"));
+		return (tls_err_openssl(e, "cannot set the TLS version"));
 	if (SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12) != 1)
-		return (err_openssl(e, "cannot set the TLS 1.2 ciphers"));
+		return (tls_err_openssl(e, "cannot set the TLS 1.2 ciphers"));
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 	    SSL_OP_IGNORE_UNEXPECTED_EOF);
@@ -291,7 +263,7 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 	c->role = cf->role;
 	ERR_clear_error();
 	if ((c->ssl_ctx = SSL_CTX_new(TLS_method())) == NULL) {
-		err_openssl(e, "cannot make a TLS context");
+		tls_err_openssl(e, "cannot make a TLS context");
 		goto fail;
 	}
 	if (ctx_defaults(c, cf, e) == -1)
@@ -308,7 +280,7 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 			/* This one returns 0 on success. */
 			if (SSL_CTX_set_alpn_protos(c->ssl_ctx, c->alpn,
 			    (unsigned int)c->alpnlen) != 0) {
-				err_openssl(e, "cannot set ALPN");
+				tls_err_openssl(e, "cannot set ALPN");
 				goto fail;
 			}
 		} else
@@ -328,7 +300,7 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 		    SSL_SESS_CACHE_OFF);
 		SSL_CTX_set_options(c->ssl_ctx, SSL_OP_NO_TICKET);
 		if (SSL_CTX_set_num_tickets(c->ssl_ctx, 0) != 1) {
-			err_openssl(e, "cannot turn session tickets off");
+			tls_err_openssl(e, "cannot turn session tickets off");
 			goto fail;
 		}
 		if (cf->client_ca != NULL) {
@@ -365,7 +337,8 @@ tls_ctx_new(const struct tls_config *cf, struct sk_err *e)
 				goto fail;
 		} else if (SSL_CTX_set_default_verify_paths(c->ssl_ctx)
 		    != 1) {
-			err_openssl(e, "cannot load the system trust store");
+			tls_err_openssl(e,
+			    "cannot load the system trust store");
 			goto fail;
 		}
 		SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
@@ -419,10 +392,11 @@ client_setup(struct tls *t, const char *host, struct sk_err *e)
 		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		if ((ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name) :
 		    X509_VERIFY_PARAM_set1_host(param, name, 0)) != 1)
-			return (err_openssl(e, "cannot set the name to verify"));
+			return (tls_err_openssl(e,
+			    "cannot set the name to verify"));
 	}
 	if (!ip && SSL_set_tlsext_host_name(t->ssl, name) != 1)
-		return (err_openssl(e, "cannot set the server name"));
+		return (tls_err_openssl(e, "cannot set the server name"));
 	return (0);
 }
 
@@ -437,11 +411,12 @@ tls_new(struct tls_ctx *c, int fd, const char *host, struct sk_err *e)
 	}
 	t->ctx = c;
 	ERR_clear_error();
-	if ((t->ssl = SSL_new(c->ssl_ctx)) == NULL ||
-	    SSL_set_fd(t->ssl, fd) != 1) {
-		err_openssl(e, "cannot start TLS");
+	if ((t->ssl = SSL_new(c->ssl_ctx)) == NULL) {
+		tls_err_openssl(e, "cannot start TLS");
 		goto fail;
 	}
+	if (tls_io_setup(t, fd, e) == -1)
+		goto fail;
 	SSL_set_app_data(t->ssl, t);
 	if (c->role == TLS_CLIENT) {
 		if (client_setup(t, host, e) == -1)
@@ -461,66 +436,9 @@ tls_free(struct tls *t)
 	if (t == NULL)
 		return;
 	SSL_free(t->ssl);
+	tls_io_free(t);
 	free(t->alpn_selected);
 	free(t);
-}
-
-static int
-unexpected_eof(unsigned long l)
-{
-	return (ERR_GET_LIB(l) == ERR_LIB_SSL &&
-	    ERR_GET_REASON(l) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
-}
-
-/*
- * What a failed SSL_* call means.  SAVED is errno right after it.  With
- * SSL_OP_IGNORE_UNEXPECTED_EOF a TCP end without close_notify looks like
- * close_notify, but the socket BIO remembers having read the end of file;
- * after a real close_notify OpenSSL reads no further, so it has not.
- * Keeping the connection usable (rather than the fatal error OpenSSL
- * makes of it otherwise) lets the other direction go on, as over TCP.
- */
-static ssize_t
-io_result(struct tls *t, int ret, int saved, const char *what,
-    struct sk_err *e)
-{
-	unsigned long	l;
-
-	switch (SSL_get_error(t->ssl, ret)) {
-	case SSL_ERROR_WANT_READ:
-		return (TLS_WANT_POLLIN);
-	case SSL_ERROR_WANT_WRITE:
-		return (TLS_WANT_POLLOUT);
-	case SSL_ERROR_ZERO_RETURN:
-		if (BIO_eof(SSL_get_rbio(t->ssl)))
-			goto truncated;
-		return (0);
-	case SSL_ERROR_SYSCALL:
-		l = ERR_peek_error();
-		if (l == 0 && saved != 0) {
-			err_set(e, "%s", strerror(saved));
-			return (TLS_ERROR);
-		}
-		if (l == 0 || unexpected_eof(l))
-			goto truncated;
-		break;
-	case SSL_ERROR_SSL:
-		if (unexpected_eof(ERR_peek_error()))
-			goto truncated;
-		break;
-	default:
-		break;
-	}
-	if (what != NULL)
-		(void)err_openssl(e, "%s", what);
-	else
-		(void)err_openssl(e, NULL);
-	return (TLS_ERROR);
- truncated:
-	ERR_clear_error();
-	err_set(e, "peer closed without TLS close_notify "
-	    "(possible truncation)");
-	return (TLS_TRUNCATED);
 }
 
 static void
@@ -543,7 +461,7 @@ handshake_error(struct tls *t, int ret, int saved, struct sk_err *e)
 		ERR_clear_error();
 		return;
 	}
-	switch (io_result(t, ret, saved, NULL, e)) {
+	switch (tls_io_result(t, ret, saved, NULL, e)) {
 	case 0:
 	case TLS_TRUNCATED:
 		err_set(e, "peer closed the connection during the handshake");
@@ -595,126 +513,6 @@ tls_handshake(struct tls *t, struct sk_err *e)
 	if (e != NULL)
 		*e = t->hs_err;
 	return (TLS_ERROR);
-}
-
-ssize_t
-tls_read(struct tls *t, void *buf, size_t len, struct sk_err *e)
-{
-	size_t	n, got = 0;
-	ssize_t	r;
-	int	ret, saved;
-
-	if (t->read_end_set) {
-		if (e != NULL && t->read_end != 0)
-			*e = t->read_err;
-		return (t->read_end);
-	}
-	if (!t->handshake_done && (ret = tls_handshake(t, e)) != 0)
-		return (ret);
-	if (len == 0) {
-		/* 0 would read as the peer's close_notify. */
-		err_set(e, "TLS read of 0 bytes");
-		return (TLS_ERROR);
-	}
-	while (got < len) {
-		ERR_clear_error();
-		errno = 0;
-		ret = SSL_read_ex(t->ssl, (char *)buf + got, len - got, &n);
-		saved = errno;
-		if (ret == 1) {
-			got += n;
-			/* Records already read ahead cost no syscall. */
-			if (SSL_has_pending(t->ssl))
-				continue;
-			break;
-		}
-		r = io_result(t, ret, saved, "TLS error", &t->read_err);
-		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
-			if (got > 0)
-				break;
-			return (r);
-		}
-		/* An end or an error: kept, after any bytes already got. */
-		t->read_end = r;
-		t->read_end_set = 1;
-		if (got > 0)
-			break;
-		if (e != NULL)
-			*e = t->read_err;
-		return (r);
-	}
-	return ((ssize_t)got);
-}
-
-int
-tls_pending(struct tls *t)
-{
-	return (t->read_end_set || SSL_has_pending(t->ssl));
-}
-
-ssize_t
-tls_write(struct tls *t, const void *buf, size_t len, struct sk_err *e)
-{
-	size_t	n, put = 0;
-	ssize_t	r;
-	int	ret, saved;
-
-	if (!t->handshake_done && (ret = tls_handshake(t, e)) != 0)
-		return (ret);
-	if (len == 0)
-		return (0);
-	/* Partial-write mode returns after each record: loop for more. */
-	while (put < len) {
-		ERR_clear_error();
-		errno = 0;
-		ret = SSL_write_ex(t->ssl, (const char *)buf + put, len - put,
-		    &n);
-		saved = errno;
-		if (ret == 1) {
-			put += n;
-			continue;
-		}
-		if (put > 0) {
-			ERR_clear_error();
-			break;
-		}
-		r = io_result(t, ret, saved, "TLS error", e);
-		if (r == 0 || r == TLS_TRUNCATED) {
-			err_set(e, "%s", strerror(EPIPE));
-			r = TLS_ERROR;
-		}
-		return (r);
-	}
-	return ((ssize_t)put);
-}
-
-int
-tls_close_notify(struct tls *t, struct sk_err *e)
-{
-	ssize_t	r;
-	int	ret, saved;
-
-	if (t->close_sent)
-		return (0);
-	ERR_clear_error();
-	errno = 0;
-	ret = SSL_shutdown(t->ssl);
-	saved = errno;
-	/*
-	 * 0: ours is out, the peer's is yet to come; 1: both.  Never call
-	 * it again after that: a second call would wait for (and eat up
-	 * to) the peer's close_notify instead of leaving it to tls_read.
-	 */
-	if (ret >= 0) {
-		t->close_sent = 1;
-		return (0);
-	}
-	r = io_result(t, ret, saved, "TLS error", e);
-	if (r == 0 || r == TLS_TRUNCATED) {
-		err_set(e, "%s", strerror(EPIPE));
-		r = TLS_ERROR;
-	}
-	return ((int)r);
 }
 
 const char *
