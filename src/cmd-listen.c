@@ -226,17 +226,23 @@ take_signals(int sigfd, struct kids *k)
 }
 
 /*
- * The TLS handshake with a new client, within -i when it is given.  NULL
- * with the message.
+ * The TLS handshake with a new client, within -w and -i (the shorter),
+ * when given: -w bounds the wait for a client, and one that connects but
+ * never speaks is still no client.  NULL with the message.
  */
 static struct tls *
 listen_tls_start(const struct listen_opts *o, int fd, struct sk_err *err)
 {
-	char	peer[NI_MAXHOST + 16];
+	char		peer[NI_MAXHOST + 16];
+	long long	bound = -1;
 
+	if (o->s.timeout >= 0)
+		bound = o->s.timeout;
+	if (o->s.idle >= 0 && (bound < 0 || o->s.idle < bound))
+		bound = o->s.idle;
 	stream_peer(fd, peer, sizeof(peer));
-	return (stream_tls_start(o->ctx, fd, NULL, peer, o->s.idle >= 0 ?
-	    clock_ms() + o->s.idle : -1, err));
+	return (stream_tls_start(o->ctx, fd, NULL, peer, bound >= 0 ?
+	    clock_ms() + bound : -1, err));
 }
 
 /*

@@ -505,6 +505,38 @@ PY
 	assert_equal "$stderr" "sockctl connect: TLS handshake with 127.0.0.1 port $PY_PORT: Connection timed out"
 }
 
+@test "tls: listen: -w bounds a client's handshake; with -k the next client is served" {
+	local t0 t1
+	tls_listen -k -w 1s
+	t0=$(now_ms)
+	# A TCP client that never speaks TLS (nor anything else).
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	wait_for_line "$T/lerr" '^sockctl listen: TLS handshake with ' ||
+	    fail "no handshake timeout"
+	t1=$(now_ms)
+	exec 5>&-
+	run grep -c '^sockctl listen: ' "$T/lerr"
+	assert_output 1
+	grep -qx "sockctl listen: TLS handshake with 127\.0\.0\.1 port [0-9]*: Connection timed out" "$T/lerr"
+	# Not before -w ran out (a loaded machine may take longer).
+	((t1 - t0 >= 900))
+	run --separate-stderr timeout 20 "$SOCKCTL" connect --tls \
+	    --tls-pin "$PIN" 127.0.0.1 "$PORT" <<<"next client"
+	assert_equal "$status" 0
+	wait_for_line "$T/lout" '^next client$' || fail "the next client was not served"
+
+	# Without -k the failed handshake ends the listener: exit 1.
+	rm -f "$T/lport"
+	tls_listen -w 300ms
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	wait_for_exit "$SERVER_PID" || fail "listen did not give up"
+	exec 5>&-
+	assert_equal "$status" 1
+	run cat "$T/lerr"
+	assert_line --index 1 --regexp '^sockctl listen: TLS handshake with 127\.0\.0\.1 port [0-9]+: Connection timed out$'
+	assert_equal "${#lines[@]}" 2
+}
+
 @test "tls: listen -k -e wraps a plain command for several clients in turn" {
 	tls_listen -k -e 'tr a-z A-Z'
 	# Not $i: bats' run uses it.
