@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
 #
 # TLS in the epoll engines (design/cli.md, "TLS"): serve-http --tls
-# against curl and python's ssl module, chat -l --tls against openssl
-# s_client, nc and the sockctl chat --tls client.  A throwaway CA and a
-# P-256 leaf certificate for localhost and 127.0.0.1 are made once in
-# setup_file.  Servers bind port 0; every wait is bounded.
+# against curl, gnutls-cli, openssl s_client and python's ssl module,
+# chat -l --tls against openssl s_client, gnutls-cli, nc and the sockctl
+# chat --tls client, and that client against openssl s_server; with
+# --tls-alpn, --tls-client-ca and --tls-min on each side.  A throwaway CA,
+# a P-256 leaf certificate for localhost and 127.0.0.1 and client
+# certificates are made once in setup_file.  Servers bind port 0; every
+# wait is bounded.
 
 load test_helper/stream
 
@@ -26,6 +29,16 @@ setup_file() {
 	openssl x509 -req -in "$d/leaf.csr" -CA "$d/ca.pem" \
 	    -CAkey "$d/ca.key" -CAcreateserial -days 2 -extfile "$d/ext" \
 	    -out "$d/leaf.pem" 2>/dev/null
+	# A client certificate from the CA, and a stranger's self-signed one.
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/client.key" -out "$d/client.csr" -subj /CN=client1 \
+	    2>/dev/null
+	openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" \
+	    -CAkey "$d/ca.key" -CAcreateserial -days 2 -out "$d/client.pem" \
+	    2>/dev/null
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout "$d/stranger.key" -out "$d/stranger.pem" -days 2 \
+	    -subj /CN=stranger 2>/dev/null
 	mkdir "$d/www"
 	printf 'hello\n' >"$d/www/a.txt"
 	printf 'world\n' >"$d/www/b.txt"
@@ -71,6 +84,16 @@ time.sleep(60)
 	track $!
 	read -r -t 10 line <&5
 	[ "$line" = connected ]
+}
+
+# s_server ARGS...: openssl s_server with the leaf certificate on a port
+# of its choosing, for one client; sets $PORT.  Its output is in $T/sso.
+s_server() {
+	openssl s_server -accept 127.0.0.1:0 -naccept 1 -cert "$D/leaf.pem" \
+	    -key "$D/leaf.key" "$@" < <(sleep 20) >"$T/sso" 2>&1 3>&- &
+	track $!
+	wait_for_line "$T/sso" '^ACCEPT ' || fail "s_server did not start"
+	PORT=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$T/sso")
 }
 
 # printed_pin FILE: the pin printed by a server without --tls-cert, from FILE.
@@ -292,4 +315,161 @@ print("SHA256:" + hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest())
 	assert_failure 1
 	assert_output '* room is full'
 	[ "$stderr" = "sockctl chat: the room is full" ]
+}
+
+@test "serve-http --tls --tls-alpn: s_client and curl get the protocol shared, a client sharing none is refused" {
+	https_server -vv --tls-alpn http/1.1
+	run timeout 10 openssl s_client -alpn h2,http/1.1 -CAfile "$D/ca.pem" \
+	    -verify_return_error -servername localhost \
+	    -connect "127.0.0.1:$PORT" </dev/null
+	assert_success
+	assert_line 'ALPN protocol: http/1.1'
+	run timeout 10 curl -sS --cacert "$D/ca.pem" -w '%{http_version}\n' \
+	    "https://localhost:$PORT/a.txt"
+	assert_success
+	assert_output $'hello\n1.1'
+	run grep -c '^127\.0\.0\.1: TLS 1\.3, TLS_AES_256_GCM_SHA384, no peer certificate, ALPN http/1\.1$' "$T/server.err"
+	assert_output 2
+	run timeout 10 openssl s_client -alpn h2 -CAfile "$D/ca.pem" \
+	    -connect "127.0.0.1:$PORT" </dev/null
+	assert_failure
+	assert_output --partial 'no application protocol'
+	run wait_for_line "$T/server.err" '^TLS handshake with 127\.0\.0\.1 failed: no application protocol$'
+	assert_success
+}
+
+@test "serve-http --tls --tls-client-ca: curl and gnutls-cli with a client certificate are served, without one or with a stranger's refused" {
+	https_server -vv --tls-client-ca "$D/ca.pem"
+	run timeout 10 curl -sS --cacert "$D/ca.pem" --cert "$D/client.pem" \
+	    --key "$D/client.key" "https://localhost:$PORT/a.txt"
+	assert_success
+	assert_output hello
+	run grep -c '^127\.0\.0\.1: TLS 1\.3, TLS_AES_256_GCM_SHA384, peer CN=client1, verified$' "$T/server.err"
+	assert_output 1
+	run timeout 10 bash -c 'printf "GET /b.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" |
+	    gnutls-cli --x509cafile "$2/ca.pem" --x509certfile "$2/client.pem" \
+	    --x509keyfile "$2/client.key" -p "$1" localhost 2>/dev/null' _ "$PORT" "$D"
+	assert_line $'HTTP/1.1 200 OK\r'
+	assert_line world
+	run timeout 10 curl -sS --cacert "$D/ca.pem" "https://localhost:$PORT/a.txt"
+	assert_failure
+	refute_output --partial hello
+	run timeout 10 curl -sS --cacert "$D/ca.pem" --cert "$D/stranger.pem" \
+	    --key "$D/stranger.key" "https://localhost:$PORT/a.txt"
+	assert_failure
+	refute_output --partial hello
+	run grep -c '^TLS handshake with 127\.0\.0\.1 failed: peer did not return a certificate$' "$T/server.err"
+	assert_output 1
+	run grep -c '^TLS handshake with 127\.0\.0\.1 failed: certificate verify failed: self-signed certificate$' "$T/server.err"
+	assert_output 1
+}
+
+@test "serve-http --tls --tls-min 1.3: a TLS 1.2 client is refused, 1.3 is served; by default 1.2 is served" {
+	https_server --tls-min 1.3
+	run timeout 10 curl -sS --cacert "$D/ca.pem" --tls-max 1.2 \
+	    "https://localhost:$PORT/a.txt"
+	assert_failure
+	refute_output --partial hello
+	run timeout 10 openssl s_client -tls1_2 -CAfile "$D/ca.pem" \
+	    -connect "127.0.0.1:$PORT" </dev/null
+	assert_failure
+	run timeout 10 curl -sS --cacert "$D/ca.pem" --tlsv1.3 \
+	    "https://localhost:$PORT/a.txt"
+	assert_success
+	assert_output hello
+
+	https_server
+	run timeout 10 curl -sS --cacert "$D/ca.pem" --tls-max 1.2 \
+	    -w ' %{ssl_verify_result}' "https://localhost:$PORT/a.txt"
+	assert_success
+	assert_output $'hello\n 0'
+	run timeout 10 openssl s_client -tls1_2 -CAfile "$D/ca.pem" \
+	    -connect "127.0.0.1:$PORT" </dev/null
+	assert_success
+	assert_line --regexp '^ *Protocol *: TLSv1\.2$'
+}
+
+@test "chat -l --tls --tls-alpn: a sockctl client offering it joins with it, s_client offering none of ours is refused" {
+	room -v --tls-alpn sockctl-chat "${CERT[@]}"
+	run --separate-stderr timeout 10 "$SOCKCTL" chat -v --tls \
+	    --tls-ca "$D/ca.pem" --tls-alpn x-other,sockctl-chat localhost \
+	    "$PORT" </dev/null
+	assert_success
+	assert_output "* welcome to the room, user1$WELCOME"
+	[[ $stderr =~ (^|$'\n')"TLS 1.3, TLS_AES_256_GCM_SHA384, peer CN=localhost, verified, ALPN sockctl-chat"($'\n'|$) ]]
+	run grep -c '^user1 joined from 127\.0\.0\.1 port [0-9]* (TLS 1\.3, TLS_AES_256_GCM_SHA384, no peer certificate, ALPN sockctl-chat)$' "$T/room.err"
+	assert_output 1
+	run timeout 10 openssl s_client -quiet -alpn x-other -CAfile "$D/ca.pem" \
+	    -connect "127.0.0.1:$PORT" </dev/null
+	assert_failure
+	refute_output --partial welcome
+	assert_output --partial 'no application protocol'
+	run wait_for_line "$T/room.err" '^TLS handshake with 127\.0\.0\.1 port [0-9]+ failed: no application protocol$'
+	assert_success
+}
+
+@test "chat -l --tls --tls-client-ca: clients with a certificate join (the room names them), one without is refused" {
+	room -v --tls-client-ca "$D/ca.pem" "${CERT[@]}"
+	run --separate-stderr timeout 10 "$SOCKCTL" chat --tls \
+	    --tls-ca "$D/ca.pem" --tls-cert "$D/client.pem" \
+	    --tls-key "$D/client.key" localhost "$PORT" </dev/null
+	assert_success
+	assert_output "* welcome to the room, user1$WELCOME"
+	run grep -c '^user1 joined from 127\.0\.0\.1 port [0-9]* (TLS 1\.3, TLS_AES_256_GCM_SHA384, peer CN=client1, verified)$' "$T/room.err"
+	assert_output 1
+	run timeout 10 gnutls-cli --x509cafile "$D/ca.pem" \
+	    --x509certfile "$D/client.pem" --x509keyfile "$D/client.key" \
+	    -p "$PORT" localhost </dev/null
+	assert_line "* welcome to the room, user2$WELCOME"
+	run --separate-stderr timeout 10 "$SOCKCTL" chat --tls \
+	    --tls-ca "$D/ca.pem" localhost "$PORT" </dev/null
+	assert_failure 1
+	refute_output --partial welcome
+	[ "$stderr" = "sockctl chat: the room closed the connection: TLS error: tlsv13 alert certificate required" ]
+	run timeout 10 openssl s_client -quiet -cert "$D/stranger.pem" \
+	    -key "$D/stranger.key" -CAfile "$D/ca.pem" \
+	    -connect "127.0.0.1:$PORT" </dev/null
+	refute_output --partial welcome
+	run grep -c '^TLS handshake with 127\.0\.0\.1 port [0-9]* failed: ' "$T/room.err"
+	assert_output 2
+}
+
+@test "chat -l --tls --tls-min 1.3: gnutls-cli with TLS 1.2 is refused, with 1.3 it joins" {
+	room -v --tls-min 1.3 "${CERT[@]}"
+	run timeout 10 gnutls-cli --x509cafile "$D/ca.pem" \
+	    --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' -p "$PORT" localhost \
+	    </dev/null
+	assert_failure
+	refute_output --partial welcome
+	run wait_for_line "$T/room.err" '^TLS handshake with 127\.0\.0\.1 port [0-9]+ failed: '
+	assert_success
+	run timeout 10 gnutls-cli --x509cafile "$D/ca.pem" \
+	    --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.3' -p "$PORT" localhost \
+	    </dev/null
+	assert_line "* welcome to the room, user1$WELCOME"
+	run grep -c '^user1 joined from 127\.0\.0\.1 port [0-9]* (TLS 1\.3, ' "$T/room.err"
+	assert_output 1
+}
+
+@test "chat --tls (client) --tls-alpn and --tls-min against openssl s_server" {
+	s_server -alpn sockctl-chat
+	run --separate-stderr timeout 10 "$SOCKCTL" chat -v --tls \
+	    --tls-ca "$D/ca.pem" --tls-alpn sockctl-chat localhost "$PORT" \
+	    </dev/null
+	assert_success
+	[[ $stderr =~ (^|$'\n')"TLS 1.3, TLS_AES_256_GCM_SHA384, peer CN=localhost, verified, ALPN sockctl-chat"($'\n'|$) ]]
+
+	s_server -tls1_2
+	run --separate-stderr timeout 10 "$SOCKCTL" chat --tls \
+	    --tls-ca "$D/ca.pem" --tls-min 1.3 localhost "$PORT" </dev/null
+	assert_failure 1
+	[[ $stderr == "sockctl chat: TLS handshake with localhost port $PORT: "* ]]
+	assert_equal "${#stderr_lines[@]}" 1
+
+	# By default the client takes TLS 1.2.
+	s_server -tls1_2
+	run --separate-stderr timeout 10 "$SOCKCTL" chat -v --tls \
+	    --tls-ca "$D/ca.pem" localhost "$PORT" </dev/null
+	assert_success
+	[[ $stderr =~ (^|$'\n')"TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, peer CN=localhost, verified"($'\n'|$) ]]
 }
