@@ -281,6 +281,7 @@ listen_tls_handler(const struct listen_opts *o, int lfd, int sigfd, int fd,
 	stream_relay_conf(&o->s, &rc);
 	rc.trace_opener = TRACE_IN;
 	rc.trace_id = id;
+	trace_fork(o->s.tracer, id);
 	status = stream_tls_exec(o->s.exec, fd, t, &rc, err);
 	if (status == -1)
 		log_err("%s", err->msg);

@@ -79,9 +79,6 @@ struct fwd {
 };
 
 static void	pair_io(struct loop_fd *, uint32_t);
-static int	pair_step_end(struct pair *, struct xfer *, struct xfer *,
-		    int *, enum xfer_status, const char *const [2], char *,
-		    size_t);
 
 void
 forward_dest_name(const struct fwd_dest *d, char *buf, size_t len)
@@ -155,7 +152,7 @@ pair_trace_close(struct pair *p, int reset)
 
 /*
  * After a step of x: the client's EOF, a reset by the client, our
- * half-close of its side.
+ * half-close of its side (which the step's XFER_DONE is about to send).
  */
 static void
 pair_trace_step(struct pair *p, struct xfer *x, enum xfer_status st)
@@ -169,7 +166,7 @@ pair_trace_step(struct pair *p, struct xfer *x, enum xfer_status st)
 	else if (x == &p->down && st == XFER_DST_ERR &&
 	    (x->err == EPIPE || x->err == ECONNRESET))
 		trace_rst(p->tc, TRACE_IN, NULL);
-	else if (x == &p->down && st == XFER_DONE && p->down_shut)
+	else if (x == &p->down && st == XFER_DONE)
 		trace_fin(p->tc, TRACE_OUT, NULL);
 }
 
@@ -291,7 +288,6 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 {
 	enum xfer_status st;
 	uint64_t	 r0, w0;
-	int		 rv;
 
 	if (x->done)
 		return (0);
@@ -300,16 +296,7 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 	st = xfer_step(x, src_rev, dst_rev);
 	if (x->nread != r0 || x->nwritten != w0)
 		*moved = 1;
-	rv = pair_step_end(p, x, other, shut, st, names, msg, len);
 	pair_trace_step(p, x, st);
-	return (rv);
-}
-
-/* What pair_step makes of the step's status. */
-static int
-pair_step_end(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
-    enum xfer_status st, const char *const names[2], char *msg, size_t len)
-{
 	switch (st) {
 	case XFER_AGAIN:
 		return (0);
