@@ -25,6 +25,8 @@
 #include "stream.h"
 #include "tls-opt.h"
 #include "tls.h"
+#include "trace-opt.h"
+#include "trace.h"
 
 struct connect_opts {
 	struct stream_opts s;
@@ -59,6 +61,7 @@ static const struct opt connect_options[] = {
 	OPT__QUIT(struct connect_opts, s.quit),
 	OPT__VERBOSE(struct connect_opts, s.verbose,
 	    "report progress on stderr (repeatable)"),
+	OPT__TRACE(struct connect_opts, s.trace),
 	OPT__TLS(struct connect_opts, s.tls, "speak TLS to the server"),
 	OPT__TLS_CLIENT(struct connect_opts, s.tls),
 	OPT__TLS_CERT(struct connect_opts, s.tls),
@@ -277,15 +280,20 @@ connect_exec(void *p, int argc, char **argv)
 		return (log_usage("%s", err.msg));
 	if ((status = connect_check_tls(o)) != 0)
 		return (status);
+	if (o->scan && traceopt_any(&o->s.trace))
+		return (log_usage("-z cannot be used with %s",
+		    traceopt_first(&o->s.trace)));
 	if (o->scan)
 		return (connect_scan(o, argv[0], argv[1]));
 
 	if (!o->s.unix_path && cmd_parse_target(argc, argv, 0, host,
 	    sizeof(host), &port, &err) == -1)
 		return (log_usage("%s", err.msg));
-	if (o->s.tls.tls &&
-	    (ctx = tlsopt_ctx(&o->s.tls, TLSOPT_CLIENT, &err)) == NULL) {
+	if ((o->s.tls.tls &&
+	    (ctx = tlsopt_ctx(&o->s.tls, TLSOPT_CLIENT, &err)) == NULL) ||
+	    traceopt_open(&o->s.trace, &o->s.tracer, &err) == -1) {
 		log_err("%s", err.msg);
+		tls_ctx_free(ctx);
 		return (EXIT_RUNTIME);
 	}
 	/* -w bounds the connect and the TLS handshake together. */
@@ -297,9 +305,11 @@ connect_exec(void *p, int argc, char **argv)
 		if (fd != -1)
 			close(fd);
 		tls_ctx_free(ctx);
+		trace_close(o->s.tracer);
 		return (EXIT_RUNTIME);
 	}
-	if (o->s.exec != NULL && t == NULL) {
+	/* Traced, the command's bytes pass through us, as over TLS. */
+	if (o->s.exec != NULL && t == NULL && o->s.tracer == NULL) {
 		if (connect_block_signals(&err) == -1) {
 			log_err("%s", err.msg);
 			close(fd);
@@ -321,7 +331,7 @@ connect_exec(void *p, int argc, char **argv)
 	stream_relay_conf(&o->s, &rc);
 	rc.close_out = 1;
 	rc.tls = t;
-	/* --exec over TLS: the command's pipes in stdio's place. */
+	/* --exec over TLS or traced: the command's pipes in stdio's place. */
 	if (o->s.exec != NULL)
 		status = connect_block_signals(&err) == -1 ? -1 :
 		    stream_tls_exec(o->s.exec, fd, t, &rc, &err);
@@ -333,6 +343,7 @@ connect_exec(void *p, int argc, char **argv)
 	tls_free(t);
 	tls_ctx_free(ctx);
 	close(fd);
+	trace_close(o->s.tracer);
 	return (status);
 }
 

@@ -27,6 +27,8 @@
 #include "log.h"
 #include "sock.h"
 #include "stream.h"
+#include "trace-opt.h"
+#include "trace.h"
 
 struct forward_opts {
 	int		 ipv4;
@@ -40,6 +42,7 @@ struct forward_opts {
 	const char	*port_file;
 	const char	*proxy;
 	struct acl_opts	 acl;
+	struct trace_opts trace;
 };
 
 static const char *const forward_proxy_choices[] = { "v1", "v2", NULL };
@@ -64,6 +67,7 @@ static const struct opt forward_options[] = {
 	    "send a PROXY protocol header (v1 or v2) to TARGET"),
 	OPT__VERBOSE(struct forward_opts, verbose,
 	    "say when ready, and one line per connection at its end"),
+	OPT__TRACE(struct forward_opts, trace),
 	OPT_END_
 };
 
@@ -193,7 +197,7 @@ forward_check(const struct forward_opts *o, int argc, char **argv,
 		    "unix: socket");
 		return (-1);
 	}
-	return (0);
+	return (traceopt_check(&o->trace, err));
 }
 
 static int
@@ -218,11 +222,17 @@ forward_exec(void *p, int argc, char **argv)
 	fc.idle_ms = o->idle >= 0 ? o->idle : o->udp ? 60000 : -1;
 	fc.proxy = o->proxy == NULL ? 0 : o->proxy[1] - '0';
 	fc.acl = &acl;
+	if (traceopt_open(&o->trace, &fc.tracer, &err) == -1) {
+		log_err("%s", err.msg);
+		acl_free(&acl);
+		return (EXIT_RUNTIME);
+	}
 	if (forward_resolve(&tep, o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 :
 	    AF_UNSPEC, o->udp ? SOCK_DGRAM : SOCK_STREAM, &fc.dest,
 	    &fc.ndest, &err) == -1) {
 		log_err("%s", err.msg);
 		acl_free(&acl);
+		trace_close(fc.tracer);
 		return (EXIT_RUNTIME);
 	}
 	/*
@@ -275,6 +285,7 @@ out:
 		(void)unlink(lep.path);
 	free(fc.dest);
 	acl_free(&acl);
+	trace_close(fc.tracer);
 	return (status);
 }
 

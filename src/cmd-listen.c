@@ -29,6 +29,8 @@
 #include "stream.h"
 #include "tls-opt.h"
 #include "tls.h"
+#include "trace-opt.h"
+#include "trace.h"
 
 struct listen_opts {
 	struct stream_opts s;
@@ -62,6 +64,7 @@ static const struct opt listen_options[] = {
 	    "write the bound port to FILE once listening"),
 	OPT__VERBOSE(struct listen_opts, s.verbose,
 	    "report progress on stderr (repeatable)"),
+	OPT__TRACE(struct listen_opts, s.trace),
 	OPT__TLS(struct listen_opts, s.tls, "speak TLS to each client"),
 	OPT__TLS_CERT(struct listen_opts, s.tls),
 	OPT__TLS_SERVER(struct listen_opts, s.tls),
@@ -246,14 +249,15 @@ listen_tls_start(const struct listen_opts *o, int fd, struct sk_err *err)
 }
 
 /*
- * --exec over TLS: a process of our own per client does the handshake and
- * relays between the command's pipes and the connection, so clients stay
- * as independent as their handlers are without TLS.  A stop signal ends
- * it at once (the command then sees its stdin end).
+ * --exec over TLS (or traced): a process of our own per client does the
+ * handshake and relays between the command's pipes and the connection, so
+ * clients stay as independent as their handlers are without TLS.  A stop
+ * signal ends it at once (the command then sees its stdin end).  id
+ * names the client in the trace.
  */
 static pid_t
 listen_tls_handler(const struct listen_opts *o, int lfd, int sigfd, int fd,
-    struct sk_err *err)
+    long id, struct sk_err *err)
 {
 	struct relay_conf rc;
 	struct tls	*t;
@@ -275,15 +279,20 @@ listen_tls_handler(const struct listen_opts *o, int lfd, int sigfd, int fd,
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
-	if ((t = listen_tls_start(o, fd, err)) == NULL) {
+	t = NULL;
+	if (o->ctx != NULL && (t = listen_tls_start(o, fd, err)) == NULL) {
 		log_err("%s", err->msg);
 		_exit(EXIT_RUNTIME);
 	}
 	stream_relay_conf(&o->s, &rc);
+	rc.trace_opener = TRACE_IN;
+	rc.trace_id = id;
+	trace_fork(o->s.tracer, id);
 	status = stream_tls_exec(o->s.exec, fd, t, &rc, err);
 	if (status == -1)
 		log_err("%s", err->msg);
 	tls_free(t);
+	trace_close(o->s.tracer);
 	_exit(status == -1 ? EXIT_RUNTIME : 0);
 }
 
@@ -300,7 +309,8 @@ listen_serve_exec(struct listen_opts *o, const struct acl *acl, int *lfd,
 	struct kids	 k = { NULL, 0, 0 };
 	struct sk_err	 err;
 	enum listen_event ev;
-	int		 fd, sig, served = 0, status = 0;
+	long		 served = 0;
+	int		 fd, sig, status = 0;
 	pid_t		pid;
 
 	for (;;) {
@@ -326,8 +336,9 @@ listen_serve_exec(struct listen_opts *o, const struct acl *acl, int *lfd,
 			break;
 		}
 		report_client(fd);
-		if (o->ctx != NULL)
-			pid = listen_tls_handler(o, *lfd, sigfd, fd, &err);
+		if (o->ctx != NULL || o->s.tracer != NULL)
+			pid = listen_tls_handler(o, *lfd, sigfd, fd,
+			    o->keep_open ? served + 1 : TRACE_NOID, &err);
 		else
 			pid = child_spawn(o->s.exec, fd, &err);
 		close(fd);
@@ -342,7 +353,7 @@ listen_serve_exec(struct listen_opts *o, const struct acl *acl, int *lfd,
 			status = EXIT_RUNTIME;
 			break;
 		}
-		served = 1;
+		served++;
 		/* Without -k a second client is refused, not left waiting. */
 		if (!o->keep_open) {
 			close(*lfd);
@@ -365,6 +376,9 @@ listen_serve_stdio(struct listen_opts *o, const struct acl *acl, int *lfd)
 	stream_relay_conf(&o->s, &rc);
 	/* Without -k stdout is the one client's: it ends with it. */
 	rc.close_out = !o->keep_open;
+	/* With -k the trace numbers the clients. */
+	rc.trace_opener = TRACE_IN;
+	rc.trace_id = o->keep_open ? 0 : TRACE_NOID;
 	for (;;) {
 		if (listen_accept(*lfd, -1, 1, o->s.timeout, acl, &fd,
 		    &err) != LISTEN_CLIENT) {
@@ -389,6 +403,8 @@ listen_serve_stdio(struct listen_opts *o, const struct acl *acl, int *lfd)
 			continue;
 		}
 		rc.tls = t;
+		if (o->keep_open)
+			rc.trace_id++;
 		if (stream_relay(&rc, fd, &st, &err) == -1) {
 			log_err("%s", err.msg);
 			status = EXIT_RUNTIME;
@@ -459,10 +475,12 @@ listen_exec(void *p, int argc, char **argv)
 	if (tlsopt_check(&o->s.tls, TLSOPT_SERVER, &err) == -1)
 		return (log_usage("%s", err.msg));
 	/* Before listening: the pin line comes before the port file. */
-	if (o->s.tls.tls &&
-	    (o->ctx = tlsopt_ctx(&o->s.tls, TLSOPT_SERVER, &err)) == NULL) {
+	if ((o->s.tls.tls &&
+	    (o->ctx = tlsopt_ctx(&o->s.tls, TLSOPT_SERVER, &err)) == NULL) ||
+	    traceopt_open(&o->s.trace, &o->s.tracer, &err) == -1) {
 		log_err("%s", err.msg);
 		acl_free(&acl);
+		tls_ctx_free(o->ctx);
 		return (EXIT_RUNTIME);
 	}
 	/*
@@ -482,6 +500,7 @@ listen_exec(void *p, int argc, char **argv)
 		    SFD_CLOEXEC)) == -1) {
 			log_err("signalfd: %s", strerror(errno));
 			acl_free(&acl);
+			trace_close(o->s.tracer);
 			return (EXIT_RUNTIME);
 		}
 	}
@@ -512,6 +531,7 @@ out:
 		(void)unlink(argv[0]);
 	acl_free(&acl);
 	tls_ctx_free(o->ctx);
+	trace_close(o->s.tracer);
 	/* Stopped before its one client was served: see EXIT STATUS. */
 	if (stopped != 0 && !o->keep_open)
 		stream_die_by(stopped);

@@ -19,6 +19,8 @@
 #include "log.h"
 #include "opt.h"
 #include "sock.h"
+#include "trace-opt.h"
+#include "trace.h"
 #include "udp.h"
 
 /* ---- udp-send ---- */
@@ -39,6 +41,7 @@ struct udp_send_opts {
 	long long	 timeout;
 	const char	*source;
 	int		 source_port;
+	struct trace_opts trace;
 };
 
 static const struct opt udp_send_options[] = {
@@ -68,8 +71,24 @@ static const struct opt udp_send_options[] = {
 	    "send from local port PORT"),
 	OPT__VERBOSE(struct udp_send_opts, verbose,
 	    "report progress on stderr (repeatable)"),
+	OPT__TRACE(struct udp_send_opts, trace),
 	OPT_END_
 };
+
+/*
+ * Opens the trace files, after every usage check and before the socket:
+ * 0, or the exit status of a file that cannot be opened.
+ */
+static int
+udp_traced(const struct trace_opts *t, struct tracer **tr,
+    struct sk_err *err)
+{
+	if (traceopt_open(t, tr, err) == -1) {
+		log_err("%s", err->msg);
+		return (EXIT_RUNTIME);
+	}
+	return (0);
+}
 
 /* A run's result as an exit status; an error's line is said here. */
 static int
@@ -117,9 +136,11 @@ udp_send_exec(void *p, int argc, char **argv)
 	struct udp_send_conf c;
 	struct sk_err	 err;
 	char		 host[NI_MAXHOST];
-	int		 modes, nargs = 2;
+	int		 modes, nargs = 2, rv;
 
 	log_set_verbosity(o->verbose);
+	if (traceopt_check(&o->trace, &err) == -1)
+		return (log_usage("%s", err.msg));
 	modes = o->lines + o->whole + (o->chunk > 0);
 	if (modes > 1)
 		return (log_usage("--lines, --whole and --chunk cannot be "
@@ -155,7 +176,11 @@ udp_send_exec(void *p, int argc, char **argv)
 	c.timeout = o->timeout;
 	c.msgv = argv + nargs;
 	c.msgc = argc > nargs ? argc - nargs : 0;
-	return (udp_exit_status(udp_send_run(&c, &err), &err));
+	if ((rv = udp_traced(&o->trace, &c.tracer, &err)) != 0)
+		return (rv);
+	rv = udp_exit_status(udp_send_run(&c, &err), &err);
+	trace_close(c.tracer);
+	return (rv);
 }
 
 /* ---- udp-recv ---- */
@@ -175,6 +200,7 @@ struct udp_recv_opts {
 	struct opt_list	 join;
 	struct acl_opts	 acl;
 	const char	*port_file;
+	struct trace_opts trace;
 };
 
 static const struct opt udp_recv_options[] = {
@@ -198,6 +224,7 @@ static const struct opt udp_recv_options[] = {
 	    "write the bound port to FILE once bound"),
 	OPT__VERBOSE(struct udp_recv_opts, verbose,
 	    "report each datagram on stderr (repeatable)"),
+	OPT__TRACE(struct udp_recv_opts, trace),
 	OPT_END_
 };
 
@@ -268,6 +295,8 @@ udp_recv_exec(void *p, int argc, char **argv)
 	int		 rv;
 
 	log_set_verbosity(o->verbose);
+	if (traceopt_check(&o->trace, &err) == -1)
+		return (log_usage("%s", err.msg));
 	if (o->echo && o->reply)
 		return (log_usage("--echo and --reply cannot be used "
 		    "together"));
@@ -302,10 +331,17 @@ udp_recv_exec(void *p, int argc, char **argv)
 	c.ngroups = o->join.n;
 	c.port_file = o->port_file;
 	c.acl = &acl;
+	if ((rv = udp_traced(&o->trace, &c.tracer, &err)) != 0) {
+		free(groups);
+		acl_free(&acl);
+		return (rv);
+	}
 	res = udp_recv_run(&c, &err);
 	free(groups);
 	acl_free(&acl);
-	return (udp_exit_status(res, &err));
+	rv = udp_exit_status(res, &err);
+	trace_close(c.tracer);
+	return (rv);
 }
 
 

@@ -23,6 +23,8 @@
 #include "log.h"
 #include "loop.h"
 #include "sock.h"
+#include "trace-opt.h"
+#include "trace.h"
 
 #define UDP_DGRAM_MAX	65536	/* the largest UDP payload fits */
 #define UDP_BURST	64	/* datagrams per wake-up, for fairness */
@@ -38,6 +40,7 @@ struct usess {
 	uint64_t	 sent;		/* client to target */
 	uint64_t	 received;
 	long long	 start;
+	struct trace_conn *tc;		/* traced: the client's datagrams */
 	TAILQ_ENTRY(usess) entry;
 };
 
@@ -48,6 +51,7 @@ struct ufwd {
 	struct loop_fd	 sig;
 	char		*buf;
 	long long	 nsess;
+	long		 nextid;	/* sessions are numbered from 1 */
 	int		 told_full;
 	TAILQ_HEAD(, usess) sessions;
 };
@@ -71,6 +75,7 @@ usess_close(struct usess *s, const char *why)
 	}
 	loop_timer_cancel(u->loop, &s->timer);
 	loop_del(u->loop, &s->fd);
+	trace_conn_close(s->tc);
 	close(s->fd.fd);
 	TAILQ_REMOVE(&u->sessions, s, entry);
 	free(s);
@@ -107,10 +112,14 @@ usess_io(struct loop_fd *lf, uint32_t ev)
 		if (sendto(u->lfd.fd, u->buf, (size_t)n, MSG_DONTWAIT,
 		    (struct sockaddr *)&s->peer, s->plen) == -1)
 			log_verbose(2, "send to client: %s", strerror(errno));
-		else
+		else {
 			s->received += (uint64_t)n;
+			trace_dgram(s->tc, TRACE_OUT, u->buf, (size_t)n,
+			    (struct sockaddr *)&s->peer, s->plen, NULL);
+		}
 	}
 	loop_timer_set(u->loop, &s->timer, u->c->idle_ms);
+	trace_flush(u->c->tracer);
 }
 
 static struct usess *
@@ -159,8 +168,10 @@ usess_new(struct ufwd *u, const struct sockaddr_storage *ss, socklen_t len)
 	s->timer.cb = usess_timer;
 	s->timer.arg = s;
 	s->start = loop_now();
+	s->tc = traceopt_udp(u->c->tracer, ++u->nextid, u->lfd.fd, 0);
 	if (loop_add(u->loop, &s->fd, EPOLLIN) == -1) {
 		log_verbose(1, "epoll: %s", strerror(errno));
+		trace_conn_close(s->tc);
 		close(fd);
 		free(s);
 		return (NULL);
@@ -198,12 +209,15 @@ ufwd_input(struct loop_fd *lf, uint32_t ev)
 		if ((s = usess_find(u, &ss, len)) == NULL &&
 		    (s = usess_new(u, &ss, len)) == NULL)
 			continue;
+		trace_dgram(s->tc, TRACE_IN, u->buf, (size_t)n,
+		    (struct sockaddr *)&ss, len, NULL);
 		if (send(s->fd.fd, u->buf, (size_t)n, MSG_DONTWAIT) == -1)
 			log_verbose(2, "send to target: %s", strerror(errno));
 		else
 			s->sent += (uint64_t)n;
 		loop_timer_set(u->loop, &s->timer, u->c->idle_ms);
 	}
+	trace_flush(u->c->tracer);
 }
 
 int

@@ -29,6 +29,8 @@
 #include "log.h"
 #include "loop.h"
 #include "sock.h"
+#include "trace-opt.h"
+#include "trace.h"
 #include "xfer.h"
 
 #define FWD_PIPES_IDLE	64	/* idle pipes kept for the next burst */
@@ -56,6 +58,10 @@ struct pair {
 	long long	 linger_end;	/* resetting: when to stop waiting */
 	struct sock_name client;
 	long long	 start;
+	long		 id;		/* the client's number, from 1 */
+	struct trace_conn *tc;		/* the client's side, traced */
+	struct trace_tap up_tap;
+	struct trace_tap down_tap;
 	LIST_ENTRY(pair) entry;
 };
 
@@ -68,6 +74,7 @@ struct fwd {
 	struct sock_acceptor acceptor;
 	struct xfer_pipes pipes;
 	long long	 npairs;
+	long		 nextid;
 	LIST_HEAD(, pair) pairs;
 };
 
@@ -126,6 +133,44 @@ pair_update(struct pair *p)
 }
 
 /*
+ * Tracing a pair traces the client's connection: "<" what the client sent,
+ * ">" what it was sent.  Its end: a reset we pass on, or the FIN of the
+ * close (when the pair did not shut the client's side already).
+ */
+static void
+pair_trace_close(struct pair *p, int reset)
+{
+	if (p->tc == NULL)
+		return;
+	if (reset)
+		trace_rst(p->tc, TRACE_OUT, NULL);
+	else
+		trace_fin(p->tc, TRACE_OUT, NULL);
+	trace_conn_close(p->tc);
+	p->tc = NULL;
+}
+
+/*
+ * After a step of x: the client's EOF, a reset by the client, our
+ * half-close of its side (which the step's XFER_DONE is about to send).
+ */
+static void
+pair_trace_step(struct pair *p, struct xfer *x, enum xfer_status st)
+{
+	if (p->tc == NULL)
+		return;
+	if (x == &p->up && st == XFER_SRC_ERR && x->err == ECONNRESET)
+		trace_rst(p->tc, TRACE_IN, NULL);
+	else if (x == &p->up && x->eof)
+		trace_fin(p->tc, TRACE_IN, NULL);
+	else if (x == &p->down && st == XFER_DST_ERR &&
+	    (x->err == EPIPE || x->err == ECONNRESET))
+		trace_rst(p->tc, TRACE_IN, NULL);
+	else if (x == &p->down && st == XFER_DONE)
+		trace_fin(p->tc, TRACE_OUT, NULL);
+}
+
+/*
  * The end of a pair: why is NULL for a pair whose directions both ended,
  * else the reason, and reset says to pass a reset on (SO_LINGER 0 makes
  * close(2) send RST) rather than close quietly.
@@ -165,6 +210,7 @@ pair_close(struct pair *p, int reset, const char *why)
 			(void)setsockopt(p->tfd.fd, SOL_SOCKET, SO_LINGER,
 			    &lg, sizeof(lg));
 	}
+	pair_trace_close(p, reset);
 	xfer_free(&p->up);
 	xfer_free(&p->down);
 	close(p->cfd.fd);
@@ -250,6 +296,7 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 	st = xfer_step(x, src_rev, dst_rev);
 	if (x->nread != r0 || x->nwritten != w0)
 		*moved = 1;
+	pair_trace_step(p, x, st);
 	switch (st) {
 	case XFER_AGAIN:
 		return (0);
@@ -310,6 +357,9 @@ pair_io(struct loop_fd *lf, uint32_t ev)
 	if (moved)
 		pair_touch(p);
 	pair_update(p);
+	/* Written before the loop waits (one write per wake-up). */
+	if (p->tc != NULL)
+		trace_flush(p->f->c->tracer);
 }
 
 /* Sends the PROXY header on a fresh connection: its buffer is empty. */
@@ -352,12 +402,19 @@ pair_connected(struct pair *p)
 	xc.pipes = &f->pipes;
 	xc.src = p->cfd.fd;
 	xc.dst = p->tfd.fd;
+	p->tc = traceopt_tcp(f->c->tracer, p->id, TRACE_IN, p->cfd.fd);
+	traceopt_tap_conf(&p->up_tap, p->tc, XFER_TAP_READ, TRACE_IN, &xc);
 	if (xfer_init(&p->up, &xc, &err) == -1) {
 		pair_close(p, 1, err.msg);
 		return;
 	}
+	memset(&xc, 0, sizeof(xc));
+	xc.flags = XFER_SRC_SOCK;
+	xc.pipes = &f->pipes;
 	xc.src = p->tfd.fd;
 	xc.dst = p->cfd.fd;
+	traceopt_tap_conf(&p->down_tap, p->tc, XFER_TAP_WRITE, TRACE_OUT,
+	    &xc);
 	if (xfer_init(&p->down, &xc, &err) == -1) {
 		pair_close(p, 1, err.msg);
 		return;
@@ -482,6 +539,7 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 		p->timer.arg = p;
 		p->connecting = 1;
 		p->start = loop_now();
+		p->id = ++f->nextid;
 		xfer_init_off(&p->up);
 		xfer_init_off(&p->down);
 		if (sock_peer_name(fd, &p->client) == -1)

@@ -16,6 +16,7 @@
 
 /* One address TARGET resolved to. */
 struct acl;
+struct tracer;
 
 struct fwd_dest {
 	struct sockaddr_storage	 ss;
@@ -32,6 +33,7 @@ struct fwd_conf {
 	int		 proxy;		/* 0, or PROXY protocol version 1/2 */
 	int		 sigfd;		/* signalfd: stop on SIGINT/SIGTERM */
 	const struct acl *acl;		/* clients to refuse */
+	struct tracer	*tracer;	/* --trace etc.: each client, or NULL */
 };
 
 /* Both run until a signal on sigfd (0), or fail (-1, err set). */

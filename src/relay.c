@@ -21,6 +21,8 @@
 #include "relay.h"
 #include "sock.h"
 #include "tls.h"
+#include "trace-opt.h"
+#include "trace.h"
 #include "xfer.h"
 
 #define LINGER_MS	200	/* --send-only: quiet that ends the drain */
@@ -50,6 +52,9 @@ struct relay {
 	long long	 last_io;
 	long long	 stdin_done_at;
 	struct sk_err	*err;
+	struct trace_conn *tc;		/* traced: --trace, --hexdump, --pcap */
+	struct trace_tap up_tap;
+	struct trace_tap down_tap;
 };
 
 /*
@@ -85,7 +90,8 @@ relay_shut_wr(struct relay *r)
 	if (r->shut || r->conf->no_shutdown)
 		return;
 	r->shut = 1;
-	(void)xfer_shutdown(&r->up);
+	if (xfer_shutdown(&r->up) == 0)
+		trace_fin(r->tc, TRACE_OUT, NULL);
 }
 
 /*
@@ -248,6 +254,18 @@ relay_step(struct relay *r, struct xfer *x, short src_rev, short dst_rev)
 	return (st);
 }
 
+/* The peer's EOF (its FIN) or reset, for a traced connection. */
+static void
+relay_trace_down(struct relay *r, enum xfer_status st)
+{
+	if (r->tc == NULL)
+		return;
+	if (st == XFER_SRC_ERR && r->down.err == ECONNRESET)
+		trace_rst(r->tc, TRACE_IN, NULL);
+	else if (r->down.eof && !r->down.truncated)
+		trace_fin(r->tc, TRACE_IN, NULL);
+}
+
 /*
  * The peer to stdout.  A failure reading the socket is an error; stdout
  * closed by its reader (EPIPE) ends the session quietly.
@@ -260,6 +278,7 @@ relay_step_down(struct relay *r, const struct pollfd *pfd)
 	/* A TLS read may wait for POLLOUT: it gets all the socket's events. */
 	st = relay_step(r, &r->down, pfd[POLL_NET].revents &
 	    (r->conf->tls != NULL ? ~0 : ~POLLOUT), pfd[POLL_STDOUT].revents);
+	relay_trace_down(r, st);
 	if (st == XFER_SRC_ERR && r->conf->tls != NULL &&
 	    r->down.err == EPROTO)
 		err_set(r->err, "%s: %s", r->conf->peer, r->down.tls_err.msg);
@@ -297,6 +316,7 @@ relay_step_up(struct relay *r, const struct pollfd *pfd)
 		err_set(r->err, "%s: %s", r->conf->peer,
 		    strerror(r->up.err));
 	else if (st == XFER_DST_ERR) {
+		trace_rst(r->tc, TRACE_IN, NULL);
 		xfer_abandon(&r->up);
 		if (!r->down.eof)
 			r->reset_early = 1;
@@ -321,6 +341,9 @@ relay_loop(struct relay *r)
 		relay_fill_pollset(r, pfd);
 		/* Bytes TLS already decrypted: poll would not wake for them. */
 		ready = xfer_ready(&r->down);
+		/* The trace is written before a wait, not left behind it. */
+		if (r->tc != NULL && !ready)
+			trace_flush(r->conf->tracer);
 		rv = poll(pfd, POLL_NSLOTS, ready ? 0 :
 		    clock_poll_timeout(relay_deadline(r)));
 		if (rv == -1) {
@@ -377,6 +400,8 @@ relay_setup(struct relay *r, int in, int out)
 	xc.dst = r->net;
 	xc.dst_tls = c->tls;
 	xc.flags = c->crlf ? XFER_CRLF : 0;
+	/* Traced: what is written to the peer is what it gets (CRLF too). */
+	traceopt_tap_conf(&r->up_tap, r->tc, XFER_TAP_WRITE, TRACE_OUT, &xc);
 	/*
 	 * --recv-only: stdin is never read, so it never ends: no half-close
 	 * either, which would also stop senders such as nc -l.
@@ -386,12 +411,15 @@ relay_setup(struct relay *r, int in, int out)
 	else if (xfer_init(&r->up, &xc, r->err) == -1)
 		return (-1);
 	/* --send-only: the peer's data is read and dropped, not left. */
+	xc.tap = log_verbosity >= 2 ? relay_tap : NULL;
 	xc.tap_arg = (void *)&relay_tap_down;
+	xc.tap_data = 0;
 	xc.src = r->net;
 	xc.dst = c->send_only ? -1 : out;
 	xc.flags = XFER_SRC_SOCK;
 	xc.dst_tls = NULL;
 	xc.src_tls = c->tls;
+	traceopt_tap_conf(&r->down_tap, r->tc, XFER_TAP_READ, TRACE_IN, &xc);
 	return (xfer_init(&r->down, &xc, r->err));
 }
 
@@ -413,12 +441,18 @@ relay_run(const struct relay_conf *c, int net, int in, int out,
 	r.stdin_done_at = -1;
 	r.last_io = clock_ms();
 	r.stdin_tty = isatty(in);
+	r.tc = traceopt_tcp(c->tracer, c->trace_id, c->trace_opener, net);
 	if (relay_setup(&r, in, out) == -1) {
 		xfer_free(&r.up);
 		xfer_free(&r.down);
+		trace_conn_close(r.tc);
 		return (-1);
 	}
 	end = relay_loop(&r);
+	/* The close that follows sends our FIN, if we have not yet. */
+	if (end != RELAY_ERROR)
+		trace_fin(r.tc, TRACE_OUT, NULL);
+	trace_conn_close(r.tc);
 	/*
 	 * A session that ends before stdin did (--recv-only, -q, -i, the
 	 * peer's end with a terminal) still ends TLS cleanly, or the peer

@@ -12,6 +12,7 @@
 #include "log.h"
 
 struct tls;
+struct tracer;
 
 struct relay_conf {
 	int		 send_only;
@@ -23,6 +24,9 @@ struct relay_conf {
 	long long	 idle_ms;	/* -i; -1: none */
 	const char	*peer;		/* "127.0.0.1 port 80", for errors */
 	struct tls	*tls;		/* the connection's TLS, or NULL */
+	struct tracer	*tracer;	/* --trace etc., or NULL */
+	long		 trace_id;	/* TRACE_NOID, or the client's number */
+	int		 trace_opener;	/* TRACE_OUT: we connected */
 };
 
 enum relay_end {

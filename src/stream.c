@@ -15,6 +15,8 @@
 #include "relay.h"
 #include "sock.h"
 #include "stream.h"
+#include "trace-opt.h"
+#include "trace.h"
 
 /* Returns 0, or -1 with the usage error for the command to print. */
 int
@@ -29,7 +31,7 @@ stream_check_opts(const struct stream_opts *o, struct sk_err *err)
 		err_set(err, "--send-only and --recv-only cannot be used "
 		    "together");
 	else
-		return (0);
+		return (traceopt_check(&o->trace, err));
 	return (-1);
 }
 
@@ -51,6 +53,8 @@ stream_relay_conf(const struct stream_opts *o, struct relay_conf *rc)
 	rc->no_shutdown = o->no_shutdown;
 	rc->quit_ms = o->quit;
 	rc->idle_ms = o->idle;
+	rc->tracer = o->tracer;
+	rc->trace_id = TRACE_NOID;
 }
 
 /* "127.0.0.1 port 80" (or a Unix path) for messages about FD's peer. */

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "relay.h"
 #include "tls-opt.h"
+#include "trace-opt.h"
 
 struct stream_opts {
 	int		 ipv4;
@@ -25,6 +26,8 @@ struct stream_opts {
 	long long	 quit;		/* -q */
 	const char	*exec;
 	struct tls_opts	 tls;
+	struct trace_opts trace;
+	struct tracer	*tracer;	/* opened from trace, or NULL */
 };
 
 /*

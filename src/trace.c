@@ -534,6 +534,13 @@ trace_flush(struct tracer *tr)
 }
 
 void
+trace_fork(struct tracer *tr, long id)
+{
+	if (tr != NULL && id >= 0)
+		tr->nsubst = (unsigned long)id;
+}
+
+void
 trace_close(struct tracer *tr)
 {
 	int	i;

@@ -114,6 +114,12 @@ struct tracer	*trace_open(const char *, const char *, const char *,
 	    trace_errfn *, void *, struct sk_err *);
 void		 trace_flush(struct tracer *);
 void		 trace_close(struct tracer *);
+/*
+ * A process forked to trace connection id (listen -k -e) takes the id's
+ * loopback pair for a Unix connection, not the first (its parent's
+ * count would give every handler the same pair).
+ */
+void		 trace_fork(struct tracer *, long);
 
 struct trace_conn *trace_tcp_open(struct tracer *, long, int,
 	    const struct sockaddr *, socklen_t, const struct sockaddr *,

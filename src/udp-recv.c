@@ -34,6 +34,8 @@
 #include "io.h"
 #include "log.h"
 #include "sock.h"
+#include "trace.h"
+#include "trace-opt.h"
 #include "udp.h"
 
 #define OUT_FLUSH	(256 * 1024)
@@ -63,6 +65,7 @@ struct udp_receiver {
 	long long	 received;
 	char		*bufs;
 	struct fmt_records replies;	/* --reply: lines of stdin */
+	struct trace_conn *tc;		/* traced: every peer a flow */
 	unsigned int	 nsend;		/* --echo: queued in echo */
 	struct mmsghdr	 echo[UDP_BATCH];
 	struct mmsghdr	 msgs[UDP_BATCH];
@@ -197,6 +200,26 @@ udp_recv_named(const struct udp_receiver *r, unsigned int i)
 }
 
 /*
+ * Traces a datagram received (h its header) or sent; an unnamed Unix
+ * sender is traced as one with an empty name.
+ */
+static void
+udp_recv_trace(struct udp_receiver *r, int dir, const void *p, size_t len,
+    const struct msghdr *h, int named)
+{
+	sa_family_t	unnamed = AF_UNIX;
+
+	if (r->tc == NULL)
+		return;
+	if (named)
+		trace_dgram(r->tc, dir, p, len, h->msg_name, h->msg_namelen,
+		    NULL);
+	else
+		trace_dgram(r->tc, dir, p, len, (struct sockaddr *)&unnamed,
+		    sizeof(unnamed), NULL);
+}
+
+/*
  * Datagram i of a batch of got has arrived: every received datagram
  * passes here.  It is reported, formatted and, with --echo, queued to go
  * back.
@@ -214,6 +237,7 @@ udp_recv_one(struct udp_receiver *r, unsigned int i, int got,
 	char		 port[24];
 
 	named = udp_recv_named(r, i);
+	udp_recv_trace(r, TRACE_IN, r->iov[i].iov_base, len, h, named);
 	/* An unnamed sender's address is not even filled in. */
 	if (named)
 		sock_name_of((struct sockaddr *)&r->from[i], h->msg_namelen,
@@ -276,7 +300,11 @@ udp_recv_echo(struct udp_receiver *r)
 			i++;
 			continue;
 		}
-		i += (unsigned int)s;
+		for (; s > 0; s--, i++)
+			udp_recv_trace(r, TRACE_OUT,
+			    r->echo[i].msg_hdr.msg_iov->iov_base,
+			    r->echo[i].msg_hdr.msg_iov->iov_len,
+			    &r->echo[i].msg_hdr, 1);
 	}
 	r->nsend = 0;
 }
@@ -424,6 +452,9 @@ udp_reply_lines(struct udp_receiver *r, struct buf *in, int *eof,
 		    r->is_unix ? MSG_DONTWAIT : 0,
 		    (struct sockaddr *)&r->last, r->lastlen) == -1)
 			log_err("reply: %s", strerror(errno));
+		else
+			trace_dgram(r->tc, TRACE_OUT, in->p + l->off, l->len,
+			    (struct sockaddr *)&r->last, r->lastlen, NULL);
 	}
 	memmove(in->p, in->p + r->replies.used, in->len - r->replies.used);
 	in->len -= r->replies.used;
@@ -581,6 +612,8 @@ udp_recv_loop(struct udp_receiver *r, struct buf *in, struct sk_err *err)
 			pfd[nfd].events = POLLIN;
 			sig_i = nfd++;
 		}
+		/* The trace is written before a wait, not left behind it. */
+		trace_flush(r->c->tracer);
 		rv = poll(pfd, (nfds_t)nfd, clock_poll_timeout(deadline));
 		if (rv == -1 && errno == EINTR)
 			continue;
@@ -628,8 +661,11 @@ udp_recv_run(const struct udp_recv_conf *c, struct sk_err *err)
 	}
 	r->c = c;
 	r->fd = r->sigfd = -1;
-	if (udp_recv_open(r, c, err) == 0)
+	if (udp_recv_open(r, c, err) == 0) {
+		r->tc = traceopt_udp(c->tracer, TRACE_NOID, r->fd, 1);
 		res = udp_recv_loop(r, &in, err);
+	}
+	trace_conn_close(r->tc);
 	buf_free(&r->out);
 	buf_free(&in);
 	fmt_records_free(&r->replies);

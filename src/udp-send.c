@@ -29,6 +29,8 @@
 #include "fmt.h"
 #include "log.h"
 #include "sock.h"
+#include "trace.h"
+#include "trace-opt.h"
 #include "udp.h"
 
 #define STDIN_BLOCK	(1024 * 1024)
@@ -56,6 +58,10 @@ struct udp_sender {
 	unsigned int	 n;
 	unsigned long long ndgrams;
 	unsigned long long nbytes;
+	struct tracer	*tracer;
+	struct trace_conn *tc;		/* traced: to and from peer */
+	struct sockaddr_storage peer;
+	socklen_t	 peerlen;
 };
 
 /* Datagram i of the batch has left: every sent datagram passes here. */
@@ -64,6 +70,8 @@ udp_sender_sent(struct udp_sender *s, unsigned int i)
 {
 	s->ndgrams++;
 	s->nbytes += s->iov[i].iov_len;
+	trace_dgram(s->tc, TRACE_OUT, s->iov[i].iov_base, s->iov[i].iov_len,
+	    (struct sockaddr *)&s->peer, s->peerlen, NULL);
 }
 
 /* The line for a datagram of len bytes that does not fit. */
@@ -123,6 +131,9 @@ udp_sender_flush(struct udp_sender *s, struct sk_err *err)
 		return (-1);
 	}
 	s->n = 0;
+	/* With --interval the trace keeps up with the datagrams. */
+	if (s->tc != NULL && s->interval >= 0)
+		trace_flush(s->tracer);
 	return (0);
 }
 
@@ -390,10 +401,12 @@ out:
 /* Prints replies, each on a line, until timeout_ms passes with none. */
 static int
 udp_wait_replies(int fd, size_t bufsz, long long timeout_ms,
-    struct sk_err *err)
+    struct tracer *tracer, struct trace_conn *tc, struct sk_err *err)
 {
 	struct buf	 out = { 0 };
+	struct sockaddr_storage from;
 	struct pollfd	 pfd;
+	socklen_t	 fromlen;
 	char		*dg;
 	ssize_t		 n;
 	int		 got = 0, r, closed = 0, rv = -1;
@@ -411,12 +424,16 @@ udp_wait_replies(int fd, size_t bufsz, long long timeout_ms,
 			continue;
 		if (r <= 0)
 			break;
-		while ((n = recv(fd, dg, bufsz, MSG_DONTWAIT |
-		    MSG_TRUNC)) >= 0) {
+		while ((fromlen = sizeof(from)), (n = recvfrom(fd, dg, bufsz,
+		    MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from,
+		    &fromlen)) >= 0) {
 			if ((size_t)n > bufsz)
 				log_err("reply of %zd bytes cut to %zu", n,
 				    bufsz);
 			got++;
+			trace_dgram(tc, TRACE_IN, dg, (size_t)n > bufsz ?
+			    bufsz : (size_t)n, (struct sockaddr *)&from,
+			    fromlen, NULL);
 			if (buf_add(&out, dg, (size_t)n > bufsz ? bufsz :
 			    (size_t)n) == -1 || buf_addc(&out, '\n') == -1) {
 				err_set(err, "out of memory");
@@ -427,6 +444,7 @@ udp_wait_replies(int fd, size_t bufsz, long long timeout_ms,
 			err_set(err, "no reply: %s", strerror(errno));
 			goto out;
 		}
+		trace_flush(tracer);
 		if (udp_flush_out(&out, &closed, err) == -1)
 			goto out;
 	}
@@ -551,6 +569,26 @@ udp_send_open_unix(struct udp_sender *s, const char *path,
 }
 
 /*
+ * The trace of the socket: its peer is the destination (the one a
+ * disconnected socket names in each send, else the connected one).
+ */
+static void
+udp_send_trace(struct udp_sender *s, struct tracer *tr)
+{
+	s->tracer = tr;
+	if (tr == NULL)
+		return;
+	s->peerlen = sizeof(s->peer);
+	if (s->tolen > 0) {
+		memcpy(&s->peer, &s->to, sizeof(s->peer));
+		s->peerlen = s->tolen;
+	} else if (getpeername(s->fd, (struct sockaddr *)&s->peer,
+	    &s->peerlen) == -1)
+		s->peerlen = 0;
+	s->tc = traceopt_udp(tr, TRACE_NOID, s->fd, 0);
+}
+
+/*
  * A refusal for the last batch may already be queued on the socket;
  * it is said rather than exit 0 for datagrams nobody received.
  */
@@ -586,6 +624,7 @@ udp_send_run(const struct udp_send_conf *c, struct sk_err *err)
 	if ((c->unix_path != NULL ? udp_send_open_unix(s, c->unix_path,
 	    err) : udp_send_open(s, c, err)) == -1)
 		goto out;
+	udp_send_trace(s, c->tracer);
 	if (c->msgc > 0)
 		rv = udp_send_args(s, c, err);
 	else
@@ -599,9 +638,10 @@ udp_send_run(const struct udp_send_conf *c, struct sk_err *err)
 	/* A refused destination will not reply: do not wait for it. */
 	if (c->wait_reply && !s->refused &&
 	    udp_wait_replies(s->fd, s->limit > UDP_BUFSZ ? s->limit :
-	    UDP_BUFSZ, c->timeout, err) == -1)
+	    UDP_BUFSZ, c->timeout, s->tracer, s->tc, err) == -1)
 		res = UDP_ERROR;
 out:
+	trace_conn_close(s->tc);
 	if (s->fd != -1)
 		close(s->fd);
 	free(s);

@@ -14,12 +14,12 @@
  *
  * Room for the next features, so that they extend these paths instead of
  * copying them:
- * - A per-datagram hook (tracing, pcap): every datagram passes one place
- *   in each direction, udp_sender_sent() after sendmmsg and
- *   udp_recv_one() after recvmmsg.  A hook pointer and its argument in the
- *   confs, called there with the peer address and the bytes, sees all
- *   received traffic; udp_recv_echo() and udp_reply_lines() are the two
- *   places the receiver sends.
+ * - Tracing (--trace, --hexdump, --pcap; trace.h): every datagram passes
+ *   one place in each direction, udp_sender_sent() after sendmmsg and
+ *   udp_recv_one() after recvmmsg, and there it is traced; -r's replies
+ *   are traced as they are read, and udp_recv_echo() and
+ *   udp_reply_lines(), the two places the receiver sends, trace what
+ *   they sent.
  */
 #ifndef UDP_H
 #define UDP_H
@@ -30,6 +30,8 @@
 #include "fmt.h"
 #include "log.h"
 #include "sock.h"
+
+struct tracer;
 
 #define UDP_MAX4	65507	/* 65535 - 8 (UDP) - 20 (IPv4) */
 #define UDP_MAX6	65527	/* 65535 - 8 (UDP); the IPv6 header is apart */
@@ -65,6 +67,7 @@ struct udp_send_conf {
 	long long		 timeout;	/* -r: ms to wait for each */
 	char *const		*msgv;		/* MESSAGE arguments, or */
 	int			 msgc;		/* 0: send stdin */
+	struct tracer		*tracer;	/* --trace etc., or NULL */
 };
 
 struct udp_recv_conf {
@@ -81,6 +84,7 @@ struct udp_recv_conf {
 	size_t			 ngroups;
 	const char		*port_file;
 	const struct acl	*acl;		/* senders refused */
+	struct tracer		*tracer;	/* --trace etc., or NULL */
 };
 
 enum udp_result	udp_send_run(const struct udp_send_conf *, struct sk_err *);

@@ -492,10 +492,15 @@ expected_version() {
 	usage "invalid duration 'x' for --retry-delay: expected a number with an optional unit (ms, s, m, h)" \
 	    connect --retry-d x 127.0.0.1 9
 
-	# --help too, where nothing else starts the same way.
+	# --help too, where nothing else starts the same way (in listen and
+	# connect --hexdump does: there --h and --he are ambiguous).
 	help_is listen.txt listen --hel
-	help_is listen.txt listen --h
-	help_is connect.txt connect 127.0.0.1 9 --he
+	help_is chat.txt chat --h
+	help_is chat.txt chat 127.0.0.1 9 --he
+	usage "ambiguous option '--h' (could be '--help', '--hexdump')" \
+	    listen --h
+	usage "ambiguous option '--he' (could be '--help', '--hexdump')" \
+	    connect 127.0.0.1 9 --he
 }
 
 @test "an ambiguous prefix of long options is a usage error naming each" {
