@@ -62,9 +62,9 @@ static const struct opt proxy_options[] = {
 	OPT__BACKLOG(struct proxy_opts, backlog,
 	    "pending-client queue length"),
 	OPT__TIMEOUT(struct proxy_opts, timeout, "10s",
-	    "give up looking up or connecting to a destination after DUR"),
+	    "give up reaching a destination after DUR"),
 	OPT__IDLE(struct proxy_opts, idle, NULL,
-	    "close a connection idle for DUR (a handshake: 30s without it)"),
+	    "close a connection idle for DUR (a handshake: 30s)"),
 	OPT__PORT_FILE(struct proxy_opts, port_file,
 	    "write the bound port to FILE"),
 	OPT__VERBOSE(struct proxy_opts, verbose,
@@ -354,7 +354,7 @@ out:
 
 const struct cmd_entry cmd_proxy_entry = {
 	.name = "proxy",
-	.summary = "a SOCKS5, SOCKS4/4a and HTTP proxy on one port",
+	.summary = "serve SOCKS5, SOCKS4/4a and HTTP proxy clients on one port",
 	.usage = "[OPTIONS] [[ADDRESS] PORT]",
 	.description = "Serve SOCKS5 (CONNECT, UDP ASSOCIATE), SOCKS4/4a "
 	    "CONNECT, HTTP CONNECT and\nabsolute-form HTTP requests on one "

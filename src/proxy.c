@@ -342,12 +342,13 @@ pconn_lookup_done(void *arg, struct lookup *l)
 {
 	struct pconn	*c = arg;
 	struct addrinfo	*ai;
-	char		 why[SOCKS_NAME_MAX + 64];
+	char		 why[128];
 	int		 found = 0;
 
 	c->lookup = NULL;
 	if (l->rv != 0) {
-		snprintf(why, sizeof(why), "%s: %s", l->host,
+		/* The name is on the -v line already. */
+		snprintf(why, sizeof(why), "name lookup: %s",
 		    gai_strerror(l->rv));
 		lookup_free(l);
 		pconn_reply(c, SOCKS_REP_HOST_UNREACH, why);
