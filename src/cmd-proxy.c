@@ -157,8 +157,9 @@ load_auth(const char *path, char **textp, size_t *textlen,
 		if ((colon = strchr(line, ':')) == NULL || colon == line ||
 		    colon - line > SOCKS_NAME_MAX ||
 		    strlen(colon + 1) > SOCKS_NAME_MAX) {
-			err_set(err, "--auth-file %s line %d: not USER:PASSWORD "
-			    "(each 1-255 bytes, USER not empty)", path, lineno);
+			err_set(err, "--auth-file %s line %d: not "
+			    "USER:PASSWORD (each 1-255 bytes, USER not empty)",
+			    path, lineno);
 			goto fail;
 		}
 		*colon = '\0';

@@ -193,7 +193,7 @@ proxy_http_io(struct pconn *c)
 		}
 		if (c->tout.len > 0 &&
 		    pconn_write(c->tfd.fd, &c->tout, &c->sent) == -1) {
-			/* The origin stopped reading: its answer may say why. */
+			/* The origin stopped reading: its answer says why. */
 			c->tout.len = 0;
 			h->req_done = 1;
 			h->keep = 0;

@@ -110,14 +110,16 @@ struct proxy {
 };
 
 /* proxy.c */
-void	pconn_watch(struct pconn *, struct loop_fd *, int *, uint32_t);
 void	pconn_close(struct pconn *, const char *);
 void	pconn_refuse(struct pconn *, const char *);
-void	pconn_log(struct pconn *, const char *);
+void	pconn_next_request(struct pconn *);
+
+/* proxy-io.c */
+void	pconn_watch(struct pconn *, struct loop_fd *, int *, uint32_t);
 void	pconn_touch(struct pconn *, long long);
+void	pconn_log(struct pconn *, const char *);
 int	pconn_read(int, struct buf *, size_t, int *);
 int	pconn_write(int, struct buf *, uint64_t *);
-void	pconn_next_request(struct pconn *);
 int	proxy_dest_allowed(const struct proxy *, const struct sockaddr *,
 	    socklen_t);
 
