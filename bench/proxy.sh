@@ -91,7 +91,7 @@ wait_port() {
 mkdir "$tmp/www"
 head -c 100 /dev/zero | tr '\0' x > "$tmp/www/f100"
 "$SOCKCTL" serve-http -m 100000 --port-file "$tmp/origin.port" -p 0 \
-    "$tmp/www" >/dev/null & pids+=($!)
+    "$tmp/www" >/dev/null 2>&1 & pids+=($!)
 "$tmp/echod" "$tmp/discard.port" discard & pids+=($!)
 wait_file "$tmp/origin.port"
 wait_file "$tmp/discard.port"

@@ -208,6 +208,16 @@ BYTES='sent [0-9]+ bytes, received [0-9]+ bytes in [0-9.]+ s'
 	assert_output 2
 }
 
+@test "proxy: bytes sent with the request reach the destination first, and the EOF after them" {
+	echo_backend
+	px
+	# Greeting, request, "hello" and EOF in one go: the echo comes back.
+	run probe 050100050100017f000001$(printf '%04x' "$BPORT")68656c6c6f
+	assert_line --index 0 --regexp '^0500050000017f000001[0-9a-f]{4}68656c6c6f$'
+	assert_line --index 1 EOF
+	wait_for_line "$T/err" "${LINE}socks5 CONNECT 127\.0\.0\.1 port $BPORT: sent 5 bytes, received 5 bytes in [0-9.]+ s$"
+}
+
 @test "proxy: --auth-file credentials through socks5://u:p@ and --proxy-user, GET and CONNECT" {
 	printf '# users\n\nalice:pa:ss\nbob:pw\n' > "$T/users"
 	origin
