@@ -28,6 +28,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_serve_http_entry,
 	&cmd_chat_entry,
 	&cmd_forward_entry,
+	&cmd_proxy_entry,
 	NULL
 };
 

@@ -30,6 +30,7 @@ extern const struct cmd_entry cmd_udp_recv_entry;
 extern const struct cmd_entry cmd_serve_http_entry;
 extern const struct cmd_entry cmd_chat_entry;
 extern const struct cmd_entry cmd_forward_entry;
+extern const struct cmd_entry cmd_proxy_entry;
 
 int	cmd_main(int, char **);
 void	cmd_print_top_help(FILE *);

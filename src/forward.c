@@ -62,6 +62,8 @@ struct pair {
 	struct trace_conn *tc;		/* the client's side, traced */
 	struct trace_tap up_tap;
 	struct trace_tap down_tap;
+	fwd_end_fn	*end;		/* adopted: reports the end instead */
+	void		*end_arg;
 	LIST_ENTRY(pair) entry;
 };
 
@@ -98,6 +100,8 @@ fwd_poll_listener(struct fwd *f)
 {
 	int	want = f->npairs < f->c->max_conns;
 
+	if (f->lfd.fd == -1)
+		return;
 	if (want != f->lpolled &&
 	    loop_mod(f->loop, &f->lfd, want ? EPOLLIN : 0) == 0)
 		f->lpolled = want;
@@ -170,19 +174,13 @@ pair_trace_step(struct pair *p, struct xfer *x, enum xfer_status st)
 		trace_fin(p->tc, TRACE_OUT, NULL);
 }
 
-/*
- * The end of a pair: why is NULL for a pair whose directions both ended,
- * else the reason, and reset says to pass a reset on (SO_LINGER 0 makes
- * close(2) send RST) rather than close quietly.
- */
+/* The -v line of a pair's end. */
 static void
-pair_close(struct pair *p, int reset, const char *why)
+pair_log(struct pair *p, const char *why)
 {
-	struct fwd	*f = p->f;
-	struct linger	 lg = { 1, 0 };
 	char		 tname[NI_MAXHOST + 16];
 
-	forward_dest_name(&f->c->dest[p->dest], tname, sizeof(tname));
+	forward_dest_name(&p->f->c->dest[p->dest], tname, sizeof(tname));
 	if (p->connecting)
 		log_verbose(1, "%s -> %s: connect: %s", p->client.host, tname,
 		    why);
@@ -198,6 +196,23 @@ pair_close(struct pair *p, int reset, const char *why)
 		    (unsigned long long)p->up.nwritten,
 		    (unsigned long long)p->down.nwritten,
 		    (double)(loop_now() - p->start) / 1000, why);
+}
+
+/*
+ * The end of a pair: why is NULL for a pair whose directions both ended,
+ * else the reason, and reset says to pass a reset on (SO_LINGER 0 makes
+ * close(2) send RST) rather than close quietly.
+ */
+static void
+pair_close(struct pair *p, int reset, const char *why)
+{
+	struct fwd	*f = p->f;
+	struct linger	 lg = { 1, 0 };
+
+	if (p->end != NULL)
+		p->end(p->end_arg, p->up.nwritten, p->down.nwritten, why);
+	else
+		pair_log(p, why);
 	loop_timer_cancel(f->loop, &p->timer);
 	if (p->creg)
 		loop_del(f->loop, &p->cfd);
@@ -554,6 +569,78 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 		fwd_poll_listener(f);
 		pair_connect(p);
 	}
+}
+
+/*
+ * A pair engine without a listener, on another engine's loop (sockctl
+ * proxy): it moves pairs handed to it by forward_adopt with the rules
+ * above.  c gives -i (idle_ms); its lfd, dest and proxy are unused.
+ */
+struct fwd *
+forward_host_new(struct loop *l, const struct fwd_conf *c)
+{
+	struct fwd	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return (NULL);
+	f->c = c;
+	f->loop = l;
+	f->lfd.fd = -1;
+	f->sig.fd = -1;
+	LIST_INIT(&f->pairs);
+	xfer_pipes_init(&f->pipes, FWD_PIPES_IDLE);
+	return (f);
+}
+
+/* Ends every pair (each end reported as "stopped") and frees f. */
+void
+forward_host_free(struct fwd *f)
+{
+	struct pair	*p;
+
+	if (f == NULL)
+		return;
+	while ((p = LIST_FIRST(&f->pairs)) != NULL)
+		pair_close(p, 0, "stopped");
+	xfer_pipes_free(&f->pipes);
+	free(f);
+}
+
+/*
+ * Takes a client and a target already connected (non-blocking, nothing
+ * pending for either: the caller has flushed its handshake) and moves
+ * them as a pair; end(arg, sent, received, why) is called once when the
+ * pair ends, why NULL for a clean end.  Both descriptors are f's from
+ * here on, even on failure (-1: out of memory, both closed, no call).
+ */
+int
+forward_adopt(struct fwd *f, int cfd, int tfd, fwd_end_fn *end, void *arg)
+{
+	struct pair	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		close(cfd);
+		close(tfd);
+		return (-1);
+	}
+	p->f = f;
+	p->cfd.fd = cfd;
+	p->cfd.cb = pair_io;
+	p->cfd.arg = p;
+	p->tfd.fd = tfd;
+	p->tfd.cb = pair_io;
+	p->tfd.arg = p;
+	p->timer.cb = pair_timer;
+	p->timer.arg = p;
+	p->start = loop_now();
+	p->end = end;
+	p->end_arg = arg;
+	xfer_init_off(&p->up);
+	xfer_init_off(&p->down);
+	LIST_INSERT_HEAD(&f->pairs, p, entry);
+	f->npairs++;
+	pair_connected(p);
+	return (0);
 }
 
 static void

@@ -45,6 +45,17 @@ int	forward_proxy_header(int, int, char *, size_t);
 int	forward_watch(struct loop *, const struct fwd_conf *, struct loop_fd *,
 	    void (*)(struct loop_fd *, uint32_t), void *, struct loop_fd *,
 	    struct sk_err *);
+/*
+ * Pairs adopted from another engine on its loop (sockctl proxy): the
+ * pair code above without a listener.  end(arg, sent, received, why)
+ * reports a pair's end instead of the -v line; why NULL: a clean end.
+ */
+struct fwd;
+typedef void fwd_end_fn(void *, uint64_t, uint64_t, const char *);
+
+struct fwd *forward_host_new(struct loop *, const struct fwd_conf *);
+void	forward_host_free(struct fwd *);
+int	forward_adopt(struct fwd *, int, int, fwd_end_fn *, void *);
 /* "10.0.0.2 port 80" or the socket path. */
 void	forward_dest_name(const struct fwd_dest *, char *, size_t);
 

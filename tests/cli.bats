@@ -118,7 +118,7 @@ expected_version() {
 	run --separate-stderr timeout "$WAIT_LIMIT" "$SOCKCTL" __complete
 	assert_success
 	assert_output "$(printf '%s\n' listen connect udp-send udp-recv \
-	    serve-http chat forward)"
+	    serve-http chat forward proxy)"
 	for c in "${lines[@]}"; do
 		[[ -f $FIXTURES/$c.txt ]] || fail "no golden $FIXTURES/$c.txt"
 	done
@@ -158,6 +158,12 @@ expected_version() {
 	help_is forward.txt forward --help
 	help_is forward.txt forward -h
 	help_is forward.txt help forward
+}
+
+@test "proxy --help, -h and 'help proxy' match the golden" {
+	help_is proxy.txt proxy --help
+	help_is proxy.txt proxy -h
+	help_is proxy.txt help proxy
 }
 
 @test "chat --help, -h and 'help chat' match the golden" {
@@ -206,7 +212,7 @@ expected_version() {
 	sc frobnicate
 	assert_equal "$status" 2
 	stdout_empty
-	stderr_is "sockctl: unknown command 'frobnicate' (commands: listen, connect, udp-send, udp-recv, serve-http, chat, forward)"
+	stderr_is "sockctl: unknown command 'frobnicate' (commands: listen, connect, udp-send, udp-recv, serve-http, chat, forward, proxy)"
 }
 
 @test "an ambiguous prefix 'udp' is a usage error, exit 2" {
