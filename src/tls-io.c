@@ -99,8 +99,9 @@ wbuf_reserve(struct tls_wbuf *w, size_t need)
 static int
 wbuf_write(BIO *b, const char *data, size_t len, size_t *written)
 {
-	struct tls_wbuf	*w = BIO_get_data(b);
+	struct tls_wbuf	*w;
 
+	w = BIO_get_data(b);
 	BIO_clear_retry_flags(b);
 	if (w->len - w->off + len > TLS_WBUF_MAX) {
 		/* Only a peer that never reads gets here: wait for it. */
@@ -122,8 +123,9 @@ wbuf_write(BIO *b, const char *data, size_t len, size_t *written)
 static long
 wbuf_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	struct tls_wbuf	*w = BIO_get_data(b);
+	struct tls_wbuf	*w;
 
+	w = BIO_get_data(b);
 	(void)num;
 	(void)ptr;
 	switch (cmd) {
