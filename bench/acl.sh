@@ -34,7 +34,9 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 SIZE_MIB=${SIZE_MIB:-256}
 FETCHES=${FETCHES:-8}
@@ -43,30 +45,10 @@ CC=${CC:-cc}
 PIN=${PIN:-1}
 STRICT=${STRICT:-0}
 
-die() { echo "acl.sh: $*" >&2; exit 2; }
-
-case $SOCKCTL in /*) ;; *) SOCKCTL=$PWD/$SOCKCTL ;; esac
-SOCKCTL=$(readlink -f "$SOCKCTL")
-[ -x "$SOCKCTL" ] || die "no sockctl binary at $SOCKCTL (set SOCKCTL)"
 command -v curl >/dev/null || die "curl is missing"
 command -v "$CC" >/dev/null || die "no C compiler ($CC)"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/sockctl-bench.XXXXXX") || die "mktemp"
-pids=()
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir
 
 on0=() on1=()
 if [ "$PIN" = 1 ] && command -v taskset >/dev/null &&

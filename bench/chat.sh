@@ -45,7 +45,9 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 CLIENTS=${CLIENTS:-100}
 RATE=${RATE:-10}
@@ -56,11 +58,6 @@ DRAIN=${DRAIN:-5}
 CC=${CC:-cc}
 STRICT=${STRICT:-0}
 
-die() { echo "chat.sh: $*" >&2; exit 2; }
-
-case $SOCKCTL in /*) ;; *) SOCKCTL=$PWD/$SOCKCTL ;; esac
-SOCKCTL=$(readlink -f "$SOCKCTL")
-[ -x "$SOCKCTL" ] || die "no sockctl binary at $SOCKCTL (set SOCKCTL)"
 command -v "$CC" >/dev/null || die "no C compiler ($CC)"
 command -v timeout >/dev/null || die "timeout is missing (coreutils)"
 for v in ROUNDS CLIENTS RATE DURATION LINE_BYTES; do
@@ -80,21 +77,7 @@ need=$((CLIENTS + STALLED + 64))
 # Every background job gets its own process group, so cleanup ends it with
 # whatever it started.
 set -m
-T=$(mktemp -d "${TMPDIR:-/tmp}/sockctl-bench-chat.XXXXXX") || die "mktemp"
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM -- "-$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir "" sockctl-bench-chat
 
 "$CC" -O2 -o "$T/chatload" "$here/chatload.c" ||
     die "cannot compile $here/chatload.c"

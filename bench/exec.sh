@@ -24,40 +24,22 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 SECS=${SECONDS_PER_RUN:-3}
 CONC=${CONCURRENCY:-1}
 CC=${CC:-cc}
 STRICT=${STRICT:-0}
 
-die() { echo "exec.sh: $*" >&2; exit 2; }
-
-case $SOCKCTL in /*) ;; *) SOCKCTL=$PWD/$SOCKCTL ;; esac
-SOCKCTL=$(readlink -f "$SOCKCTL")
-[ -x "$SOCKCTL" ] || die "no sockctl binary at $SOCKCTL (set SOCKCTL)"
 command -v ncat >/dev/null || die "ncat is missing (apt-get install ncat)"
 command -v "$CC" >/dev/null || die "no C compiler ($CC)"
 command -v python3 >/dev/null || die "python3 is missing"
 command -v ss >/dev/null || die "ss is missing (apt-get install iproute2)"
 
 set -m
-T=$(mktemp -d "${TMPDIR:-/tmp}/sockctl-bench.XXXXXX") || die "mktemp"
-pids=()
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM -- "-$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir
 
 "$CC" -O2 -pthread -o "$T/connloop" "$here/connloop.c" ||
     die "cannot compile $here/connloop.c"

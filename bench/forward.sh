@@ -33,7 +33,9 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 SIZE_MB=${SIZE_MB:-1024}
 DURATION=${DURATION:-5}
@@ -42,20 +44,7 @@ IDLE=${IDLE:-2000}
 CC=${CC:-cc}
 STRICT=${STRICT:-0}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/fwdbench.XXXXXX") || exit 1
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+bench_tmpdir "" fwdbench
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 for tool in socat haproxy python3; do
@@ -64,8 +53,8 @@ for tool in socat haproxy python3; do
 		exit 1
 	}
 done
-$CC -O2 -o "$tmp/echod" "$here/echod.c" || exit 1
-$CC -O2 -pthread -o "$tmp/connloop" "$here/connloop.c" || exit 1
+$CC -O2 -o "$T/echod" "$here/echod.c" || exit 1
+$CC -O2 -pthread -o "$T/connloop" "$here/connloop.c" || exit 1
 
 wait_file() {
 	local i
@@ -92,27 +81,27 @@ wait_port() {
 	exit 1
 }
 
-"$tmp/echod" "$tmp/echo.port" & pids+=($!)
-"$tmp/echod" "$tmp/discard.port" discard & pids+=($!)
-wait_file "$tmp/echo.port"
-wait_file "$tmp/discard.port"
-ECHO=$(<"$tmp/echo.port")
-DISCARD=$(<"$tmp/discard.port")
+"$T/echod" "$T/echo.port" & pids+=($!)
+"$T/echod" "$T/discard.port" discard & pids+=($!)
+wait_file "$T/echo.port"
+wait_file "$T/discard.port"
+ECHO=$(<"$T/echo.port")
+DISCARD=$(<"$T/discard.port")
 
 # Per forwarder: its port to the echo backend, to the discard backend,
 # and the pid whose memory is measured.
 declare -A eport dport mpid
 names=(sockctl socat haproxy)
 
-"$SOCKCTL" forward -m 100000 --backlog 4096 --port-file "$tmp/s1" 0 \
+"$SOCKCTL" forward -m 100000 --backlog 4096 --port-file "$T/s1" 0 \
     "127.0.0.1:$ECHO" & pids+=($!)
 mpid[sockctl]=$!
-"$SOCKCTL" forward -m 100000 --backlog 4096 --port-file "$tmp/s2" 0 \
+"$SOCKCTL" forward -m 100000 --backlog 4096 --port-file "$T/s2" 0 \
     "127.0.0.1:$DISCARD" & pids+=($!)
-wait_file "$tmp/s1"
-wait_file "$tmp/s2"
-eport[sockctl]=$(<"$tmp/s1")
-dport[sockctl]=$(<"$tmp/s2")
+wait_file "$T/s1"
+wait_file "$T/s2"
+eport[sockctl]=$(<"$T/s1")
+dport[sockctl]=$(<"$T/s2")
 
 eport[socat]=$(free_port)
 dport[socat]=$(free_port)
@@ -124,7 +113,7 @@ socat "TCP-LISTEN:${dport[socat]},bind=127.0.0.1,fork,reuseaddr" \
 
 eport[haproxy]=$(free_port)
 dport[haproxy]=$(free_port)
-cat >"$tmp/haproxy.cfg" <<CFG
+cat >"$T/haproxy.cfg" <<CFG
 global
     nbthread 1
     maxconn 8000
@@ -140,7 +129,7 @@ listen discard
     bind 127.0.0.1:${dport[haproxy]}
     server s 127.0.0.1:$DISCARD
 CFG
-haproxy -db -f "$tmp/haproxy.cfg" >"$tmp/haproxy.log" 2>&1 & pids+=($!)
+haproxy -db -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 & pids+=($!)
 mpid[haproxy]=$!
 
 if command -v redir >/dev/null; then
@@ -180,7 +169,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		printf 'round %d %-8s throughput %6d MiB/s\n' "$r" "$n" "$v"
 	done
 	for n in "${names[@]}"; do
-		out=$(timeout $((DURATION + 30)) "$tmp/connloop" 127.0.0.1 \
+		out=$(timeout $((DURATION + 30)) "$T/connloop" 127.0.0.1 \
 		    "${eport[$n]}" "$DURATION" "$CONC")
 		v=$(echo "$out" | sed -n 's/.*: \([0-9.]*\) conn\/s.*/\1/p')
 		v=$(printf '%.0f' "${v:-0}")
@@ -193,8 +182,8 @@ done
 # Memory: IDLE connections held through each forwarder in turn.
 for n in "${names[@]}"; do
 	before=$(rss "${mpid[$n]}")
-	rm -f "$tmp/held"
-	mkfifo "$tmp/hold.in" 2>/dev/null
+	rm -f "$T/held"
+	mkfifo "$T/hold.in" 2>/dev/null
 	timeout 120 python3 -c '
 import socket, sys
 port, n, f = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -206,11 +195,11 @@ for i in range(n):
 		sys.exit("no echo")
 	cs.append(c)
 open(f, "w").write("held\n")
-sys.stdin.read()' "${eport[$n]}" "$IDLE" "$tmp/held" <"$tmp/hold.in" &
+sys.stdin.read()' "${eport[$n]}" "$IDLE" "$T/held" <"$T/hold.in" &
 	hp=$!
-	exec 7>"$tmp/hold.in"
+	exec 7>"$T/hold.in"
 	for ((i = 0; i < 12000; i++)); do
-		[[ -s $tmp/held ]] && break
+		[[ -s $T/held ]] && break
 		kill -0 $hp 2>/dev/null || break
 		sleep 0.01
 	done

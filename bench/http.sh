@@ -46,7 +46,9 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 THREADS=${THREADS:-2}
@@ -57,11 +59,6 @@ STRICT=${STRICT:-0}
 HUGE=${HUGE:-100000}
 ONLY=${ONLY:-}
 
-die() { echo "http.sh: $*" >&2; exit 2; }
-
-case $SOCKCTL in /*) ;; *) SOCKCTL=$PWD/$SOCKCTL ;; esac
-SOCKCTL=$(readlink -f "$SOCKCTL")
-[ -x "$SOCKCTL" ] || die "no sockctl binary at $SOCKCTL (set SOCKCTL)"
 if [ "$ONLY" != listing ]; then
 	command -v "$WRK" >/dev/null || die "wrk is missing (apt-get install wrk)"
 	command -v "$NGINX" >/dev/null ||
@@ -71,22 +68,7 @@ command -v python3 >/dev/null || die "python3 is missing"
 command -v curl >/dev/null || die "curl is missing"
 
 set -m
-T=$(mktemp -d "${TMPDIR:-/tmp}/sockctl-bench.XXXXXX") || die "mktemp"
-pids=()
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM -- "-$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir
 
 # The tree.  nginx's worker may run as nobody: everything world-readable.
 chmod 755 "$T"

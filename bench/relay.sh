@@ -30,7 +30,9 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 SIZE_MIB=${SIZE_MIB:-1024}
 TIMEOUT=${TIMEOUT:-120}
@@ -38,11 +40,6 @@ STRICT=${STRICT:-0}
 NC=${NC:-nc}
 TIME=/usr/bin/time
 
-die() { echo "relay.sh: $*" >&2; exit 2; }
-
-case $SOCKCTL in /*) ;; *) SOCKCTL=$PWD/$SOCKCTL ;; esac
-SOCKCTL=$(readlink -f "$SOCKCTL")
-[ -x "$SOCKCTL" ] || die "no sockctl binary at $SOCKCTL (set SOCKCTL)"
 [ -x "$TIME" ] || die "$TIME is missing (apt-get install time)"
 command -v "$NC" >/dev/null || die "nc is missing (apt-get install netcat-openbsd)"
 command -v python3 >/dev/null || die "python3 is missing"
@@ -52,22 +49,7 @@ command -v ss >/dev/null || die "ss is missing (apt-get install iproute2)"
 # Every background job gets its own process group, so cleanup can end the
 # job together with whatever it started (time -> sockctl/nc).
 set -m
-T=$(mktemp -d "${TMPDIR:-/tmp}/sockctl-bench.XXXXXX") || die "mktemp"
-pids=()
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM -- "-$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir
 
 # The listeners' stdin: a fifo whose writer sleeps, so it never ends.
 mkfifo "$T/fifo" || die "mkfifo"

@@ -35,40 +35,22 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 SIZE_MIB=${SIZE_MIB:-1024}
 TIMEOUT=${TIMEOUT:-300}
 STRICT=${STRICT:-0}
 TIME=/usr/bin/time
 
-die() { echo "tls.sh: $*" >&2; exit 2; }
-
-case $SOCKCTL in /*) ;; *) SOCKCTL=$PWD/$SOCKCTL ;; esac
-SOCKCTL=$(readlink -f "$SOCKCTL")
-[ -x "$SOCKCTL" ] || die "no sockctl binary at $SOCKCTL (set SOCKCTL)"
 [ -x "$TIME" ] || die "$TIME is missing (apt-get install time)"
 for c in socat ncat openssl python3; do
 	command -v "$c" >/dev/null || die "$c is missing"
 done
 
 set -m
-T=$(mktemp -d "${TMPDIR:-/tmp}/sockctl-bench.XXXXXX") || die "mktemp"
-pids=()
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM -- "-$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost -days 1 \

@@ -72,7 +72,9 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 RECV_COUNT=${RECV_COUNT:-2000000}
 SEND_COUNT=${SEND_COUNT:-1048576}
@@ -82,11 +84,6 @@ TIMEOUT=${TIMEOUT:-120}
 CC=${CC:-cc}
 STRICT=${STRICT:-0}
 
-die() { echo "udp.sh: $*" >&2; exit 2; }
-
-case $SOCKCTL in /*) ;; *) SOCKCTL=$PWD/$SOCKCTL ;; esac
-SOCKCTL=$(readlink -f "$SOCKCTL")
-[ -x "$SOCKCTL" ] || die "no sockctl binary at $SOCKCTL (set SOCKCTL)"
 command -v nc >/dev/null || die "nc is missing (apt-get install netcat-openbsd)"
 nc -h 2>&1 | grep -q 'OpenBSD netcat' || die "nc is not netcat-openbsd"
 command -v ncat >/dev/null || die "ncat is missing (apt-get install ncat)"
@@ -105,21 +102,7 @@ set -m
 # The receivers' output goes to tmpfs: counting it must not cost disk I/O.
 tmpbase=${TMPDIR:-/tmp}
 [ -d /dev/shm ] && [ -w /dev/shm ] && tmpbase=/dev/shm
-T=$(mktemp -d "$tmpbase/sockctl-bench-udp.XXXXXX") || die "mktemp"
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -TERM -- "-$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir "$tmpbase" sockctl-bench-udp
 
 "$CC" -O2 -o "$T/udpflood" "$here/udpflood.c" ||
     die "cannot compile $here/udpflood.c"

@@ -139,7 +139,6 @@ struct client {
 	short		 tls_events;	/* what TLS waits for to read */
 };
 
-#ifdef HAVE_TLS
 /* Waits for what TLS asked; -1 if poll fails. */
 static int
 join_tls_wait(struct client *c, ssize_t want)
@@ -152,13 +151,11 @@ join_tls_wait(struct client *c, ssize_t want)
 		return (-1);
 	return (0);
 }
-#endif
 
 /* All of P to the room; -1 with errno set. */
 static int
 join_write(struct client *c, const char *p, size_t len)
 {
-#ifdef HAVE_TLS
 	struct sk_err	err;
 	ssize_t		n;
 
@@ -176,16 +173,12 @@ join_write(struct client *c, const char *p, size_t len)
 			return (-1);
 	}
 	return (0);
-#else
-	return (io_write_all(c->fd, p, len));
-#endif
 }
 
 /* Leaving: our end of stream (TLS: close_notify first). */
 static void
 join_shutdown(struct client *c)
 {
-#ifdef HAVE_TLS
 	struct sk_err	err;
 	int		r;
 
@@ -193,7 +186,6 @@ join_shutdown(struct client *c)
 	    TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT))
 		if (join_tls_wait(c, r) == -1)
 			break;
-#endif
 	(void)shutdown(c->fd, SHUT_WR);
 }
 
@@ -201,7 +193,6 @@ join_shutdown(struct client *c)
 static ssize_t
 join_read(struct client *c, char *p, size_t len, struct sk_err *err)
 {
-#ifdef HAVE_TLS
 	ssize_t	n;
 
 	c->tls_events = POLLIN;
@@ -221,10 +212,6 @@ join_read(struct client *c, char *p, size_t len, struct sk_err *err)
 		return (-1);
 	}
 	return (n);
-#else
-	(void)err;
-	return (read(c->fd, p, len));
-#endif
 }
 
 /*

@@ -62,17 +62,6 @@ static const struct opt chat_options[] = {
 	OPT_END_
 };
 
-static void
-chat_tls_free(struct tls_ctx *ctx)
-{
-#ifdef HAVE_TLS
-	tls_ctx_free(ctx);
-#else
-	(void)ctx;
-#endif
-}
-
-#ifdef HAVE_TLS
 /*
  * Joining a TLS room: the handshake on the connected socket, within the
  * -w time when given, verified unless the options say otherwise; -v
@@ -124,7 +113,6 @@ fail:
 	tls_free(t);
 	return (NULL);
 }
-#endif
 
 static int
 chat_serve(struct chat_opts *o, int argc, char **argv)
@@ -155,7 +143,7 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	if ((lfd = sock_listen(&la, &err)) == -1) {
 		log_err("%s", err.msg);
 		acl_free(&acl);
-		chat_tls_free(rc.tls);
+		tls_ctx_free(rc.tls);
 		return (EXIT_RUNTIME);
 	}
 	if (o->port_file != NULL &&
@@ -163,7 +151,7 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 		log_err("%s", err.msg);
 		close(lfd);
 		acl_free(&acl);
-		chat_tls_free(rc.tls);
+		tls_ctx_free(rc.tls);
 		return (EXIT_RUNTIME);
 	}
 	sock_report_listening(lfd);
@@ -181,7 +169,7 @@ chat_serve(struct chat_opts *o, int argc, char **argv)
 	}
 	close(lfd);
 	acl_free(&acl);
-	chat_tls_free(rc.tls);
+	tls_ctx_free(rc.tls);
 	return (status);
 }
 
@@ -217,28 +205,23 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	cc.nick = o->nick;
 	cc.tls = NULL;
 	ctx = NULL;
-#ifdef HAVE_TLS
 	if (o->tls.tls) {
 		if ((ctx = tlsopt_ctx(&o->tls, TLSOPT_CLIENT, &err)) == NULL ||
 		    (cc.tls = chat_tls_join(ctx, fd, host, ca.port,
 		    o->timeout, &err)) == NULL) {
 			log_err("%s", err.msg);
-			chat_tls_free(ctx);
+			tls_ctx_free(ctx);
 			close(fd);
 			return (EXIT_RUNTIME);
 		}
 	}
-#endif
 	status = 0;
 	if (chat_client_run(&cc, &err) == -1) {
 		log_err("%s", err.msg);
 		status = EXIT_RUNTIME;
 	}
-#ifdef HAVE_TLS
-	if (cc.tls != NULL)
-		tls_free(cc.tls);
-#endif
-	chat_tls_free(ctx);
+	tls_free(cc.tls);
+	tls_ctx_free(ctx);
 	close(fd);
 	return (status);
 }

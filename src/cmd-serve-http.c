@@ -167,9 +167,7 @@ serve_http_exec(void *p, int argc, char **argv)
 		log_err("%s", err.msg);
 		status = EXIT_RUNTIME;
 	}
-#ifdef HAVE_TLS
 	tls_ctx_free(cf.tls);
-#endif
 	acl_free(&acl);
 	return (status);
 }

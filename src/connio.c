@@ -1,7 +1,7 @@
 /*
  * Non-blocking reads and writes for the epoll engines, plain or through
- * TLS (see connio.h).  Built without TLS, a connection is never TLS and
- * the TLS branches are left out.
+ * TLS (see connio.h).  Built without TLS, a connection is never TLS
+ * (tls-stub.c stands in for the calls).
  */
 #include "config.h"
 
@@ -16,7 +16,6 @@
 #include "log.h"
 #include "tls.h"
 
-#ifdef HAVE_TLS
 static enum connio
 connio_tls(ssize_t r, size_t *n, uint32_t *want)
 {
@@ -31,7 +30,6 @@ connio_tls(ssize_t r, size_t *n, uint32_t *want)
 	/* A client that drops TCP without close_notify has just left. */
 	return (r == 0 || r == TLS_TRUNCATED ? CONNIO_EOF : CONNIO_ERROR);
 }
-#endif
 
 enum connio
 connio_read(struct tls *t, int fd, void *buf, size_t len, size_t *n,
@@ -39,12 +37,8 @@ connio_read(struct tls *t, int fd, void *buf, size_t len, size_t *n,
 {
 	ssize_t	r;
 
-#ifdef HAVE_TLS
 	if (t != NULL)
 		return (connio_tls(tls_read(t, buf, len, err), n, want));
-#else
-	(void)t;
-#endif
 	do
 		r = read(fd, buf, len);
 	while (r == -1 && errno == EINTR);
@@ -68,12 +62,8 @@ connio_write(struct tls *t, int fd, const void *buf, size_t len, size_t *n,
 {
 	ssize_t	r;
 
-#ifdef HAVE_TLS
 	if (t != NULL)
 		return (connio_tls(tls_write(t, buf, len, err), n, want));
-#else
-	(void)t;
-#endif
 	do
 		r = write(fd, buf, len);
 	while (r == -1 && errno == EINTR);
@@ -92,7 +82,6 @@ connio_write(struct tls *t, int fd, const void *buf, size_t len, size_t *n,
 enum connio
 connio_handshake(struct tls *t, uint32_t *want, struct sk_err *err)
 {
-#ifdef HAVE_TLS
 	size_t	n;
 	int	r;
 
@@ -101,78 +90,44 @@ connio_handshake(struct tls *t, uint32_t *want, struct sk_err *err)
 	if ((r = tls_handshake(t, err)) == 0)
 		return (CONNIO_OK);
 	return (connio_tls(r, &n, want));
-#else
-	(void)t;
-	(void)want;
-	(void)err;
-	return (CONNIO_OK);
-#endif
 }
 
 enum connio
 connio_close_notify(struct tls *t, uint32_t *want, struct sk_err *err)
 {
-#ifdef HAVE_TLS
 	size_t	n;
 	int	r;
 
 	if ((r = tls_close_notify(t, err)) == 0)
 		return (CONNIO_OK);
 	return (connio_tls(r, &n, want));
-#else
-	(void)t;
-	(void)want;
-	(void)err;
-	return (CONNIO_OK);
-#endif
 }
 
 int
 connio_pending(struct tls *t)
 {
-#ifdef HAVE_TLS
 	return (t != NULL && tls_pending(t));
-#else
-	(void)t;
-	return (0);
-#endif
 }
 
 void
 connio_close(struct tls *t)
 {
-#ifdef HAVE_TLS
 	struct sk_err	err;
 
 	if (t == NULL)
 		return;
 	(void)tls_close_notify(t, &err);
 	tls_free(t);
-#else
-	(void)t;
-#endif
 }
 
 struct tls *
 connio_tls_new(struct tls_ctx *ctx, int fd, struct sk_err *err)
 {
-#ifdef HAVE_TLS
 	return (tls_new(ctx, fd, NULL, err));
-#else
-	(void)ctx;
-	(void)fd;
-	err_set(err, "TLS is not built in");
-	return (NULL);
-#endif
 }
 
 void
 connio_report(struct tls *t, char *out, size_t outlen)
 {
-#ifdef HAVE_TLS
 	tls_report(t, out, outlen);
-#else
-	(void)t;
-	strlcpy(out, "", outlen);
-#endif
 }

@@ -34,6 +34,8 @@
 
 #define TLS_WBATCH	(256 * 1024)	/* plaintext encrypted per write(2) */
 #define TLS_WBUF_MAX	(4 * 1024 * 1024) /* then the BIO says "retry" */
+#define TLS_RECORD	16384		/* plaintext per record */
+#define TLS_RECORD_OVERHEAD 64		/* header, nonce, tag: 29 at most */
 
 static BIO_METHOD	*wbuf_method;
 
@@ -63,13 +65,43 @@ wbuf_flush(struct tls_wbuf *w)
 	return (0);
 }
 
+/*
+ * Room for NEED more bytes, grown once to what a batch needs rather
+ * than doubled record by record (each doubling would copy).  0 or -1.
+ */
+static int
+wbuf_reserve(struct tls_wbuf *w, size_t need)
+{
+	size_t	 cap;
+	char	*p;
+
+	if (w->off > 0 && w->off == w->len)
+		w->off = w->len = 0;
+	if (w->len + need <= w->cap)
+		return (0);
+	if (w->off > 0) {
+		memmove(w->p, w->p + w->off, w->len - w->off);
+		w->len -= w->off;
+		w->off = 0;
+		if (w->len + need <= w->cap)
+			return (0);
+	}
+	cap = w->len + need;
+	if (cap < 2 * w->cap)
+		cap = 2 * w->cap;
+	if ((p = realloc(w->p, cap)) == NULL)
+		return (-1);
+	w->p = p;
+	w->cap = cap;
+	return (0);
+}
+
 static int
 wbuf_write(BIO *b, const char *data, size_t len, size_t *written)
 {
-	struct tls_wbuf	*w = BIO_get_data(b);
-	size_t		 cap;
-	char		*p;
+	struct tls_wbuf	*w;
 
+	w = BIO_get_data(b);
 	BIO_clear_retry_flags(b);
 	if (w->len - w->off + len > TLS_WBUF_MAX) {
 		/* Only a peer that never reads gets here: wait for it. */
@@ -80,24 +112,8 @@ wbuf_write(BIO *b, const char *data, size_t len, size_t *written)
 			return (0);
 		}
 	}
-	if (w->off > 0 && w->off == w->len)
-		w->off = w->len = 0;
-	if (w->len + len > w->cap) {
-		if (w->off > 0) {
-			memmove(w->p, w->p + w->off, w->len - w->off);
-			w->len -= w->off;
-			w->off = 0;
-		}
-		cap = w->cap > 0 ? w->cap : 4096;
-		while (cap < w->len + len)
-			cap *= 2;
-		if (cap > w->cap) {
-			if ((p = realloc(w->p, cap)) == NULL)
-				return (0);
-			w->p = p;
-			w->cap = cap;
-		}
-	}
+	if (wbuf_reserve(w, len) == -1)
+		return (0);
 	memcpy(w->p + w->len, data, len);
 	w->len += len;
 	*written = len;
@@ -107,8 +123,9 @@ wbuf_write(BIO *b, const char *data, size_t len, size_t *written)
 static long
 wbuf_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	struct tls_wbuf	*w = BIO_get_data(b);
+	struct tls_wbuf	*w;
 
+	w = BIO_get_data(b);
 	(void)num;
 	(void)ptr;
 	switch (cmd) {
@@ -360,8 +377,14 @@ tls_write(struct tls *t, const void *buf, size_t len, struct sk_err *e)
 	while (put < len) {
 		if ((ret = tls_io_flush(t, e)) != 0)
 			break;
-		n = encrypt_batch(t, (const char *)buf + put,
-		    len - put > TLS_WBATCH ? TLS_WBATCH : len - put, e);
+		n = len - put > TLS_WBATCH ? TLS_WBATCH : (ssize_t)(len - put);
+		if (wbuf_reserve(&t->wb, (size_t)n + ((size_t)n /
+		    TLS_RECORD + 1) * TLS_RECORD_OVERHEAD) == -1) {
+			err_set(e, "%s", strerror(errno));
+			ret = TLS_ERROR;
+			break;
+		}
+		n = encrypt_batch(t, (const char *)buf + put, (size_t)n, e);
 		if (n < 0) {
 			ret = (int)n;
 			break;

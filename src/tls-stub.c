@@ -57,6 +57,33 @@ tls_handshake(struct tls *t, struct sk_err *e)
 	return (TLS_ERROR);
 }
 
+ssize_t
+tls_read(struct tls *t, void *buf, size_t len, struct sk_err *e)
+{
+	(void)t;
+	(void)buf;
+	(void)len;
+	err_set(e, "TLS is not built in");
+	return (TLS_ERROR);
+}
+
+int
+tls_pending(struct tls *t)
+{
+	(void)t;
+	return (0);
+}
+
+ssize_t
+tls_write(struct tls *t, const void *buf, size_t len, struct sk_err *e)
+{
+	(void)t;
+	(void)buf;
+	(void)len;
+	err_set(e, "TLS is not built in");
+	return (TLS_ERROR);
+}
+
 int
 tls_close_notify(struct tls *t, struct sk_err *e)
 {
@@ -71,4 +98,18 @@ tls_report(struct tls *t, char *out, size_t len)
 	(void)t;
 	if (len > 0)
 		out[0] = '\0';
+}
+
+const char *
+tls_alpn_selected(struct tls *t)
+{
+	(void)t;
+	return (NULL);
+}
+
+const char *
+tls_servername(struct tls *t)
+{
+	(void)t;
+	return (NULL);
 }

@@ -272,7 +272,6 @@ xfer_abandon(struct xfer *x)
 static int
 xfer_notify(struct xfer *x)
 {
-#ifdef HAVE_TLS
 	int	r;
 
 	r = tls_close_notify(x->c.dst_tls, &x->tls_err);
@@ -286,7 +285,6 @@ xfer_notify(struct xfer *x)
 		errno = EPROTO;
 		return (-1);
 	}
-#endif
 	return (shutdown(x->c.dst, SHUT_WR));
 }
 
@@ -304,13 +302,9 @@ xfer_shutdown(struct xfer *x)
 int
 xfer_ready(const struct xfer *x)
 {
-#ifdef HAVE_TLS
 	if (x->c.src_tls != NULL && x->kind == XFER_COPY && !x->eof &&
 	    xfer_copy_room(x) > 0 && tls_pending(x->c.src_tls))
 		return (1);
-#else
-	(void)x;
-#endif
 	return (0);
 }
 
@@ -358,7 +352,6 @@ xfer_crlf_expand(char *p, size_t len, int *last_cr)
 	return (len + nl);
 }
 
-#ifdef HAVE_TLS
 /*
  * A TLS result as read(2)/write(2) would give it: WANT_* is EAGAIN with
  * the events to poll for remembered in *want (DEF when it is over), an
@@ -386,17 +379,14 @@ xfer_tls_result(struct xfer *x, ssize_t r, short *want, short def)
 		errno = EPROTO;
 	return (-1);
 }
-#endif
 
 /* The copy path's one read: read(2), or tls_read for a TLS source. */
 static ssize_t
 xfer_src_read(struct xfer *x, void *p, size_t len)
 {
-#ifdef HAVE_TLS
 	if (x->c.src_tls != NULL)
 		return (xfer_tls_result(x, tls_read(x->c.src_tls, p, len,
 		    &x->tls_err), &x->src_want, POLLIN));
-#endif
 	return (read(x->c.src, p, len));
 }
 
@@ -404,11 +394,9 @@ xfer_src_read(struct xfer *x, void *p, size_t len)
 static ssize_t
 xfer_dst_write(struct xfer *x, const void *p, size_t len)
 {
-#ifdef HAVE_TLS
 	if (x->c.dst_tls != NULL)
 		return (xfer_tls_result(x, tls_write(x->c.dst_tls, p, len,
 		    &x->tls_err), &x->dst_want, POLLOUT));
-#endif
 	return (write(x->c.dst, p, len));
 }
 

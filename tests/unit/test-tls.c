@@ -1137,6 +1137,59 @@ test_bulk(enum tls_version max, const char *want_report)
 	pair_close(&p);
 }
 
+/*
+ * tls_write counts bytes as taken only once their records are on the
+ * socket (tls-io.c batches records in a buffer of its own): the reader
+ * gets every byte reported without the writer doing anything more, and
+ * the rest comes when the writer is called again with the bytes not
+ * taken at the front.
+ */
+static void
+test_write_taken(void)
+{
+	struct pair	 p;
+	unsigned char	*a, *got;
+	size_t		 taken = 0, have = 0, len = 4 * 1024 * 1024;
+	ssize_t		 r, w;
+	int		 turns = 0;
+
+	if (ca_pair(&p, "localhost", NULL, NULL) == -1)
+		fatal("handshake");
+	if ((a = malloc(len)) == NULL || (got = malloc(len)) == NULL)
+		fatal("malloc");
+	arc4random_buf(a, len);
+	/* In pieces of a few records, as the epoll engines write. */
+	while ((w = tls_write(p.c.tls, a + taken, 40000, &p.c.err)) > 0)
+		taken += (size_t)w;
+	is_int(w, TLS_WANT_POLLOUT,
+	    "a writer nobody reads comes to TLS_WANT_POLLOUT");
+	ok(taken > 0 && taken < len, "after taking part (%zu bytes)", taken);
+	while ((r = tls_read(p.s.tls, got + have, len - have,
+	    &p.s.err)) > 0)
+		have += (size_t)r;
+	ok(have >= taken && memcmp(got, a, taken) == 0,
+	    "the reader gets every byte reported taken (%zu of %zu) "
+	    "without the writer", have, taken);
+	while (have < len && turns++ < 100000) {
+		w = tls_write(p.c.tls, a + taken, len - taken, &p.c.err);
+		if (w > 0)
+			taken += (size_t)w;
+		else if (!is_want(w) && taken < len)
+			break;
+		r = tls_read(p.s.tls, got + have, len - have, &p.s.err);
+		if (r > 0)
+			have += (size_t)r;
+		else if (!is_want(r))
+			break;
+	}
+	ok(taken == len && have == len && memcmp(got, a, len) == 0,
+	    "then all 4 MiB arrive byte for byte (%zu taken, %zu read)",
+	    taken, have);
+	free(a);
+	free(got);
+	pair_close(&p);
+}
+
 static void
 test_versions(void)
 {
@@ -1359,6 +1412,7 @@ main(void)
 	test_bulk(TLS_VERSION_1_2, "TLS 1.2, "
 	    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, peer CN=localhost, "
 	    "verified");
+	test_write_taken();
 	test_versions();
 	test_alpn();
 	test_s_server();
