@@ -535,9 +535,9 @@ usage_is() {
 		    >"$T/late" 2>&1
 	) 3>&- &
 	track $!
-	run --separate-stderr timeout 20 "$SOCKCTL" connect --retry 50 \
-	    --retry-delay 100ms -x "127.0.0.1:$MS_PORT" 127.0.0.1 "$port" \
-	    < <(printf early)
+	run --separate-stderr timeout 20 "$SOCKCTL" connect --recv-only \
+	    --retry 50 --retry-delay 100ms -x "127.0.0.1:$MS_PORT" \
+	    127.0.0.1 "$port"
 	assert_success
 	assert_output late
 	assert_equal "$stderr" ''
