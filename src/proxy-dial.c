@@ -186,9 +186,9 @@ proxy_handshake(int fd, struct socks_client *c, struct buf *out,
 			return (-1);
 		}
 		if (r == SOCKS_DONE) {
-			/* Only the reply's own bytes; the rest is the target's. */
+			/* The reply's own bytes; the rest is the target's. */
 			if (used < have) {
-				err_set(err, "reply shorter than what was read");
+				err_set(err, "reply shorter than was read");
 				return (-1);
 			}
 			if (proxy_consume(fd, in + have, used - have) == -1)

@@ -28,7 +28,8 @@ struct proxy_hop {
  * blocking, holding exactly the bytes that came after the proxy's
  * reply; or -1 with one line in err naming the proxy and its answer.
  */
-int	proxy_dial(const struct proxy_conf *, const struct sock_connect_args *,
-	    struct proxy_hop *, struct sk_err *);
+int	proxy_dial(const struct proxy_conf *,
+	    const struct sock_connect_args *, struct proxy_hop *,
+	    struct sk_err *);
 
 #endif /* PROXY_DIAL_H */

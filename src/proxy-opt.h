@@ -20,7 +20,7 @@ struct proxy_opts {
 /* What the options say, once loaded. */
 struct proxy_conf {
 	struct proxy_url url;
-	const char	*password;	/* SOCKCTL_PROXY_PASSWORD, or NULL */
+	const char	*password;	/* from the environment, or NULL */
 };
 
 /* The environment variable the proxy password comes from. */

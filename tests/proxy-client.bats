@@ -421,6 +421,20 @@ usage_is() {
 	done
 }
 
+@test "proxy client: -e through a proxy: the command gets the target's first bytes; SOCKCTL_PEER_PORT is the proxy's" {
+	proxypeer co coalesce
+	printf 'greeting 2\r\n' >"$T/down"
+	target
+	run --separate-stderr timeout 20 "$SOCKCTL" connect \
+	    -x "http://127.0.0.1:$PX_PORT" \
+	    -e 'cat >"$T/e.got"; echo "$SOCKCTL_PEER_PORT" >"$T/e.port"' \
+	    127.0.0.1 "$PORT" </dev/null
+	assert_equal "$stderr" ''
+	assert_success
+	assert_equal "$(od -c <"$T/e.got")" "$(od -c <"$T/down")"
+	assert_equal "$(<"$T/e.port")" "$PX_PORT"
+}
+
 # --- dante, tinyproxy, ncat ------------------------------------------------------
 
 @test "proxy client: dante: 1 MiB each way over SOCKS5 and SOCKS4; its refusal as one line" {
