@@ -28,9 +28,9 @@ struct proxy_conf {
 
 extern const char *const proxyopt_types[];
 
-#define OPT__PROXY(st, f) \
-	OPT_STR_('x', "proxy", st, f.url, "URL", OPTK_SPEC, NULL, \
-	    "connect through proxy [SCHEME://][USER@]HOST[:PORT]"), \
+/* H says what -x does in this command. */
+#define OPT__PROXY(st, f, h) \
+	OPT_STR_('x', "proxy", st, f.url, "URL", OPTK_SPEC, NULL, h), \
 	OPT_CHOICE_('X', "proxy-type", st, f.type, "TYPE", proxyopt_types, \
 	    NULL, "proxy protocol 5, 4 or connect (overrides SCHEME)")
 
