@@ -18,6 +18,8 @@
 #include "clock.h"
 #include "cmd.h"
 #include "log.h"
+#include "proxy-dial.h"
+#include "proxy-opt.h"
 #include "sock.h"
 #include "text.h"
 #include "tls-opt.h"
@@ -35,6 +37,7 @@ struct chat_opts {
 	long long	 timeout;
 	const char	*port_file;
 	struct tls_opts	 tls;
+	struct proxy_opts proxy;
 };
 
 static const struct opt chat_options[] = {
@@ -50,6 +53,8 @@ static const struct opt chat_options[] = {
 	    "room: pending-client queue length"),
 	OPT__TIMEOUT(struct chat_opts, timeout, NULL,
 	    "client: give up connecting after DUR"),
+	OPT__PROXY(struct chat_opts, proxy,
+	    "client: join through the proxy at URL"),
 	OPT__PORT_FILE(struct chat_opts, port_file,
 	    "room: write the bound port to FILE"),
 	OPT__VERBOSE(struct chat_opts, verbose,
@@ -178,11 +183,13 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 {
 	struct sock_connect_args ca;
 	struct chat_client_conf cc;
+	struct proxy_conf px;
+	struct proxy_hop hop;
 	struct sock_name n;
 	struct sk_err	 err;
 	struct tls_ctx	*ctx;
 	char		 host[NI_MAXHOST];
-	int		 fd, status;
+	int		 fd, status, proxied;
 
 	memset(&ca, 0, sizeof(ca));
 	if (cmd_parse_target(argc, argv, 0, host, sizeof(host), &ca.port,
@@ -191,16 +198,21 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	if (o->nick != NULL && !text_valid_nick(o->nick, strlen(o->nick)))
 		return (log_usage("invalid nick '%s': use 1 to %d letters, "
 		    "digits, - or _", o->nick, TEXT_NICK_MAX));
+	if ((proxied = proxyopt_load(&o->proxy, &px, &err)) == -1)
+		return (log_usage("%s", err.msg));
 	ca.host = host;
 	ca.family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
 	ca.socktype = SOCK_STREAM;
 	ca.srcport = -1;
 	ca.timeout_ms = o->timeout;
-	if ((fd = sock_connect(&ca, &n, &err)) == -1) {
+	fd = proxied ? proxy_dial(&px, &ca, &hop, &err) :
+	    sock_connect(&ca, &n, &err);
+	if (fd == -1) {
 		log_err("%s", err.msg);
 		return (EXIT_RUNTIME);
 	}
-	log_verbose(1, "connected to %s port %d", n.host, n.port);
+	if (!proxied)	/* proxy_dial says it with the proxy */
+		log_verbose(1, "connected to %s port %d", n.host, n.port);
 	cc.fd = fd;
 	cc.nick = o->nick;
 	cc.tls = NULL;
@@ -238,6 +250,9 @@ chat_exec(void *p, int argc, char **argv)
 		return (log_usage("-n is for joining a room, not with -l"));
 	if (!o->listen && (acl_name = aclopt_first(&o->acl)) != NULL)
 		return (log_usage("%s is for a room, with -l", acl_name));
+	if (o->listen && (o->proxy.url != NULL || o->proxy.type != NULL))
+		return (log_usage("%s is for joining a room, not with -l",
+		    o->proxy.url != NULL ? "-x" : "-X"));
 	if (tlsopt_check(&o->tls, o->listen ? TLSOPT_SERVER : TLSOPT_CLIENT,
 	    &err) == -1)
 		return (log_usage("%s", err.msg));

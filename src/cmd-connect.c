@@ -18,6 +18,8 @@
 #include "clock.h"
 #include "cmd.h"
 #include "log.h"
+#include "proxy-dial.h"
+#include "proxy-opt.h"
 #include "relay.h"
 #include "sock.h"
 #include "starttls.h"
@@ -36,6 +38,10 @@ struct connect_opts {
 	const char	*source;
 	int		 source_port;
 	const char	*starttls;
+	struct proxy_opts proxy;
+	/* Not options: what -x and -X say, once checked. */
+	int		 proxied;
+	struct proxy_conf pxconf;
 };
 
 static const struct opt connect_options[] = {
@@ -54,6 +60,8 @@ static const struct opt connect_options[] = {
 	    "connect from local address ADDR"),
 	OPT__SOURCE_PORT(struct connect_opts, source_port,
 	    "connect from local port PORT"),
+	OPT__PROXY(struct connect_opts, proxy,
+	    "connect through proxy [SCHEME://][USER@]HOST[:PORT]"),
 	OPT__TIMEOUT(struct connect_opts, s.timeout, NULL,
 	    "give up on each address after DUR"),
 	OPT__IDLE(struct connect_opts, s.idle, NULL,
@@ -90,13 +98,15 @@ connect_args(const struct connect_opts *o, const char *host,
 enum scan_result {
 	SCAN_NONE_OPEN,
 	SCAN_OPEN,		/* at least one port answered */
-	SCAN_STDOUT_FAILED	/* writing the report failed; see errno */
+	SCAN_STDOUT_FAILED,	/* writing the report failed; see errno */
+	SCAN_PROXY_FAILED	/* the proxy failed, not a port; reported */
 };
 
 static enum scan_result
 connect_scan_once(struct sock_connect_args *ca, const struct port_list *pl,
-    const char *hostarg)
+    const char *hostarg, const struct proxy_conf *px)
 {
+	struct proxy_hop hop;
 	struct sk_err	 err;
 	enum scan_result res = SCAN_NONE_OPEN;
 	size_t		 i;
@@ -106,7 +116,14 @@ connect_scan_once(struct sock_connect_args *ca, const struct port_list *pl,
 		for (port = pl->ranges[i].lo; port <= pl->ranges[i].hi;
 		    port++) {
 			ca->port = port;
-			if ((fd = sock_connect(ca, NULL, &err)) == -1) {
+			fd = px != NULL ? proxy_dial(px, ca, &hop, &err) :
+			    sock_connect(ca, NULL, &err);
+			/* Through a proxy, only its refusal says "closed". */
+			if (fd == -1 && px != NULL && !hop.refused) {
+				log_err("%s", err.msg);
+				return (SCAN_PROXY_FAILED);
+			}
+			if (fd == -1) {
 				log_verbose(1, "%s", err.msg);
 				continue;
 			}
@@ -139,7 +156,8 @@ connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
 	ca.quiet = 1;
 	/* With --retry, scan again until a port answers: wait-for-port. */
 	for (attempt = 0; ; attempt++) {
-		if ((res = connect_scan_once(&ca, &pl, hostarg)) !=
+		if ((res = connect_scan_once(&ca, &pl, hostarg,
+		    o->proxied ? &o->pxconf : NULL)) !=
 		    SCAN_NONE_OPEN || attempt >= o->retry)
 			break;
 		log_verbose(1, "no port open; retrying in %s",
@@ -163,6 +181,7 @@ connect_open(const struct connect_opts *o, const char *host, int port,
 {
 	struct sock_connect_args ca;
 	struct sock_name n;
+	struct proxy_hop hop;
 	char		 dur[STREAM_MS_LEN];
 	long long	 attempt;
 	int		 fd;
@@ -172,6 +191,8 @@ connect_open(const struct connect_opts *o, const char *host, int port,
 	for (attempt = 0; ; attempt++) {
 		if (path != NULL)
 			fd = sock_connect_unix(path, SOCK_STREAM, err);
+		else if (o->proxied)
+			fd = proxy_dial(&o->pxconf, &ca, &hop, err);
 		else
 			fd = sock_connect(&ca, &n, err);
 		if (fd != -1)
@@ -184,7 +205,7 @@ connect_open(const struct connect_opts *o, const char *host, int port,
 	}
 	if (path != NULL)
 		log_verbose(1, "connected to %s", path);
-	else
+	else if (!o->proxied)	/* proxy_dial says it with the proxy */
 		log_verbose(1, "connected to %s port %d", n.host, n.port);
 	return (fd);
 }
@@ -283,6 +304,10 @@ connect_exec(void *p, int argc, char **argv)
 	if (o->scan && traceopt_any(&o->s.trace))
 		return (log_usage("-z cannot be used with %s",
 		    traceopt_first(&o->s.trace)));
+	if ((o->proxied = proxyopt_load(&o->proxy, &o->pxconf, &err)) == -1)
+		return (log_usage("%s", err.msg));
+	if (o->proxied && o->s.unix_path)
+		return (log_usage("-x cannot be used with -U"));
 	if (o->scan)
 		return (connect_scan(o, argv[0], argv[1]));
 

@@ -253,6 +253,8 @@ client_http_reply(struct socks_client *c, const char *p, size_t len,
 	    (llen > 12 && p[12] != ' '))
 		goto malformed;
 	if (p[9] != '2') {
+		c->reply = (p[9] - '0') * 100 + (p[10] - '0') * 10 +
+		    (p[11] - '0');
 		quote_line(line, sizeof(line), p, llen);
 		return (cerr(c, "%s", line));
 	}
@@ -336,9 +338,11 @@ client_s5_reply(struct socks_client *c, const unsigned char *p,
 		return (SOCKS_MORE);
 	if (p[0] != 5)
 		return (cerr(c, "not a SOCKS5 reply (version %d)", p[0]));
-	if (p[1] != 0)
+	if (p[1] != 0) {
+		c->reply = p[1];
 		return (cerr(c, "SOCKS5 reply %d (%s)", p[1],
 		    socks5_reply_text(p[1])));
+	}
 	if (len < 4)
 		return (SOCKS_MORE);
 	r = socks_parse_s5addr(p + 3, len - 3, &c->bound, &an, 0);
@@ -361,9 +365,11 @@ client_s4_reply(struct socks_client *c, const unsigned char *p,
 	/* The version is 0; some servers answer 4. */
 	if (p[0] != 0 && p[0] != 4)
 		return (cerr(c, "not a SOCKS4 reply (version %d)", p[0]));
-	if (p[1] != S4_GRANTED)
+	if (p[1] != S4_GRANTED) {
+		c->reply = p[1];
 		return (cerr(c, "SOCKS4 reply %d (%s)", p[1],
 		    socks4_reply_text(p[1])));
+	}
 	if (len < 8)
 		return (SOCKS_MORE);
 	c->bound.type = SOCKS_ADDR_IPV4;

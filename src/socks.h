@@ -84,6 +84,12 @@ struct socks_client {
 	char		 pass[SOCKS_NAME_MAX + 1];
 	struct socks_addr target;
 	struct socks_addr bound;	/* BND of a SOCKS reply */
+	/*
+	 * The proxy's answer to the request when it refused it: the SOCKS5
+	 * or SOCKS4 reply code or the HTTP status; 0 otherwise.  A refusal
+	 * of the target, not of us (except HTTP 407), so a port scan goes on.
+	 */
+	int		 reply;
 	struct sk_err	 err;		/* why SOCKS_ERROR */
 };
 

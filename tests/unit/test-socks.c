@@ -644,6 +644,58 @@ run_srv(const struct srv_case *t, size_t n)
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
+/*
+ * c->reply tells a refused request (the target's fault: a scan goes on)
+ * from every other failure (the proxy's or ours: a scan stops).
+ */
+static int
+client_reply_of(const char *url, const char *msg1, size_t len1,
+    const char *msg2, size_t len2)
+{
+	struct proxy_url	u;
+	struct socks_client	c;
+	struct socks_addr	a;
+	struct buf		out = { NULL, 0, 0 };
+	size_t			used;
+	int			r, reply;
+
+	(void)proxy_parse_url(url, NULL, &u, &e);
+	socks_addr_set(&a, "h", 80);
+	r = socks_client_start(&c, &u, &a, "pw", &out);
+	if (r == SOCKS_MORE)
+		r = socks_client_input(&c, msg1, len1, &used, &out);
+	if (r == SOCKS_MORE && msg2 != NULL)
+		r = socks_client_input(&c, msg2, len2, &used, &out);
+	reply = r == SOCKS_ERROR ? c.reply : -1;
+	socks_client_clear(&c);
+	buf_free(&out);
+	return (reply);
+}
+
+static void
+test_client_reply(void)
+{
+	is_int(client_reply_of("p", S("\x05\x00"),
+	    S("\x05\x05\x00\x01\0\0\0\0\0\0")), 5, "socks5 refusal: reply 5");
+	is_int(client_reply_of("p", S("\x05\x00"), S("\x05\x02")), 2,
+	    "socks5 refusal cut short: reply 2");
+	is_int(client_reply_of("p", S("\x05\xff"), NULL, 0), 0,
+	    "socks5 method refused: no reply code");
+	is_int(client_reply_of("u@p", S("\x05\x02"), S("\x01\x01")), 0,
+	    "socks5 bad credentials: no reply code");
+	is_int(client_reply_of("p", S("\x05\x00"),
+	    S("\x05\x00\x00\x09\x00\x00")), 0,
+	    "socks5 bad address type: no reply code");
+	is_int(client_reply_of("socks4a://p",
+	    S("\x00\x5b\x00\x00\x00\x00\x00\x00"), NULL, 0), 91,
+	    "socks4 refusal: reply 91");
+	is_int(client_reply_of("http://p",
+	    S("HTTP/1.1 407 Proxy Authentication Required\r\n"), NULL, 0),
+	    407, "http refusal: the status");
+	is_int(client_reply_of("http://p", S("HTTP/1.1 4x7 No\r\n"), NULL, 0),
+	    0, "not an HTTP reply: no status");
+}
+
 static void
 test_server_table(void)
 {
@@ -1421,6 +1473,7 @@ main(void)
 	test_addrs();
 	test_client_socks5();
 	test_client_socks4_http();
+	test_client_reply();
 	test_server_table();
 	test_server_http_limits();
 	test_server_steps();
