@@ -51,6 +51,7 @@ struct tls {
 	int		 close_sent;
 	int		 pin_mismatch;
 	unsigned char	 peer_pin[TLS_PIN_LEN];
+	int		 read_blocked;	/* the last read waited for the socket */
 	int		 read_end_set;	/* reading met an end or error: */
 	ssize_t		 read_end;	/* 0, TLS_TRUNCATED, TLS_ERROR */
 	struct sk_err	 read_err;

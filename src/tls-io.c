@@ -281,6 +281,7 @@ tls_read(struct tls *t, void *buf, size_t len, struct sk_err *e)
 		err_set(e, "TLS read of 0 bytes");
 		return (TLS_ERROR);
 	}
+	t->read_blocked = 0;
 	while (got < len) {
 		ERR_clear_error();
 		errno = 0;
@@ -295,6 +296,8 @@ tls_read(struct tls *t, void *buf, size_t len, struct sk_err *e)
 		}
 		r = tls_io_result(t, ret, saved, "TLS error", &t->read_err);
 		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+			/* What is read ahead is part of a record at most. */
+			t->read_blocked = 1;
 			if (got > 0)
 				break;
 			return (r);
@@ -311,10 +314,19 @@ tls_read(struct tls *t, void *buf, size_t len, struct sk_err *e)
 	return ((ssize_t)got);
 }
 
+/*
+ * SSL_has_pending counts a record read ahead in part, which only the
+ * socket can complete: after a read that had to wait for the socket,
+ * only decrypted bytes count, or a caller polling with a zero timeout
+ * while this says yes would spin until the rest of the record came
+ * (forever, for a peer that sends half a record and stops).
+ */
 int
 tls_pending(struct tls *t)
 {
-	return (t->read_end_set || SSL_has_pending(t->ssl));
+	if (t->read_end_set || SSL_pending(t->ssl) > 0)
+		return (1);
+	return (!t->read_blocked && SSL_has_pending(t->ssl));
 }
 
 /*

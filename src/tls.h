@@ -154,7 +154,9 @@ ssize_t		 tls_read(struct tls *, void *, size_t, struct sk_err *);
 /*
  * Nonzero when tls_read has something without reading the socket: OpenSSL
  * reads ahead, so poll() may never wake for bytes already taken from the
- * kernel.  Call tls_read until this is 0 or it says TLS_WANT_*.
+ * kernel.  Call tls_read until this is 0 or it says TLS_WANT_*.  Part of
+ * a record that only the socket can complete does not count (a caller
+ * polling with a zero timeout would spin on it).
  */
 int		 tls_pending(struct tls *);
 

@@ -537,6 +537,39 @@ PY
 	assert_equal "${#lines[@]}" 2
 }
 
+@test "tls: half a record and then silence: the listener waits on poll, and -i ends it" {
+	tls_listen --recv-only -i 1s
+	py halfrecord <<'PY'
+import ssl
+c = dial(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+o = ctx.wrap_bio(inc, out, server_hostname="localhost")
+while True:
+    try:
+        o.do_handshake()
+        break
+    except ssl.SSLWantReadError:
+        c.sendall(out.read())
+        inc.write(c.recv(65536))
+c.sendall(out.read())
+o.write(b"x" * 1000)
+c.sendall(out.read()[:100])
+put("halfrecord.sent", "1")
+time.sleep(30)
+PY
+	PYNAME=halfrecord "$PYTHON3" "$T/halfrecord.py" "$PORT" </dev/null 3>&- &
+	track $!
+	wait_for_file "$T/halfrecord.sent" || fail "the client did not send"
+	# A listener that took the half record for readable data polled
+	# with a zero timeout, spinning, and -i never came.
+	wait_for_exit "$SERVER_PID" || fail "-i did not end the session"
+	assert_equal "$status" 0
+	assert_equal "$(<"$T/lout")" ""
+}
+
 @test "tls: listen -k -e wraps a plain command for several clients in turn" {
 	tls_listen -k -e 'tr a-z A-Z'
 	# Not $i: bats' run uses it.
