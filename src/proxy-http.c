@@ -69,6 +69,8 @@ http_fail(struct pconn *c, const char *why)
 static void
 buf_drop(struct buf *b, size_t n)
 {
+	if (n == 0)
+		return;
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
 }
@@ -107,8 +109,9 @@ http_down(struct pconn *c, const char **why)
 	int		 r;
 
 	while (!h->head_done) {
-		r = socks_http_response(h->rin.p, h->rin.len, h->head_req,
-		    c->s.keep_alive, &hr, &c->out);
+		/* Nothing yet: rin may not even be allocated. */
+		r = h->rin.len == 0 ? SOCKS_MORE : socks_http_response(h->rin.p,
+		    h->rin.len, h->head_req, c->s.keep_alive, &hr, &c->out);
 		if (r == SOCKS_MORE) {
 			if (!h->teof)
 				return (0);

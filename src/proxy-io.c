@@ -124,7 +124,9 @@ pconn_write(int fd, struct buf *b, uint64_t *count)
 	}
 	if (count != NULL)
 		*count += off;
-	memmove(b->p, b->p + off, b->len - off);
-	b->len -= off;
+	if (off > 0) {
+		memmove(b->p, b->p + off, b->len - off);
+		b->len -= off;
+	}
 	return (0);
 }

@@ -497,8 +497,10 @@ pconn_handshake(struct pconn *c)
 		used = 0;
 		r = socks_server_input(&c->s, c->in.p, c->in.len, &used,
 		    &c->out);
-		memmove(c->in.p, c->in.p + used, c->in.len - used);
-		c->in.len -= used;
+		if (used > 0) {
+			memmove(c->in.p, c->in.p + used, c->in.len - used);
+			c->in.len -= used;
+		}
 		if (r != SOCKS_AUTH)
 			break;
 		r = socks_server_auth(&c->s, proxy_auth_ok(c->px, &c->s),

@@ -368,13 +368,21 @@ echo 8 bytes from 127.0.0.1 port ECHO"
 
 @test "proxy: UDP ASSOCIATE with credentials, and --deny-to drops the datagrams" {
 	printf 'u:p\n' > "$T/users"
+	# Without --deny-to, an echo server on 127.0.0.2 answers.
+	px --auth-file "$T/users"
+	run timeout 20 "$PYTHON3" "$FIX/socks5udp.py" --proxy-port "$PORT" \
+	    --user u --password p --echo-bind 127.0.0.2 --dest 127.0.0.2 \
+	    --sizes 4
+	assert_success
+	assert_output "echo 4 bytes from 127.0.0.2 port ECHO"
 	px --auth-file "$T/users" --deny-to 127.0.0.2
 	run timeout 20 "$PYTHON3" "$FIX/socks5udp.py" --proxy-port "$PORT" \
 	    --user u --password p --sizes 3
 	assert_success
 	assert_output "echo 3 bytes from 127.0.0.1 port ECHO"
 	run timeout 20 "$PYTHON3" "$FIX/socks5udp.py" --proxy-port "$PORT" \
-	    --user u --password p --dest 127.0.0.2 --sizes 3
+	    --user u --password p --echo-bind 127.0.0.2 --dest 127.0.0.2 \
+	    --sizes 3
 	assert_failure
 	assert_output "no reply to datagram 0"
 }
@@ -499,19 +507,19 @@ EOF"
 
 @test "proxy: usage errors: bad --auth-file, bad SPECs, extra arguments" {
 	printf 'alice:x\nnocolon\n' > "$T/users"
-	run -2 "$SOCKCTL" proxy --auth-file "$T/users"
+	run -2 timeout 10 "$SOCKCTL" proxy --auth-file "$T/users"
 	assert_output "sockctl proxy: --auth-file $T/users line 2: not USER:PASSWORD (each 1-255 bytes, USER not empty)
 Try 'sockctl proxy --help'."
 	printf '# nobody\n' > "$T/empty"
-	run -2 "$SOCKCTL" proxy --auth-file "$T/empty"
+	run -2 timeout 10 "$SOCKCTL" proxy --auth-file "$T/empty"
 	assert_line --index 0 "sockctl proxy: --auth-file $T/empty: no USER:PASSWORD line"
-	run -2 "$SOCKCTL" proxy --auth-file "$T/missing"
+	run -2 timeout 10 "$SOCKCTL" proxy --auth-file "$T/missing"
 	assert_line --index 0 "sockctl proxy: --auth-file $T/missing: No such file or directory"
-	run -2 "$SOCKCTL" proxy --deny-to 10.0.0.0/33
+	run -2 timeout 10 "$SOCKCTL" proxy --deny-to 10.0.0.0/33
 	assert_line --index 0 --partial "sockctl proxy: --deny-to: invalid address '10.0.0.0/33'"
-	run -2 "$SOCKCTL" proxy 127.0.0.1 1080 extra
+	run -2 timeout 10 "$SOCKCTL" proxy 127.0.0.1 1080 extra
 	assert_line --index 0 "sockctl proxy: extra argument 'extra'"
-	run -2 "$SOCKCTL" proxy 70000
+	run -2 timeout 10 "$SOCKCTL" proxy 70000
 	assert_line --index 0 --partial "sockctl proxy: invalid port '70000'"
 }
 
