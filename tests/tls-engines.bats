@@ -87,13 +87,17 @@ time.sleep(60)
 }
 
 # s_server ARGS...: openssl s_server with the leaf certificate on a port
-# of its choosing, for one client; sets $PORT.  Its output is in $T/sso.
+# of its choosing, for one client; sets $PORT.  Its output is in $T/sso.N.
 s_server() {
+	# A file per server: the one before may still be writing to its own.
+	SSO_N=$((SSO_N + 1))
 	openssl s_server -accept 127.0.0.1:0 -naccept 1 -cert "$D/leaf.pem" \
-	    -key "$D/leaf.key" "$@" < <(sleep 20) >"$T/sso" 2>&1 3>&- &
+	    -key "$D/leaf.key" "$@" < <(sleep 20) >"$T/sso.$SSO_N" \
+	    2>&1 3>&- &
 	track $!
-	wait_for_line "$T/sso" '^ACCEPT ' || fail "s_server did not start"
-	PORT=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$T/sso")
+	wait_for_line "$T/sso.$SSO_N" '^ACCEPT ' || fail "s_server did not start"
+	PORT=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$T/sso.$SSO_N")
+	[[ $PORT =~ ^[0-9]+$ ]] || fail "s_server: no port in $T/sso.$SSO_N"
 }
 
 # printed_pin FILE: the pin printed by a server without --tls-cert, from FILE.
