@@ -29,12 +29,22 @@
 #include "log.h"
 #include "loop.h"
 #include "sock.h"
+#include "tls.h"
 #include "xfer.h"
 
 #define FWD_PIPES_IDLE	64	/* idle pipes kept for the next burst */
 #define FWD_HDR_MAX	232	/* the longest PROXY header (v1: 107) */
 #define LINGER_MS	5000	/* a reset waits this long for delivery */
 #define LINGER_POLL_MS	10
+#define FWD_HS_MS	10000	/* a client's TLS handshake, at most */
+
+/* The target side's way to being ready, in order. */
+enum {
+	TS_CONNECT,
+	TS_PROXY,	/* -x */
+	TS_TLS,		/* --tls-to */
+	TS_READY
+};
 
 struct fwd;
 
@@ -46,7 +56,17 @@ struct pair {
 	int		 treg;
 	struct loop_timer timer;	/* connect timeout, then -i */
 	size_t		 dest;		/* the address being tried */
-	int		 connecting;
+	int		 connecting;	/* setting up: not relaying yet */
+	int		 cready;	/* the client side is set up */
+	int		 tready;	/* the target side is */
+	int		 tstage;	/* TS_*: where the target side is */
+	long long	 c_deadline;	/* the client's handshake; 0: none */
+	long long	 t_deadline;	/* -w for the target side; 0: none */
+	struct tls	*ctls;		/* --tls: the client's session */
+	struct tls	*ttls;		/* --tls-to: the target's */
+	struct fwd_px	*px;		/* -x: the proxy handshake */
+	const char	*trunc;		/* a TLS side ended without notify */
+	struct loop_timer kick;		/* TLS holds what poll cannot see */
 	struct xfer	 up;		/* client to target */
 	struct xfer	 down;		/* target to client */
 	int		 up_shut;
@@ -125,10 +145,21 @@ pair_update(struct pair *p)
 	pair_watch(p, &p->tfd, &p->treg, (uint32_t)(ud | ds));
 }
 
+/* TARGET in the -v lines: the address tried, or as given (-x). */
+static void
+pair_tname(const struct pair *p, char *buf, size_t len)
+{
+	if (p->f->c->px != NULL)
+		strlcpy(buf, p->f->c->target, len);
+	else
+		forward_dest_name(&p->f->c->dest[p->dest], buf, len);
+}
+
 /*
  * The end of a pair: why is NULL for a pair whose directions both ended,
  * else the reason, and reset says to pass a reset on (SO_LINGER 0 makes
- * close(2) send RST) rather than close quietly.
+ * close(2) send RST) rather than close quietly.  A pair still setting up
+ * says only why ("connect: ...", "TLS handshake with ...").
  */
 static void
 pair_close(struct pair *p, int reset, const char *why)
@@ -137,10 +168,9 @@ pair_close(struct pair *p, int reset, const char *why)
 	struct linger	 lg = { 1, 0 };
 	char		 tname[NI_MAXHOST + 16];
 
-	forward_dest_name(&f->c->dest[p->dest], tname, sizeof(tname));
+	pair_tname(p, tname, sizeof(tname));
 	if (p->connecting)
-		log_verbose(1, "%s -> %s: connect: %s", p->client.host, tname,
-		    why);
+		log_verbose(1, "%s -> %s: %s", p->client.host, tname, why);
 	else if (why == NULL)
 		log_verbose(1, "%s -> %s: sent %llu bytes, received %llu "
 		    "bytes in %.2f s", p->client.host, tname,
@@ -154,6 +184,7 @@ pair_close(struct pair *p, int reset, const char *why)
 		    (unsigned long long)p->down.nwritten,
 		    (double)(loop_now() - p->start) / 1000, why);
 	loop_timer_cancel(f->loop, &p->timer);
+	loop_timer_cancel(f->loop, &p->kick);
 	if (p->creg)
 		loop_del(f->loop, &p->cfd);
 	if (p->treg)
@@ -167,6 +198,9 @@ pair_close(struct pair *p, int reset, const char *why)
 	}
 	xfer_free(&p->up);
 	xfer_free(&p->down);
+	forward_px_free(p->px);
+	tls_free(p->ctls);
+	tls_free(p->ttls);
 	close(p->cfd.fd);
 	if (p->tfd.fd != -1)
 		close(p->tfd.fd);
@@ -209,16 +243,62 @@ pair_reset_later(struct pair *p)
 	pair_close(p, 1, p->why);
 }
 
+/* What a side that is not ready yet failed at, as the -v line says it. */
+static void
+pair_setup_fail(struct pair *p, int client, const char *what)
+{
+	char	 msg[2048], name[NI_MAXHOST + 16];
+
+	if (client)
+		snprintf(msg, sizeof(msg), "TLS handshake with %s: %s",
+		    p->client.host, what);
+	else if (p->tstage == TS_CONNECT)
+		snprintf(msg, sizeof(msg), "connect%s: %s",
+		    p->f->c->px != NULL ? " to proxy" : "", what);
+	else if (p->tstage == TS_PROXY) {
+		forward_dest_name(&p->f->c->dest[p->dest], name,
+		    sizeof(name));
+		snprintf(msg, sizeof(msg), "proxy %s: %s", name, what);
+	} else
+		snprintf(msg, sizeof(msg), "TLS handshake with %s: %s",
+		    p->f->c->target, what);
+	pair_close(p, 0, msg);
+}
+
+/* The timer of a pair setting up: the nearer of its sides' deadlines. */
+static void
+pair_setup_timer(struct pair *p)
+{
+	long long	when = 0;
+
+	if (!p->cready && p->c_deadline != 0)
+		when = p->c_deadline;
+	if (!p->tready && p->t_deadline != 0 &&
+	    (when == 0 || p->t_deadline < when))
+		when = p->t_deadline;
+	if (when == 0)
+		loop_timer_cancel(p->f->loop, &p->timer);
+	else
+		loop_timer_set(p->f->loop, &p->timer, when - loop_now());
+}
+
 static void
 pair_timer(struct loop_timer *t)
 {
 	struct pair	*p = t->arg;
+	long long	 now = loop_now();
 
 	if (p->linger_end != 0)
 		pair_reset_later(p);
+	else if (!p->connecting)
+		pair_close(p, 0, "idle timeout");
+	else if (!p->tready && p->t_deadline != 0 && now >= p->t_deadline)
+		pair_setup_fail(p, 0, p->tstage == TS_CONNECT ||
+		    p->tstage == TS_PROXY ? "timed out" : strerror(ETIMEDOUT));
+	else if (!p->cready && p->c_deadline != 0 && now >= p->c_deadline)
+		pair_setup_fail(p, 1, strerror(ETIMEDOUT));
 	else
-		pair_close(p, 0, p->connecting ? "timed out" :
-		    "idle timeout");
+		pair_setup_timer(p);
 }
 
 static void
@@ -243,7 +323,8 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 	enum xfer_status st;
 	uint64_t	 r0, w0;
 
-	if (x->done)
+	/* A TLS sink's close_notify may wait for room after the end. */
+	if (x->done && !x->notify)
 		return (0);
 	r0 = x->nread;
 	w0 = x->nwritten;
@@ -254,10 +335,26 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 	case XFER_AGAIN:
 		return (0);
 	case XFER_DONE:
-		/* Everything read is delivered: pass the EOF on. */
-		if (!*shut && xfer_shutdown(x) == -1 && errno != ENOTCONN) {
+		if (*shut)
+			return (0);
+		/*
+		 * Everything read is delivered: pass the EOF on.  A TLS
+		 * source that ended without close_notify is passed on
+		 * as a bare TCP EOF, which a TLS reader takes as the
+		 * same possible truncation.
+		 */
+		if (x->truncated) {
+			p->trunc = names[0];
+			if (shutdown(x->c.dst, SHUT_WR) == -1 &&
+			    errno != ENOTCONN) {
+				snprintf(msg, len, "%s: %s", names[1],
+				    strerror(errno));
+				return (-1);
+			}
+		} else if (xfer_shutdown(x) == -1 && errno != ENOTCONN) {
 			snprintf(msg, len, "%s: %s", names[1],
-			    strerror(errno));
+			    x->c.dst_tls != NULL && errno == EPROTO ?
+			    x->tls_err.msg : strerror(errno));
 			return (-1);
 		}
 		*shut = 1;
@@ -266,10 +363,12 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 		snprintf(msg, len, "out of memory");
 		return (-1);
 	case XFER_SRC_ERR:
-		snprintf(msg, len, "%s: %s", names[0], strerror(x->err));
+		snprintf(msg, len, "%s: %s", names[0], x->err == EPROTO &&
+		    x->c.src_tls != NULL ? x->tls_err.msg : strerror(x->err));
 		return (-1);
 	default:
-		snprintf(msg, len, "%s: %s", names[1], strerror(x->err));
+		snprintf(msg, len, "%s: %s", names[1], x->err == EPROTO &&
+		    x->c.dst_tls != NULL ? x->tls_err.msg : strerror(x->err));
 		if ((x->err != EPIPE && x->err != ECONNRESET) || other->done)
 			return (-1);
 		xfer_abandon(x);
@@ -283,33 +382,60 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 static const char *const pair_up_names[2] = { "client", "target" };
 static const char *const pair_down_names[2] = { "target", "client" };
 
+/* The end line's note when a TLS side ended without close_notify. */
+static const char *
+pair_trunc_note(const struct pair *p)
+{
+	if (p->trunc == NULL)
+		return (NULL);
+	return (strcmp(p->trunc, "client") == 0 ?
+	    "client closed without TLS close_notify (possible truncation)" :
+	    "target closed without TLS close_notify (possible truncation)");
+}
+
+/*
+ * The events of each descriptor go to both directions whole: over TLS a
+ * read may wait for POLLOUT and a write for POLLIN (xfer_step takes only
+ * what each side waits for).
+ */
 static void
 pair_io(struct loop_fd *lf, uint32_t ev)
 {
 	struct pair	*p = lf->arg;
-	char		 msg[128];
+	char		 msg[640];
 	short		 cr, tr;
 	int		 moved = 0;
 
 	cr = lf == &p->cfd ? (short)ev : 0;
 	tr = lf == &p->tfd ? (short)ev : 0;
-	if (pair_step(p, &p->up, &p->down, &p->up_shut, cr & ~POLLOUT,
-	    tr & ~POLLIN, pair_up_names, msg, sizeof(msg), &moved) == -1 ||
-	    pair_step(p, &p->down, &p->up, &p->down_shut, tr & ~POLLOUT,
-	    cr & ~POLLIN, pair_down_names, msg, sizeof(msg), &moved) == -1) {
+	if (pair_step(p, &p->up, &p->down, &p->up_shut, cr, tr,
+	    pair_up_names, msg, sizeof(msg), &moved) == -1 ||
+	    pair_step(p, &p->down, &p->up, &p->down_shut, tr, cr,
+	    pair_down_names, msg, sizeof(msg), &moved) == -1) {
 		pair_close(p, 1, p->gone ? p->why : msg);
 		return;
 	}
-	if (p->up.done && p->down.done) {
+	if (p->up.done && p->down.done && !p->up.notify && !p->down.notify) {
 		if (p->gone)
 			pair_reset_later(p);
 		else
-			pair_close(p, 0, NULL);
+			pair_close(p, 0, pair_trunc_note(p));
 		return;
 	}
 	if (moved)
 		pair_touch(p);
 	pair_update(p);
+	/* Decrypted bytes wait inside TLS: step again without waiting. */
+	if (xfer_ready(&p->up) || xfer_ready(&p->down))
+		loop_timer_set(p->f->loop, &p->kick, 0);
+}
+
+static void
+pair_kick(struct loop_timer *t)
+{
+	struct pair	*p = t->arg;
+
+	pair_io(&p->cfd, 0);
 }
 
 /* Sends the PROXY header on a fresh connection: its buffer is empty. */
@@ -333,37 +459,217 @@ pair_send_header(struct pair *p)
 	return (NULL);
 }
 
+/*
+ * Both sides are set up: the relay starts.  Whatever either side sent
+ * early waits in its socket (or inside TLS) for the first step.
+ */
 static void
-pair_connected(struct pair *p)
+pair_ready(struct pair *p)
 {
 	struct fwd	*f = p->f;
 	struct xfer_conf xc;
 	struct sk_err	 err;
-	const char	*why;
 
 	p->connecting = 0;
 	loop_timer_cancel(f->loop, &p->timer);
-	if (f->c->proxy != 0 && (why = pair_send_header(p)) != NULL) {
-		pair_close(p, 1, why);
-		return;
-	}
+	p->cfd.cb = p->tfd.cb = pair_io;
 	memset(&xc, 0, sizeof(xc));
 	xc.flags = XFER_SRC_SOCK;
 	xc.pipes = &f->pipes;
 	xc.src = p->cfd.fd;
 	xc.dst = p->tfd.fd;
+	xc.src_tls = p->ctls;
+	xc.dst_tls = p->ttls;
 	if (xfer_init(&p->up, &xc, &err) == -1) {
 		pair_close(p, 1, err.msg);
 		return;
 	}
 	xc.src = p->tfd.fd;
 	xc.dst = p->cfd.fd;
+	xc.src_tls = p->ttls;
+	xc.dst_tls = p->ctls;
 	if (xfer_init(&p->down, &xc, &err) == -1) {
 		pair_close(p, 1, err.msg);
 		return;
 	}
 	pair_touch(p);
 	pair_update(p);
+	if (xfer_ready(&p->up) || xfer_ready(&p->down))
+		loop_timer_set(f->loop, &p->kick, 0);
+}
+
+/* -vv: the TLS session of one side, once its handshake is over. */
+static void
+pair_tls_report(struct pair *p, struct tls *t, const char *side)
+{
+	char	line[512];
+
+	if (log_verbosity < 2)
+		return;
+	tls_report(t, line, sizeof(line));
+	log_verbose(2, "%s: %s %s", p->client.host, side, line);
+}
+
+/*
+ * --tls: the client's handshake, a step at a time on the loop; -1 when
+ * it failed and the pair is gone.
+ */
+static int
+pair_client_hs_step(struct pair *p)
+{
+	struct sk_err	 err;
+	int		 r;
+
+	r = tls_handshake(p->ctls, &err);
+	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		pair_watch(p, &p->cfd, &p->creg, r == TLS_WANT_POLLIN ?
+		    EPOLLIN : EPOLLOUT);
+		return (0);
+	}
+	if (r != 0) {
+		pair_setup_fail(p, 1, err.msg);
+		return (-1);
+	}
+	pair_tls_report(p, p->ctls, "client");
+	p->cready = 1;
+	/* Nothing to wait for on the client until the relay starts. */
+	pair_watch(p, &p->cfd, &p->creg, 0);
+	if (p->tready)
+		pair_ready(p);
+	else
+		pair_setup_timer(p);
+	return (0);
+}
+
+static void
+pair_client_hs(struct loop_fd *lf, uint32_t ev)
+{
+	(void)ev;
+	(void)pair_client_hs_step(lf->arg);
+}
+
+/* -1 when the pair is gone. */
+static int
+pair_client_start(struct pair *p)
+{
+	struct sk_err	 err;
+
+	if (p->f->c->tls_server == NULL) {
+		p->cready = 1;
+		return (0);
+	}
+	if ((p->ctls = tls_new(p->f->c->tls_server, p->cfd.fd, NULL,
+	    &err)) == NULL) {
+		pair_setup_fail(p, 1, err.msg);
+		return (-1);
+	}
+	p->cfd.cb = pair_client_hs;
+	p->c_deadline = loop_now() + FWD_HS_MS;
+	/* The ClientHello is often in already: try before polling. */
+	return (pair_client_hs_step(p));
+}
+
+static void	pair_target_next(struct pair *);
+
+/* -x: one step of the proxy handshake. */
+static void
+pair_px_io(struct loop_fd *lf, uint32_t ev)
+{
+	struct pair	*p = lf->arg;
+	struct sk_err	 err;
+	uint32_t	 want = 0;
+
+	(void)ev;
+	switch (forward_px_step(p->px, p->tfd.fd, &want, &err)) {
+	case FWD_PX_AGAIN:
+		pair_watch(p, &p->tfd, &p->treg, want);
+		return;
+	case FWD_PX_DONE:
+		forward_px_free(p->px);
+		p->px = NULL;
+		p->tstage = TS_TLS;
+		pair_target_next(p);
+		return;
+	default:
+		pair_setup_fail(p, 0, err.msg);
+		return;
+	}
+}
+
+/* --tls-to: one step of the handshake with the target. */
+static void
+pair_target_hs(struct loop_fd *lf, uint32_t ev)
+{
+	struct pair	*p = lf->arg;
+	struct sk_err	 err;
+	int		 r;
+
+	(void)ev;
+	r = tls_handshake(p->ttls, &err);
+	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		pair_watch(p, &p->tfd, &p->treg, r == TLS_WANT_POLLIN ?
+		    EPOLLIN : EPOLLOUT);
+		return;
+	}
+	if (r != 0) {
+		pair_setup_fail(p, 0, err.msg);
+		return;
+	}
+	pair_tls_report(p, p->ttls, "target");
+	p->tstage = TS_READY;
+	pair_target_next(p);
+}
+
+/*
+ * The connection to the target (or the proxy) is up: the proxy's
+ * handshake, the PROXY header, the TLS handshake, each when asked for,
+ * in that order, then the relay once the client side is ready too.
+ */
+static void
+pair_target_next(struct pair *p)
+{
+	const struct fwd_conf *c = p->f->c;
+	struct sk_err	 err;
+	const char	*why;
+
+	if (p->tstage == TS_CONNECT) {
+		p->tstage = TS_PROXY;
+		if (c->px != NULL) {
+			if ((p->px = forward_px_new(c, &err)) == NULL) {
+				pair_setup_fail(p, 0, err.msg);
+				return;
+			}
+			p->tfd.cb = pair_px_io;
+			pair_px_io(&p->tfd, 0);
+			return;
+		}
+		p->tstage = TS_TLS;
+	}
+	if (p->tstage == TS_TLS) {
+		/* Before TLS and after the proxy: the header is plain. */
+		if (c->proxy != 0 && (why = pair_send_header(p)) != NULL) {
+			pair_setup_fail(p, 0, why);
+			return;
+		}
+		if (c->tls_client != NULL) {
+			if ((p->ttls = tls_new(c->tls_client, p->tfd.fd,
+			    c->tls_host, &err)) == NULL) {
+				pair_setup_fail(p, 0, err.msg);
+				return;
+			}
+			p->tfd.cb = pair_target_hs;
+			pair_target_hs(&p->tfd, 0);
+			return;
+		}
+		p->tstage = TS_READY;
+	}
+	p->tready = 1;
+	if (p->cready)
+		pair_ready(p);
+	else {
+		pair_watch(p, &p->tfd, &p->treg, 0);
+		pair_setup_timer(p);
+	}
 }
 
 static void	pair_connect(struct pair *);
@@ -380,10 +686,7 @@ pair_connect_done(struct loop_fd *lf, uint32_t ev)
 	if (getsockopt(lf->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
 		e = errno;
 	if (e == 0) {
-		loop_del(p->f->loop, lf);
-		p->treg = 0;
-		lf->cb = pair_io;
-		pair_connected(p);
+		pair_target_next(p);
 		return;
 	}
 	loop_del(p->f->loop, lf);
@@ -395,7 +698,7 @@ pair_connect_done(struct loop_fd *lf, uint32_t ev)
 		return;
 	}
 	p->dest--;
-	pair_close(p, 0, strerror(e));
+	pair_setup_fail(p, 0, strerror(e));
 }
 
 /* Tries p->dest and the addresses after it. */
@@ -415,10 +718,13 @@ pair_connect(struct pair *p)
 			break;
 		}
 		p->tfd.fd = fd;
+		/* -w bounds this address's connect and what follows it. */
+		p->t_deadline = c->connect_ms >= 0 ?
+		    loop_now() + c->connect_ms : 0;
 		if (connect(fd, (const struct sockaddr *)&d->ss,
 		    d->len) == 0) {
-			p->tfd.cb = pair_io;
-			pair_connected(p);
+			pair_setup_timer(p);
+			pair_target_next(p);
 			return;
 		}
 		e = errno;
@@ -429,9 +735,7 @@ pair_connect(struct pair *p)
 				break;
 			}
 			p->treg = 1;
-			if (c->connect_ms >= 0)
-				loop_timer_set(p->f->loop, &p->timer,
-				    c->connect_ms);
+			pair_setup_timer(p);
 			return;
 		}
 		close(fd);
@@ -443,7 +747,7 @@ pair_connect(struct pair *p)
 		close(p->tfd.fd);
 		p->tfd.fd = -1;
 	}
-	pair_close(p, 0, strerror(e));
+	pair_setup_fail(p, 0, strerror(e));
 }
 
 /*
@@ -480,6 +784,8 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 		p->tfd.arg = p;
 		p->timer.cb = pair_timer;
 		p->timer.arg = p;
+		p->kick.cb = pair_kick;
+		p->kick.arg = p;
 		p->connecting = 1;
 		p->start = loop_now();
 		xfer_init_off(&p->up);
@@ -494,7 +800,8 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 		LIST_INSERT_HEAD(&f->pairs, p, entry);
 		f->npairs++;
 		fwd_poll_listener(f);
-		pair_connect(p);
+		if (pair_client_start(p) == 0)
+			pair_connect(p);
 	}
 }
 
