@@ -150,6 +150,41 @@ PY
 	assert_equal "$(<"$T/got")" "after"
 }
 
+@test "forward -x: a SOCKS5 or HTTP reply with the target's first bytes in the same segment: none lost" {
+	# A proxy of our own that answers and greets in one send(2).
+	py fakeproxy <<'PY'
+s = listening()
+while True:
+    c, _ = s.accept()
+    first = c.recv(1)
+    if first == b"\x05":
+        read_n(c, 2)                      # methods
+        c.sendall(b"\x05\x00")
+        read_n(c, 4 + 4 + 2)              # CONNECT to an IPv4 address
+        c.sendall(b"\x05\x00\x00\x01\x7f\x00\x00\x01\x00\x50hello\n")
+    else:
+        head = first
+        while not head.endswith(b"\r\n\r\n"):
+            head += c.recv(1)
+        c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\nhello\n")
+    put("got", c.makefile("rb").readline())
+    c.sendall(b"bye!!\n")
+    read_all(c)
+    c.close()
+PY
+	py_server fakeproxy
+	fwd -x "127.0.0.1:$PY_PORT" 0 127.0.0.1:80
+	run ask "$PORT" $'after\n' 6
+	assert_success
+	assert_output $'hello\nbye!!'
+	assert_equal "$(<"$T/got")" "after"
+	fwd -x "http://127.0.0.1:$PY_PORT" 0 127.0.0.1:80
+	run ask "$PORT" $'again\n' 6
+	assert_success
+	assert_output $'hello\nbye!!'
+	assert_equal "$(<"$T/got")" "again"
+}
+
 @test "forward -x: microsocks with a password from SOCKCTL_PROXY_PASSWORD; a wrong one closes that client only" {
 	socks -u alice -P 's3cret'
 	backend echo
