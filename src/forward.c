@@ -185,10 +185,11 @@ pair_close(struct pair *p, int reset, const char *why)
 		    (double)(loop_now() - p->start) / 1000, why);
 	loop_timer_cancel(f->loop, &p->timer);
 	loop_timer_cancel(f->loop, &p->kick);
+	/* Both are closed below, which takes them out of the epoll set. */
 	if (p->creg)
-		loop_del(f->loop, &p->cfd);
+		loop_forget(f->loop, &p->cfd);
 	if (p->treg)
-		loop_del(f->loop, &p->tfd);
+		loop_forget(f->loop, &p->tfd);
 	if (reset) {
 		(void)setsockopt(p->cfd.fd, SOL_SOCKET, SO_LINGER, &lg,
 		    sizeof(lg));
@@ -338,6 +339,16 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 		if (*shut)
 			return (0);
 		/*
+		 * The pair ends with this step and close(2) sends the FIN:
+		 * the other direction read its source (this sink) to its
+		 * end, so nothing unread turns the close into a reset.
+		 */
+		if (other->done && !other->notify && !x->truncated &&
+		    x->c.dst_tls == NULL && !p->gone) {
+			*shut = 1;
+			return (0);
+		}
+		/*
 		 * Everything read is delivered: pass the EOF on.  A TLS
 		 * source that ended without close_notify is passed on
 		 * as a bare TCP EOF, which a TLS reader takes as the
@@ -474,7 +485,7 @@ pair_ready(struct pair *p)
 	loop_timer_cancel(f->loop, &p->timer);
 	p->cfd.cb = p->tfd.cb = pair_io;
 	memset(&xc, 0, sizeof(xc));
-	xc.flags = XFER_SRC_SOCK;
+	xc.flags = XFER_SRC_SOCK | XFER_SOCKETS;
 	xc.pipes = &f->pipes;
 	xc.src = p->cfd.fd;
 	xc.dst = p->tfd.fd;
@@ -682,8 +693,9 @@ pair_connect_done(struct loop_fd *lf, uint32_t ev)
 	socklen_t	 len = sizeof(int);
 	int		 e = 0;
 
-	(void)ev;
-	if (getsockopt(lf->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
+	/* Only a failed connect raises EPOLLERR or EPOLLHUP. */
+	if ((ev & (EPOLLERR | EPOLLHUP)) &&
+	    getsockopt(lf->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
 		e = errno;
 	if (e == 0) {
 		pair_target_next(p);
@@ -790,7 +802,10 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 		p->start = loop_now();
 		xfer_init_off(&p->up);
 		xfer_init_off(&p->down);
-		if (sock_peer_name(fd, &p->client) == -1)
+		/* The name is for -v lines only: no syscall without -v. */
+		if (log_verbosity < 1)
+			p->client.port = -1;
+		else if (sock_peer_name(fd, &p->client) == -1)
 			snprintf(p->client.host, sizeof(p->client.host),
 			    "(unknown)");
 		if (p->client.port >= 0)
