@@ -15,6 +15,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <linux/sockios.h>
 
 #include <errno.h>
@@ -88,6 +91,7 @@ struct fwd {
 	struct sock_acceptor acceptor;
 	struct xfer_pipes pipes;
 	long long	 npairs;
+	int		 ctcp;		/* clients come over TCP */
 	LIST_HEAD(, pair) pairs;
 };
 
@@ -722,6 +726,18 @@ pair_connect_done(struct loop_fd *lf, uint32_t ev)
 	pair_setup_fail(p, 0, strerror(e));
 }
 
+/*
+ * No Nagle on a forwarder's sockets: a small write it passes on must not
+ * wait for the peer's delayed ACK of the one before (40 ms a time), which
+ * the endpoints' own choice of TCP_NODELAY cannot undo from outside.
+ */
+static void
+pair_nodelay(int fd)
+{
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+	    sizeof(int));
+}
+
 /* Tries p->dest and the addresses after it. */
 static void
 pair_connect(struct pair *p)
@@ -739,6 +755,8 @@ pair_connect(struct pair *p)
 			break;
 		}
 		p->tfd.fd = fd;
+		if (d->ss.ss_family != AF_UNIX)
+			pair_nodelay(fd);
 		/* -w bounds this address's connect and what follows it. */
 		p->t_deadline = c->connect_ms >= 0 ?
 		    loop_now() + c->connect_ms : 0;
@@ -797,6 +815,8 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 			close(fd);
 			return;
 		}
+		if (f->ctcp)
+			pair_nodelay(fd);
 		p->f = f;
 		p->cfd.fd = fd;
 		p->cfd.cb = pair_io;
@@ -868,6 +888,7 @@ forward_run(const struct fwd_conf *c, struct sk_err *err)
 {
 	struct fwd	 f;
 	struct pair	*p;
+	struct sock_name lname;
 	int		 rv = 0;
 
 	memset(&f, 0, sizeof(f));
@@ -878,6 +899,7 @@ forward_run(const struct fwd_conf *c, struct sk_err *err)
 		return (-1);
 	}
 	sock_acceptor_init(&f.acceptor);
+	f.ctcp = sock_local_name(c->lfd, &lname) == 0 && lname.port >= 0;
 	/* Refused clients are closed in sock_accept, before anything else. */
 	f.acceptor.acl = c->acl;
 	xfer_pipes_init(&f.pipes, FWD_PIPES_IDLE);
