@@ -327,6 +327,49 @@ forward_resolve_px(const struct forward_opts *o, const struct proxy_url *u,
 	    &fc->ndest, err));
 }
 
+/* What fwd_conf points to about TARGET, kept for the run. */
+struct forward_target {
+	struct proxy_url pxu;
+	struct socks_addr pxt;
+	char		 name[ADDR_HOST_MAX + 16];
+};
+
+/*
+ * TARGET in fc: its name for messages, its addresses (or the proxy's),
+ * the TLS contexts.  0, or -1 with the runtime error.
+ */
+static int
+forward_targets(const struct forward_opts *o, const struct addr_ep *tep,
+    const struct tls_opts *srv, const struct tls_opts *cli,
+    struct forward_target *ft, struct fwd_conf *fc, struct sk_err *err)
+{
+	if (tep->kind == ADDR_EP_UNIX)
+		strlcpy(ft->name, tep->path, sizeof(ft->name));
+	else
+		snprintf(ft->name, sizeof(ft->name), "%s port %d", tep->host,
+		    tep->port);
+	fc->target = ft->name;
+	fc->tls_host = tep->kind == ADDR_EP_UNIX ? NULL : tep->host;
+	if (o->px != NULL) {
+		fc->px = &ft->pxu;
+		fc->px_target = &ft->pxt;
+		fc->px_pass = getenv("SOCKCTL_PROXY_PASSWORD");
+		if (forward_resolve_px(o, &ft->pxu, tep, fc, &ft->pxt,
+		    err) == -1)
+			return (-1);
+	} else if (forward_resolve(tep, o->ipv4 ? AF_INET : o->ipv6 ?
+	    AF_INET6 : AF_UNSPEC, o->udp ? SOCK_DGRAM : SOCK_STREAM,
+	    &fc->dest, &fc->ndest, err) == -1)
+		return (-1);
+	if (srv->tls && (fc->tls_server = tlsopt_ctx(srv, TLSOPT_SERVER,
+	    err)) == NULL)
+		return (-1);
+	if (cli->tls && (fc->tls_client = tlsopt_ctx(cli, TLSOPT_CLIENT,
+	    err)) == NULL)
+		return (-1);
+	return (0);
+}
+
 static int
 forward_check(const struct forward_opts *o, int argc, char **argv,
     struct addr_ep *lep, struct addr_ep *tep, struct sk_err *err)
@@ -380,16 +423,14 @@ forward_exec(void *p, int argc, char **argv)
 	struct acl	 acl;
 	struct sk_err	 err;
 	struct tls_opts	 srv, cli;
-	struct proxy_url pxu;
-	struct socks_addr pxt;
+	struct forward_target ft;
 	sigset_t	 mask, hup;
-	char		 tname[ADDR_HOST_MAX + 16];
 	int		 created = 0, status = EXIT_RUNTIME;
 
 	log_set_verbosity(o->verbose);
 	if (forward_check(o, argc, argv, &lep, &tep, &err) == -1 ||
 	    forward_check_tls(o, &srv, &cli, &err) == -1 ||
-	    forward_check_px(o, &tep, &pxu, &err) == -1)
+	    forward_check_px(o, &tep, &ft.pxu, &err) == -1)
 		return (log_usage("%s", err.msg));
 	if (aclopt_load(&o->acl, &acl, &err) == -1)
 		return (log_usage("%s", err.msg));
@@ -400,26 +441,7 @@ forward_exec(void *p, int argc, char **argv)
 	fc.idle_ms = o->idle >= 0 ? o->idle : o->udp ? 60000 : -1;
 	fc.proxy = o->proxy == NULL ? 0 : o->proxy[1] - '0';
 	fc.acl = &acl;
-	if (tep.kind == ADDR_EP_UNIX)
-		strlcpy(tname, tep.path, sizeof(tname));
-	else
-		snprintf(tname, sizeof(tname), "%s port %d", tep.host,
-		    tep.port);
-	fc.target = tname;
-	fc.tls_host = tep.kind == ADDR_EP_UNIX ? NULL : tep.host;
-	if (o->px != NULL) {
-		fc.px = &pxu;
-		fc.px_target = &pxt;
-		fc.px_pass = getenv("SOCKCTL_PROXY_PASSWORD");
-	}
-	if ((o->px != NULL ? forward_resolve_px(o, &pxu, &tep, &fc, &pxt,
-	    &err) : forward_resolve(&tep, o->ipv4 ? AF_INET : o->ipv6 ?
-	    AF_INET6 : AF_UNSPEC, o->udp ? SOCK_DGRAM : SOCK_STREAM, &fc.dest,
-	    &fc.ndest, &err)) == -1 ||
-	    (srv.tls && (fc.tls_server = tlsopt_ctx(&srv, TLSOPT_SERVER,
-	    &err)) == NULL) ||
-	    (cli.tls && (fc.tls_client = tlsopt_ctx(&cli, TLSOPT_CLIENT,
-	    &err)) == NULL)) {
+	if (forward_targets(o, &tep, &srv, &cli, &ft, &fc, &err) == -1) {
 		log_err("%s", err.msg);
 		tls_ctx_free(fc.tls_server);
 		free(fc.dest);
@@ -477,7 +499,7 @@ out:
 	free(fc.dest);
 	tls_ctx_free(fc.tls_server);
 	tls_ctx_free(fc.tls_client);
-	explicit_bzero(&pxu, sizeof(pxu));
+	explicit_bzero(&ft.pxu, sizeof(ft.pxu));
 	acl_free(&acl);
 	return (status);
 }
