@@ -185,6 +185,40 @@ PY
 	assert_equal "$(<"$T/got")" "again"
 }
 
+@test "forward -x socks4:// and socks4a://: the request carries the address, or the name for the proxy to resolve" {
+	py fake4 <<'PY'
+s = listening()
+while True:
+    c, _ = s.accept()
+    hdr = read_n(c, 8)                    # VN CD DSTPORT DSTIP
+    def upto0():
+        b = b""
+        while not b.endswith(b"\0"):
+            b += c.recv(1)
+        return b[:-1].decode()
+    user = upto0()
+    port = struct.unpack(">H", hdr[2:4])[0]
+    ip = socket.inet_ntoa(hdr[4:8])
+    host = upto0() if hdr[4:7] == b"\0\0\0" else "-"
+    put("req", "%d %d %d %s %s %r\n" % (hdr[0], hdr[1], port, ip, host, user))
+    c.sendall(b"\x00\x5a" + hdr[2:8] + b"hello\n")
+    c.makefile("rb").readline()
+    c.sendall(b"bye!!\n")
+    read_all(c)
+    c.close()
+PY
+	py_server fake4
+	fwd -x "socks4://127.0.0.1:$PY_PORT" 0 localhost:4321
+	run ask "$PORT" $'after\n' 6
+	assert_output $'hello\nbye!!'
+	# localhost resolved here.
+	assert_equal "$(<"$T/req")" "4 1 4321 127.0.0.1 - ''"
+	fwd -x "socks4a://bob@127.0.0.1:$PY_PORT" 0 db.example:5432
+	run ask "$PORT" $'after\n' 6
+	assert_output $'hello\nbye!!'
+	assert_equal "$(<"$T/req")" "4 1 5432 0.0.0.1 db.example 'bob'"
+}
+
 @test "forward -x: microsocks with a password from SOCKCTL_PROXY_PASSWORD; a wrong one closes that client only" {
 	socks -u alice -P 's3cret'
 	backend echo

@@ -213,6 +213,38 @@ PY
 	assert_output "got 13 bytes"
 }
 
+@test "forward --tls --tls-alpn: the protocol chosen among the client's; none in common fails that client" {
+	backend halfclose
+	fwd --tls --tls-alpn foo,bar 0 "127.0.0.1:$BPORT"
+	run timeout 20 bash -c 'echo x | openssl s_client -alpn baz,bar -connect 127.0.0.1:$1 2>&1' _ "$PORT"
+	assert_line "ALPN protocol: bar"
+	run timeout 20 bash -c 'echo x | openssl s_client -alpn baz -connect 127.0.0.1:$1 2>&1' _ "$PORT"
+	refute_line --partial "ALPN protocol:"
+	wait_for_line "$T/err" "TLS handshake with 127\.0\.0\.1 port [0-9]+: .*(application protocol|alpn|ALPN)"
+}
+
+@test "forward --tls-to --tls-alpn: offered to the target" {
+	py alpn <<'PY'
+import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(os.environ["PKI"] + "/server.pem",
+    os.environ["PKI"] + "/server.key")
+ctx.set_alpn_protocols(["bar", "h2"])
+s = listening()
+c, _ = s.accept()
+t = ctx.wrap_socket(c, server_side=True)
+put("alpn", "%s\n" % t.selected_alpn_protocol())
+t.sendall(b"hi\n")
+t.unwrap().close()
+PY
+	PKI=$PKI py_server alpn
+	fwd --tls-to --tls-ca "$PKI/ca.pem" --tls-alpn foo,bar 0 \
+	    "localhost:$PY_PORT"
+	run timeout 10 nc 127.0.0.1 "$PORT" </dev/null
+	assert_output "hi"
+	assert_equal "$(<"$T/alpn")" "bar"
+}
+
 @test "forward --tls-to: openssl s_server verified by --tls-ca, the name sent as SNI" {
 	openssl s_server -accept 127.0.0.1:0 -naccept 1 \
 	    -cert "$PKI/server.pem" -key "$PKI/server.key" -servername localhost \
