@@ -23,7 +23,8 @@
 # socat and >= 1.0x haproxy; memory per connection <= haproxy's.
 #
 # Environment: SOCKCTL (binary, default ../src/sockctl from this script),
-# ROUNDS, SIZE_MB, DURATION, CONC, IDLE, CC (cc), STRICT (1: exit 1 when
+# SOCKCTL_BASE (another sockctl binary, say the last release, run as
+# "base" in the same rounds: before/after numbers from one run), ROUNDS, SIZE_MB, DURATION, CONC, IDLE, CC (cc), STRICT (1: exit 1 when
 # a target is missed).  A benchmark, not a test: loopback only, bounded
 # in time, and nothing is left running.
 
@@ -102,6 +103,18 @@ wait_file "$T/s1"
 wait_file "$T/s2"
 eport[sockctl]=$(<"$T/s1")
 dport[sockctl]=$(<"$T/s2")
+if [[ -n ${SOCKCTL_BASE:-} ]]; then
+	names+=(base)
+	"$SOCKCTL_BASE" forward -m 100000 --backlog 4096 \
+	    --port-file "$T/b1" 0 "127.0.0.1:$ECHO" & pids+=($!)
+	mpid[base]=$!
+	"$SOCKCTL_BASE" forward -m 100000 --backlog 4096 \
+	    --port-file "$T/b2" 0 "127.0.0.1:$DISCARD" & pids+=($!)
+	wait_file "$T/b1"
+	wait_file "$T/b2"
+	eport[base]=$(<"$T/b1")
+	dport[base]=$(<"$T/b2")
+fi
 
 eport[socat]=$(free_port)
 dport[socat]=$(free_port)
@@ -252,5 +265,9 @@ for peer in socat haproxy; do
 done
 check "memory ${mem[sockctl]} KiB per idle connection, haproxy ${mem[haproxy]}" \
     "$(echo "${mem[sockctl]} <= ${mem[haproxy]}" | bc)"
+if [[ -n ${SOCKCTL_BASE:-} ]]; then
+	echo "sockctl/base: throughput $(ratio "$st" "$(median "${tput[base]}")")x," \
+	    "short connections $(ratio "$ss_" "$(median "${short[base]}")")x"
+fi
 ((STRICT && fail)) && exit 1
 exit 0

@@ -26,9 +26,13 @@
 #include "forward.h"
 #include "log.h"
 #include "sock.h"
+#include "proxy-opt.h"
+#include "socks.h"
 #include "stream.h"
 #include "trace-opt.h"
 #include "trace.h"
+#include "tls-opt.h"
+#include "tls.h"
 
 struct forward_opts {
 	int		 ipv4;
@@ -43,6 +47,9 @@ struct forward_opts {
 	const char	*proxy;
 	struct acl_opts	 acl;
 	struct trace_opts trace;
+	struct tls_opts	 tls;		/* --tls, and the --tls-* options */
+	int		 tls_to;
+	struct proxy_opts px;		/* -x, -X */
 };
 
 static const char *const forward_proxy_choices[] = { "v1", "v2", NULL };
@@ -68,6 +75,16 @@ static const struct opt forward_options[] = {
 	OPT__VERBOSE(struct forward_opts, verbose,
 	    "say when ready, and one line per connection at its end"),
 	OPT__TRACE(struct forward_opts, trace),
+	OPT__TLS(struct forward_opts, tls,
+	    "speak TLS with clients (terminate it here)"),
+	OPT_FLAG_(0, "tls-to", struct forward_opts, tls_to,
+	    "speak TLS to TARGET"),
+	OPT__TLS_CERT(struct forward_opts, tls),
+	OPT__TLS_SERVER(struct forward_opts, tls),
+	OPT__TLS_CLIENT(struct forward_opts, tls),
+	OPT__TLS_COMMON(struct forward_opts, tls),
+	OPT__PROXY(struct forward_opts, px,
+	    "reach TARGET through a proxy: [SCHEME://][USER@]HOST[:PORT]"),
 	OPT_END_
 };
 
@@ -156,6 +173,187 @@ forward_report(int lfd, const char *target)
 		    target);
 }
 
+/*
+ * --tls is the listening side (a server), --tls-to the target's (a
+ * client).  The options of each role apply to its side; with both,
+ * --tls-cert and --tls-key are the server's, and --tls-alpn and
+ * --tls-min apply to both sides.  0, or -1 with the usage error.
+ */
+static int
+forward_check_tls(const struct forward_opts *o, struct tls_opts *srv,
+    struct tls_opts *cli, struct sk_err *err)
+{
+	const struct tls_opts *t = &o->tls;
+	const char	*name = NULL;
+
+	memset(srv, 0, sizeof(*srv));
+	memset(cli, 0, sizeof(*cli));
+#ifndef HAVE_TLS
+	if (o->tls_to) {
+		err_set(err, "option '--tls-to' needs TLS, which this sockctl "
+		    "was built without");
+		return (-1);
+	}
+	return (tlsopt_check(t, TLSOPT_SERVER, err));
+#endif
+	if (!o->tls_to)
+		name = t->ca != NULL ? "--tls-ca" : t->name != NULL ?
+		    "--tls-name" : t->pin != NULL ? "--tls-pin" :
+		    t->insecure ? "--insecure" : NULL;
+	if (name != NULL) {
+		err_set(err, "option '%s' needs --tls-to", name);
+		return (-1);
+	}
+	if (!t->tls && t->client_ca != NULL) {
+		err_set(err, "option '--tls-client-ca' needs --tls");
+		return (-1);
+	}
+	if (!t->tls && !o->tls_to) {
+		name = t->cert != NULL ? "--tls-cert" : t->key != NULL ?
+		    "--tls-key" : t->alpn != NULL ? "--tls-alpn" :
+		    t->min != NULL ? "--tls-min" : NULL;
+		if (name != NULL) {
+			err_set(err, "option '%s' needs --tls or --tls-to",
+			    name);
+			return (-1);
+		}
+		return (0);
+	}
+	if (o->udp) {
+		err_set(err, "%s and --udp cannot be used together",
+		    t->tls ? "--tls" : "--tls-to");
+		return (-1);
+	}
+	if (t->tls) {
+		srv->tls = 1;
+		srv->cert = t->cert;
+		srv->key = t->key;
+		srv->client_ca = t->client_ca;
+		srv->alpn = t->alpn;
+		srv->min = t->min;
+		if (tlsopt_check(srv, TLSOPT_SERVER, err) == -1)
+			return (-1);
+	}
+	if (o->tls_to) {
+		*cli = *t;
+		cli->client_ca = NULL;
+		cli->tls = 1;
+		if (t->tls)
+			cli->cert = cli->key = NULL;
+		if (tlsopt_check(cli, TLSOPT_CLIENT, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* -x and -X: the proxy's URL, and TARGET as the proxy will get it. */
+static int
+forward_check_px(const struct forward_opts *o, const struct addr_ep *tep,
+    struct proxy_conf *pc, struct sk_err *err)
+{
+	int	r;
+
+	if ((r = proxyopt_load(&o->px, pc, err)) <= 0)
+		return (r);
+	if (o->udp) {
+		err_set(err, "--proxy and --udp cannot be used together");
+		return (-1);
+	}
+	if (tep->kind == ADDR_EP_UNIX) {
+		err_set(err, "a proxy reaches HOST:PORT, not a unix: socket");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The proxy's addresses as the destinations, and TARGET for it: as given
+ * for socks5h, socks4a and http, resolved here for socks5 and socks4.
+ */
+static int
+forward_resolve_px(const struct forward_opts *o, const struct proxy_url *u,
+    const struct addr_ep *tep, struct fwd_conf *fc, struct socks_addr *pt,
+    struct sk_err *err)
+{
+	struct addr_ep	 pep;
+	struct fwd_dest	*d;
+	size_t		 n, i;
+	int		 family;
+
+	family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
+	if (!proxy_resolves_here(u->type)) {
+		if (socks_addr_set(pt, tep->host, tep->port) == -1) {
+			err_set(err, "%s: not a host name a proxy can take",
+			    tep->host);
+			return (-1);
+		}
+	} else {
+		if (forward_resolve(tep, u->type == PROXY_SOCKS4 ? AF_INET :
+		    family, SOCK_STREAM, &d, &n, err) == -1)
+			return (-1);
+		for (i = 0; i < n && d[i].ss.ss_family != AF_INET &&
+		    d[i].ss.ss_family != AF_INET6; i++)
+			continue;
+		if (i == n || socks_addr_from_sa(pt,
+		    (struct sockaddr *)&d[i].ss) == -1) {
+			free(d);
+			err_set(err, "%s: no address for the proxy to reach",
+			    tep->host);
+			return (-1);
+		}
+		free(d);
+	}
+	memset(&pep, 0, sizeof(pep));
+	pep.kind = ADDR_EP_INET;
+	strlcpy(pep.host, u->host, sizeof(pep.host));
+	pep.port = u->port;
+	return (forward_resolve(&pep, family, SOCK_STREAM, &fc->dest,
+	    &fc->ndest, err));
+}
+
+/* What fwd_conf points to about TARGET, kept for the run. */
+struct forward_target {
+	struct proxy_conf pc;
+	struct socks_addr pxt;
+	char		 name[ADDR_HOST_MAX + 16];
+};
+
+/*
+ * TARGET in fc: its name for messages, its addresses (or the proxy's),
+ * the TLS contexts.  0, or -1 with the runtime error.
+ */
+static int
+forward_targets(const struct forward_opts *o, const struct addr_ep *tep,
+    const struct tls_opts *srv, const struct tls_opts *cli,
+    struct forward_target *ft, struct fwd_conf *fc, struct sk_err *err)
+{
+	if (tep->kind == ADDR_EP_UNIX)
+		strlcpy(ft->name, tep->path, sizeof(ft->name));
+	else
+		snprintf(ft->name, sizeof(ft->name), "%s port %d", tep->host,
+		    tep->port);
+	fc->target = ft->name;
+	fc->tls_host = tep->kind == ADDR_EP_UNIX ? NULL : tep->host;
+	if (o->px.url != NULL) {
+		fc->px = &ft->pc.url;
+		fc->px_target = &ft->pxt;
+		fc->px_pass = ft->pc.password;
+		if (forward_resolve_px(o, &ft->pc.url, tep, fc, &ft->pxt,
+		    err) == -1)
+			return (-1);
+	} else if (forward_resolve(tep, o->ipv4 ? AF_INET : o->ipv6 ?
+	    AF_INET6 : AF_UNSPEC, o->udp ? SOCK_DGRAM : SOCK_STREAM,
+	    &fc->dest, &fc->ndest, err) == -1)
+		return (-1);
+	if (srv->tls && (fc->tls_server = tlsopt_ctx(srv, TLSOPT_SERVER,
+	    err)) == NULL)
+		return (-1);
+	if (cli->tls && (fc->tls_client = tlsopt_ctx(cli, TLSOPT_CLIENT,
+	    err)) == NULL)
+		return (-1);
+	return (0);
+}
+
 static int
 forward_check(const struct forward_opts *o, int argc, char **argv,
     struct addr_ep *lep, struct addr_ep *tep, struct sk_err *err)
@@ -208,12 +406,17 @@ forward_exec(void *p, int argc, char **argv)
 	struct fwd_conf	 fc;
 	struct acl	 acl;
 	struct sk_err	 err;
+	struct tls_opts	 srv, cli;
+	struct forward_target ft;
 	sigset_t	 mask, hup;
 	int		 created = 0, status = EXIT_RUNTIME;
 
 	log_set_verbosity(o->verbose);
 	if (forward_check(o, argc, argv, &lep, &tep, &err) == -1 ||
-	    aclopt_load(&o->acl, &acl, &err) == -1)
+	    forward_check_tls(o, &srv, &cli, &err) == -1 ||
+	    forward_check_px(o, &tep, &ft.pc, &err) == -1)
+		return (log_usage("%s", err.msg));
+	if (aclopt_load(&o->acl, &acl, &err) == -1)
 		return (log_usage("%s", err.msg));
 	memset(&fc, 0, sizeof(fc));
 	fc.lfd = fc.sigfd = -1;
@@ -227,10 +430,10 @@ forward_exec(void *p, int argc, char **argv)
 		acl_free(&acl);
 		return (EXIT_RUNTIME);
 	}
-	if (forward_resolve(&tep, o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 :
-	    AF_UNSPEC, o->udp ? SOCK_DGRAM : SOCK_STREAM, &fc.dest,
-	    &fc.ndest, &err) == -1) {
+	if (forward_targets(o, &tep, &srv, &cli, &ft, &fc, &err) == -1) {
 		log_err("%s", err.msg);
+		tls_ctx_free(fc.tls_server);
+		free(fc.dest);
 		acl_free(&acl);
 		trace_close(fc.tracer);
 		return (EXIT_RUNTIME);
@@ -284,6 +487,9 @@ out:
 	if (created)
 		(void)unlink(lep.path);
 	free(fc.dest);
+	tls_ctx_free(fc.tls_server);
+	tls_ctx_free(fc.tls_client);
+	explicit_bzero(&ft.pc, sizeof(ft.pc));
 	acl_free(&acl);
 	trace_close(fc.tracer);
 	return (status);

@@ -4,7 +4,8 @@
  * target, each direction of a pair moved by an xfer (xfer.c) that borrows
  * a pipe from one shared pool only while bytes are in flight.  A pair
  * passes a half-close on with shutdown(SHUT_WR), ends when both directions
- * are done, and passes a reset on as a reset.
+ * are done, and passes a reset on as a reset.  Setting up each side of a
+ * new pair (connect, TLS and proxy handshakes) is forward-setup.c's.
  */
 #include "config.h"
 
@@ -18,69 +19,24 @@
 #include <linux/sockios.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "forward-int.h"
 #include "forward.h"
 #include "log.h"
 #include "loop.h"
 #include "sock.h"
-#include "trace-opt.h"
+#include "tls.h"
 #include "trace.h"
 #include "xfer.h"
 
 #define FWD_PIPES_IDLE	64	/* idle pipes kept for the next burst */
-#define FWD_HDR_MAX	232	/* the longest PROXY header (v1: 107) */
 #define LINGER_MS	5000	/* a reset waits this long for delivery */
 #define LINGER_POLL_MS	10
-
-struct fwd;
-
-struct pair {
-	struct fwd	*f;
-	struct loop_fd	 cfd;		/* the client */
-	struct loop_fd	 tfd;		/* the connection to the target */
-	int		 creg;		/* cfd is in the loop */
-	int		 treg;
-	struct loop_timer timer;	/* connect timeout, then -i */
-	size_t		 dest;		/* the address being tried */
-	int		 connecting;
-	struct xfer	 up;		/* client to target */
-	struct xfer	 down;		/* target to client */
-	int		 up_shut;
-	int		 down_shut;
-	int		 gone;		/* a sink is gone: reset at the end */
-	char		 why[128];	/* and why */
-	long long	 linger_end;	/* resetting: when to stop waiting */
-	struct sock_name client;
-	long long	 start;
-	long		 id;		/* the client's number, from 1 */
-	struct trace_conn *tc;		/* the client's side, traced */
-	struct trace_tap up_tap;
-	struct trace_tap down_tap;
-	fwd_end_fn	*end;		/* adopted: reports the end instead */
-	void		*end_arg;
-	LIST_ENTRY(pair) entry;
-};
-
-struct fwd {
-	const struct fwd_conf *c;
-	struct loop	*loop;
-	struct loop_fd	 lfd;
-	struct loop_fd	 sig;
-	int		 lpolled;
-	struct sock_acceptor acceptor;
-	struct xfer_pipes pipes;
-	long long	 npairs;
-	long		 nextid;
-	LIST_HEAD(, pair) pairs;
-};
-
-static void	pair_io(struct loop_fd *, uint32_t);
 
 void
 forward_dest_name(const struct fwd_dest *d, char *buf, size_t len)
@@ -108,7 +64,7 @@ fwd_poll_listener(struct fwd *f)
 }
 
 /* A descriptor with nothing to wait for leaves the loop (no HUP storms). */
-static void
+void
 pair_watch(struct pair *p, struct loop_fd *lf, int *reg, uint32_t ev)
 {
 	if (ev == 0) {
@@ -125,7 +81,7 @@ pair_watch(struct pair *p, struct loop_fd *lf, int *reg, uint32_t ev)
 	(void)loop_mod(p->f->loop, lf, ev);
 }
 
-static void
+void
 pair_update(struct pair *p)
 {
 	short	us, ud, ds, dd;
@@ -134,6 +90,16 @@ pair_update(struct pair *p)
 	xfer_events(&p->down, &ds, &dd);
 	pair_watch(p, &p->cfd, &p->creg, (uint32_t)(us | dd));
 	pair_watch(p, &p->tfd, &p->treg, (uint32_t)(ud | ds));
+}
+
+/* TARGET in the -v lines: the address tried, or as given (-x). */
+static void
+pair_tname(const struct pair *p, char *buf, size_t len)
+{
+	if (p->f->c->px != NULL)
+		strlcpy(buf, p->f->c->target, len);
+	else
+		forward_dest_name(&p->f->c->dest[p->dest], buf, len);
 }
 
 /*
@@ -174,16 +140,18 @@ pair_trace_step(struct pair *p, struct xfer *x, enum xfer_status st)
 		trace_fin(p->tc, TRACE_OUT, NULL);
 }
 
-/* The -v line of a pair's end. */
+/*
+ * The -v line of a pair's end.  A pair still setting up says only why
+ * ("connect: ...", "TLS handshake with ...").
+ */
 static void
 pair_log(struct pair *p, const char *why)
 {
 	char		 tname[NI_MAXHOST + 16];
 
-	forward_dest_name(&p->f->c->dest[p->dest], tname, sizeof(tname));
+	pair_tname(p, tname, sizeof(tname));
 	if (p->connecting)
-		log_verbose(1, "%s -> %s: connect: %s", p->client.host, tname,
-		    why);
+		log_verbose(1, "%s -> %s: %s", p->client.host, tname, why);
 	else if (why == NULL)
 		log_verbose(1, "%s -> %s: sent %llu bytes, received %llu "
 		    "bytes in %.2f s", p->client.host, tname,
@@ -203,7 +171,7 @@ pair_log(struct pair *p, const char *why)
  * else the reason, and reset says to pass a reset on (SO_LINGER 0 makes
  * close(2) send RST) rather than close quietly.
  */
-static void
+void
 pair_close(struct pair *p, int reset, const char *why)
 {
 	struct fwd	*f = p->f;
@@ -214,10 +182,12 @@ pair_close(struct pair *p, int reset, const char *why)
 	else
 		pair_log(p, why);
 	loop_timer_cancel(f->loop, &p->timer);
+	loop_timer_cancel(f->loop, &p->kick);
+	/* Both are closed below, which takes them out of the epoll set. */
 	if (p->creg)
-		loop_del(f->loop, &p->cfd);
+		loop_forget(f->loop, &p->cfd);
 	if (p->treg)
-		loop_del(f->loop, &p->tfd);
+		loop_forget(f->loop, &p->tfd);
 	if (reset) {
 		(void)setsockopt(p->cfd.fd, SOL_SOCKET, SO_LINGER, &lg,
 		    sizeof(lg));
@@ -228,6 +198,9 @@ pair_close(struct pair *p, int reset, const char *why)
 	pair_trace_close(p, reset);
 	xfer_free(&p->up);
 	xfer_free(&p->down);
+	forward_px_free(p->px);
+	tls_free(p->ctls);
+	tls_free(p->ttls);
 	close(p->cfd.fd);
 	if (p->tfd.fd != -1)
 		close(p->tfd.fd);
@@ -274,15 +247,22 @@ static void
 pair_timer(struct loop_timer *t)
 {
 	struct pair	*p = t->arg;
+	long long	 now = loop_now();
 
 	if (p->linger_end != 0)
 		pair_reset_later(p);
+	else if (!p->connecting)
+		pair_close(p, 0, "idle timeout");
+	else if (!p->tready && p->t_deadline != 0 && now >= p->t_deadline)
+		pair_setup_fail(p, 0, p->tstage == TS_CONNECT ||
+		    p->tstage == TS_PROXY ? "timed out" : strerror(ETIMEDOUT));
+	else if (!p->cready && p->c_deadline != 0 && now >= p->c_deadline)
+		pair_setup_fail(p, 1, strerror(ETIMEDOUT));
 	else
-		pair_close(p, 0, p->connecting ? "timed out" :
-		    "idle timeout");
+		pair_setup_timer(p);
 }
 
-static void
+void
 pair_touch(struct pair *p)
 {
 	if (p->f->c->idle_ms >= 0)
@@ -304,7 +284,8 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 	enum xfer_status st;
 	uint64_t	 r0, w0;
 
-	if (x->done)
+	/* A TLS sink's close_notify may wait for room after the end. */
+	if (x->done && !x->notify)
 		return (0);
 	r0 = x->nread;
 	w0 = x->nwritten;
@@ -316,10 +297,36 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 	case XFER_AGAIN:
 		return (0);
 	case XFER_DONE:
-		/* Everything read is delivered: pass the EOF on. */
-		if (!*shut && xfer_shutdown(x) == -1 && errno != ENOTCONN) {
+		if (*shut)
+			return (0);
+		/*
+		 * The pair ends with this step and close(2) sends the FIN:
+		 * the other direction read its source (this sink) to its
+		 * end, so nothing unread turns the close into a reset.
+		 */
+		if (other->done && !other->notify && !x->truncated &&
+		    x->c.dst_tls == NULL && !p->gone) {
+			*shut = 1;
+			return (0);
+		}
+		/*
+		 * Everything read is delivered: pass the EOF on.  A TLS
+		 * source that ended without close_notify is passed on
+		 * as a bare TCP EOF, which a TLS reader takes as the
+		 * same possible truncation.
+		 */
+		if (x->truncated) {
+			p->trunc = names[0];
+			if (shutdown(x->c.dst, SHUT_WR) == -1 &&
+			    errno != ENOTCONN) {
+				snprintf(msg, len, "%s: %s", names[1],
+				    strerror(errno));
+				return (-1);
+			}
+		} else if (xfer_shutdown(x) == -1 && errno != ENOTCONN) {
 			snprintf(msg, len, "%s: %s", names[1],
-			    strerror(errno));
+			    x->c.dst_tls != NULL && errno == EPROTO ?
+			    x->tls_err.msg : strerror(errno));
 			return (-1);
 		}
 		*shut = 1;
@@ -328,10 +335,12 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 		snprintf(msg, len, "out of memory");
 		return (-1);
 	case XFER_SRC_ERR:
-		snprintf(msg, len, "%s: %s", names[0], strerror(x->err));
+		snprintf(msg, len, "%s: %s", names[0], x->err == EPROTO &&
+		    x->c.src_tls != NULL ? x->tls_err.msg : strerror(x->err));
 		return (-1);
 	default:
-		snprintf(msg, len, "%s: %s", names[1], strerror(x->err));
+		snprintf(msg, len, "%s: %s", names[1], x->err == EPROTO &&
+		    x->c.dst_tls != NULL ? x->tls_err.msg : strerror(x->err));
 		if ((x->err != EPIPE && x->err != ECONNRESET) || other->done)
 			return (-1);
 		xfer_abandon(x);
@@ -345,28 +354,44 @@ pair_step(struct pair *p, struct xfer *x, struct xfer *other, int *shut,
 static const char *const pair_up_names[2] = { "client", "target" };
 static const char *const pair_down_names[2] = { "target", "client" };
 
-static void
+/* The end line's note when a TLS side ended without close_notify. */
+static const char *
+pair_trunc_note(const struct pair *p)
+{
+	if (p->trunc == NULL)
+		return (NULL);
+	return (strcmp(p->trunc, "client") == 0 ?
+	    "client closed without TLS close_notify (possible truncation)" :
+	    "target closed without TLS close_notify (possible truncation)");
+}
+
+/*
+ * The events of each descriptor go to both directions whole: over TLS a
+ * read may wait for POLLOUT and a write for POLLIN (xfer_step takes only
+ * what each side waits for).
+ */
+void
 pair_io(struct loop_fd *lf, uint32_t ev)
 {
 	struct pair	*p = lf->arg;
-	char		 msg[128];
+	char		 msg[640];
 	short		 cr, tr;
 	int		 moved = 0;
 
 	cr = lf == &p->cfd ? (short)ev : 0;
 	tr = lf == &p->tfd ? (short)ev : 0;
-	if (pair_step(p, &p->up, &p->down, &p->up_shut, cr & ~POLLOUT,
-	    tr & ~POLLIN, pair_up_names, msg, sizeof(msg), &moved) == -1 ||
-	    pair_step(p, &p->down, &p->up, &p->down_shut, tr & ~POLLOUT,
-	    cr & ~POLLIN, pair_down_names, msg, sizeof(msg), &moved) == -1) {
+	if (pair_step(p, &p->up, &p->down, &p->up_shut, cr, tr,
+	    pair_up_names, msg, sizeof(msg), &moved) == -1 ||
+	    pair_step(p, &p->down, &p->up, &p->down_shut, tr, cr,
+	    pair_down_names, msg, sizeof(msg), &moved) == -1) {
 		pair_close(p, 1, p->gone ? p->why : msg);
 		return;
 	}
-	if (p->up.done && p->down.done) {
+	if (p->up.done && p->down.done && !p->up.notify && !p->down.notify) {
 		if (p->gone)
 			pair_reset_later(p);
 		else
-			pair_close(p, 0, NULL);
+			pair_close(p, 0, pair_trunc_note(p));
 		return;
 	}
 	if (moved)
@@ -375,147 +400,17 @@ pair_io(struct loop_fd *lf, uint32_t ev)
 	/* Written before the loop waits (one write per wake-up). */
 	if (p->tc != NULL)
 		trace_flush(p->f->c->tracer);
-}
-
-/* Sends the PROXY header on a fresh connection: its buffer is empty. */
-static const char *
-pair_send_header(struct pair *p)
-{
-	char	 hdr[FWD_HDR_MAX];
-	int	 n;
-	ssize_t	 w;
-
-	if ((n = forward_proxy_header(p->cfd.fd, p->f->c->proxy, hdr,
-	    sizeof(hdr))) == -1)
-		return ("PROXY header: cannot name the client");
-	while ((w = send(p->tfd.fd, hdr, (size_t)n, MSG_NOSIGNAL)) == -1 &&
-	    errno == EINTR)
-		continue;
-	if (w == -1)
-		return (strerror(errno));
-	if (w != n)
-		return ("PROXY header: short write");
-	return (NULL);
+	/* Decrypted bytes wait inside TLS: step again without waiting. */
+	if (xfer_ready(&p->up) || xfer_ready(&p->down))
+		loop_timer_set(p->f->loop, &p->kick, 0);
 }
 
 static void
-pair_connected(struct pair *p)
+pair_kick(struct loop_timer *t)
 {
-	struct fwd	*f = p->f;
-	struct xfer_conf xc;
-	struct sk_err	 err;
-	const char	*why;
+	struct pair	*p = t->arg;
 
-	p->connecting = 0;
-	loop_timer_cancel(f->loop, &p->timer);
-	if (f->c->proxy != 0 && (why = pair_send_header(p)) != NULL) {
-		pair_close(p, 1, why);
-		return;
-	}
-	memset(&xc, 0, sizeof(xc));
-	xc.flags = XFER_SRC_SOCK;
-	xc.pipes = &f->pipes;
-	xc.src = p->cfd.fd;
-	xc.dst = p->tfd.fd;
-	p->tc = traceopt_tcp(f->c->tracer, p->id, TRACE_IN, p->cfd.fd);
-	traceopt_tap_conf(&p->up_tap, p->tc, XFER_TAP_READ, TRACE_IN, &xc);
-	if (xfer_init(&p->up, &xc, &err) == -1) {
-		pair_close(p, 1, err.msg);
-		return;
-	}
-	memset(&xc, 0, sizeof(xc));
-	xc.flags = XFER_SRC_SOCK;
-	xc.pipes = &f->pipes;
-	xc.src = p->tfd.fd;
-	xc.dst = p->cfd.fd;
-	traceopt_tap_conf(&p->down_tap, p->tc, XFER_TAP_WRITE, TRACE_OUT,
-	    &xc);
-	if (xfer_init(&p->down, &xc, &err) == -1) {
-		pair_close(p, 1, err.msg);
-		return;
-	}
-	pair_touch(p);
-	pair_update(p);
-}
-
-static void	pair_connect(struct pair *);
-
-/* The target's socket became writable: the connect ended, one way or other. */
-static void
-pair_connect_done(struct loop_fd *lf, uint32_t ev)
-{
-	struct pair	*p = lf->arg;
-	socklen_t	 len = sizeof(int);
-	int		 e = 0;
-
-	(void)ev;
-	if (getsockopt(lf->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
-		e = errno;
-	if (e == 0) {
-		loop_del(p->f->loop, lf);
-		p->treg = 0;
-		lf->cb = pair_io;
-		pair_connected(p);
-		return;
-	}
-	loop_del(p->f->loop, lf);
-	p->treg = 0;
-	close(lf->fd);
-	lf->fd = -1;
-	if (++p->dest < p->f->c->ndest) {
-		pair_connect(p);
-		return;
-	}
-	p->dest--;
-	pair_close(p, 0, strerror(e));
-}
-
-/* Tries p->dest and the addresses after it. */
-static void
-pair_connect(struct pair *p)
-{
-	const struct fwd_conf *c = p->f->c;
-	const struct fwd_dest *d;
-	int		 fd, e = ENOENT;
-
-	for (; p->dest < c->ndest; p->dest++) {
-		d = &c->dest[p->dest];
-		fd = socket(d->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-		if (fd == -1) {
-			e = errno;
-			break;
-		}
-		p->tfd.fd = fd;
-		if (connect(fd, (const struct sockaddr *)&d->ss,
-		    d->len) == 0) {
-			p->tfd.cb = pair_io;
-			pair_connected(p);
-			return;
-		}
-		e = errno;
-		if (e == EINPROGRESS) {
-			p->tfd.cb = pair_connect_done;
-			if (loop_add(p->f->loop, &p->tfd, EPOLLOUT) == -1) {
-				e = errno;
-				break;
-			}
-			p->treg = 1;
-			if (c->connect_ms >= 0)
-				loop_timer_set(p->f->loop, &p->timer,
-				    c->connect_ms);
-			return;
-		}
-		close(fd);
-		p->tfd.fd = -1;
-	}
-	if (p->dest >= c->ndest)
-		p->dest = c->ndest - 1;
-	if (p->tfd.fd != -1) {
-		close(p->tfd.fd);
-		p->tfd.fd = -1;
-	}
-	pair_close(p, 0, strerror(e));
+	pair_io(&p->cfd, 0);
 }
 
 /*
@@ -544,6 +439,8 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 			close(fd);
 			return;
 		}
+		if (f->ctcp)
+			pair_nodelay(fd);
 		p->f = f;
 		p->cfd.fd = fd;
 		p->cfd.cb = pair_io;
@@ -552,12 +449,17 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 		p->tfd.arg = p;
 		p->timer.cb = pair_timer;
 		p->timer.arg = p;
+		p->kick.cb = pair_kick;
+		p->kick.arg = p;
 		p->connecting = 1;
 		p->start = loop_now();
 		p->id = ++f->nextid;
 		xfer_init_off(&p->up);
 		xfer_init_off(&p->down);
-		if (sock_peer_name(fd, &p->client) == -1)
+		/* The name is for -v lines only: no syscall without -v. */
+		if (log_verbosity < 1)
+			p->client.port = -1;
+		else if (sock_peer_name(fd, &p->client) == -1)
 			snprintf(p->client.host, sizeof(p->client.host),
 			    "(unknown)");
 		if (p->client.port >= 0)
@@ -567,14 +469,16 @@ fwd_accept(struct loop_fd *lf, uint32_t ev)
 		LIST_INSERT_HEAD(&f->pairs, p, entry);
 		f->npairs++;
 		fwd_poll_listener(f);
-		pair_connect(p);
+		if (pair_client_start(p) == 0)
+			pair_connect(p);
 	}
 }
 
 /*
  * A pair engine without a listener, on another engine's loop (sockctl
  * proxy): it moves pairs handed to it by forward_adopt with the rules
- * above.  c gives -i (idle_ms); its lfd, dest and proxy are unused.
+ * above.  c gives -i (idle_ms) and the tracer; its lfd, dest and proxy
+ * are unused.
  */
 struct fwd *
 forward_host_new(struct loop *l, const struct fwd_conf *c)
@@ -625,21 +529,24 @@ forward_adopt(struct fwd *f, int cfd, int tfd, fwd_end_fn *end, void *arg)
 	}
 	p->f = f;
 	p->cfd.fd = cfd;
-	p->cfd.cb = pair_io;
 	p->cfd.arg = p;
 	p->tfd.fd = tfd;
-	p->tfd.cb = pair_io;
 	p->tfd.arg = p;
 	p->timer.cb = pair_timer;
 	p->timer.arg = p;
+	p->kick.cb = pair_kick;
+	p->kick.arg = p;
 	p->start = loop_now();
+	p->id = ++f->nextid;
+	p->cready = p->tready = 1;
+	p->tstage = TS_READY;
 	p->end = end;
 	p->end_arg = arg;
 	xfer_init_off(&p->up);
 	xfer_init_off(&p->down);
 	LIST_INSERT_HEAD(&f->pairs, p, entry);
 	f->npairs++;
-	pair_connected(p);
+	pair_ready(p);
 	return (0);
 }
 
@@ -682,6 +589,7 @@ forward_run(const struct fwd_conf *c, struct sk_err *err)
 {
 	struct fwd	 f;
 	struct pair	*p;
+	struct sock_name lname;
 	int		 rv = 0;
 
 	memset(&f, 0, sizeof(f));
@@ -692,6 +600,7 @@ forward_run(const struct fwd_conf *c, struct sk_err *err)
 		return (-1);
 	}
 	sock_acceptor_init(&f.acceptor);
+	f.ctcp = sock_local_name(c->lfd, &lname) == 0 && lname.port >= 0;
 	/* Refused clients are closed in sock_accept, before anything else. */
 	f.acceptor.acl = c->acl;
 	xfer_pipes_init(&f.pipes, FWD_PIPES_IDLE);

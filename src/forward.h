@@ -14,10 +14,13 @@
 #include "log.h"
 #include "loop.h"
 
-/* One address TARGET resolved to. */
 struct acl;
+struct proxy_url;
+struct socks_addr;
+struct tls_ctx;
 struct tracer;
 
+/* One address TARGET resolved to (with -x: the proxy). */
 struct fwd_dest {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
@@ -33,6 +36,13 @@ struct fwd_conf {
 	int		 proxy;		/* 0, or PROXY protocol version 1/2 */
 	int		 sigfd;		/* signalfd: stop on SIGINT/SIGTERM */
 	const struct acl *acl;		/* clients to refuse */
+	struct tls_ctx	*tls_server;	/* --tls: TLS from clients */
+	struct tls_ctx	*tls_client;	/* --tls-to: TLS to the target */
+	const char	*tls_host;	/* the name to verify; NULL: unix */
+	const char	*target;	/* "HOST port N" or the path */
+	const struct proxy_url *px;	/* -x: dest is this proxy */
+	const struct socks_addr *px_target;	/* TARGET for the proxy */
+	const char	*px_pass;	/* SOCKCTL_PROXY_PASSWORD or NULL */
 	struct tracer	*tracer;	/* --trace etc.: each client, or NULL */
 };
 
@@ -58,5 +68,22 @@ void	forward_host_free(struct fwd *);
 int	forward_adopt(struct fwd *, int, int, fwd_end_fn *, void *);
 /* "10.0.0.2 port 80" or the socket path. */
 void	forward_dest_name(const struct fwd_dest *, char *, size_t);
+
+/*
+ * -x: the handshake with the proxy on a connected non-blocking socket
+ * (forward-socks.c).  A step reads what the proxy sent and writes what
+ * is due; it never reads past the proxy's last reply, so whatever the
+ * target sends after it stays in the socket for the relay.
+ */
+#define FWD_PX_DONE	0
+#define FWD_PX_AGAIN	1	/* wait for *want (EPOLLIN/EPOLLOUT) */
+#define FWD_PX_ERROR	(-1)	/* err says why */
+
+struct fwd_px;
+
+struct fwd_px	*forward_px_new(const struct fwd_conf *, struct sk_err *);
+int		 forward_px_step(struct fwd_px *, int, uint32_t *,
+		    struct sk_err *);
+void		 forward_px_free(struct fwd_px *);
 
 #endif /* FORWARD_H */

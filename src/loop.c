@@ -98,6 +98,22 @@ loop_del(struct loop *l, struct loop_fd *f)
 			l->ev[i].data.ptr = NULL;
 }
 
+/*
+ * close(2) takes a descriptor out of the epoll set when nothing else
+ * refers to its file: a watcher about to be closed only needs the events
+ * already fetched for it forgotten, as loop_del does, without the
+ * syscall (a forwarder closes two descriptors per connection).
+ */
+void
+loop_forget(struct loop *l, struct loop_fd *f)
+{
+	int	i;
+
+	for (i = l->cur; i < l->nev; i++)
+		if (l->ev[i].data.ptr == f)
+			l->ev[i].data.ptr = NULL;
+}
+
 void
 loop_timer_set(struct loop *l, struct loop_timer *t, long long delay_ms)
 {

@@ -31,6 +31,8 @@ void	loop_free(struct loop *);
 int	loop_add(struct loop *, struct loop_fd *, uint32_t);
 int	loop_mod(struct loop *, struct loop_fd *, uint32_t);
 void	loop_del(struct loop *, struct loop_fd *);
+/* For a descriptor about to be closed (and not dup'ed): no epoll_ctl. */
+void	loop_forget(struct loop *, struct loop_fd *);
 void	loop_timer_set(struct loop *, struct loop_timer *, long long);
 void	loop_timer_cancel(struct loop *, struct loop_timer *);
 int	loop_run(struct loop *);

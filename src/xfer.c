@@ -191,18 +191,52 @@ xfer_to_copy(struct xfer *x)
 }
 
 /*
+ * XFER_SOCKETS: two sockets need no questions to the kernel (a forwarder
+ * sets up a pair per short connection, and these were ten syscalls of
+ * it).  1 when the flag is not set; else 0, or -1 for no memory.
+ */
+static int
+xfer_init_sockets(struct xfer *x, const struct xfer_conf *c,
+    struct sk_err *err)
+{
+	if (!(c->flags & XFER_SOCKETS))
+		return (1);
+	x->src_want = POLLIN;
+	x->dst_want = POLLOUT;
+	x->src_nonblock = 1;
+	if (c->src_tls != NULL || c->dst_tls != NULL ||
+	    (c->tap != NULL && c->tap_data)) {
+		x->kind = XFER_COPY;
+		if (xfer_alloc_buf(x, 0) == -1) {
+			err_set(err, "out of memory");
+			return (-1);
+		}
+		return (0);
+	}
+	x->kind = XFER_VIAPIPE;
+	if (c->pipes == NULL && xfer_pipe_get(x) == -1 &&
+	    xfer_to_copy(x) == -1) {
+		err_set(err, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Picks the kind of mover.  Larger stdio pipes mean fewer wakeups on both
  * ends, so a pipe on either side is grown as far as the system allows.
  */
 int
 xfer_init(struct xfer *x, const struct xfer_conf *c, struct sk_err *err)
 {
-	int	src_fifo, dst_fifo;
+	int	src_fifo, dst_fifo, r;
 
 	memset(x, 0, sizeof(*x));
 	x->c = *c;
 	x->pipe.fd[0] = x->pipe.fd[1] = -1;
 	x->pipe.cap = PIPE_BUFSZ;
+	if ((r = xfer_init_sockets(x, c, err)) != 1)
+		return (r);
 	src_fifo = xfer_is_fifo(c->src);
 	dst_fifo = c->dst >= 0 && xfer_is_fifo(c->dst);
 	x->src_want = POLLIN;
@@ -421,6 +455,8 @@ xfer_copy_fill(struct xfer *x)
 		    MV_SRC_ERR);
 	if (n == 0)
 		return (MV_EOF);
+	x->drained = (x->c.flags & XFER_SOCKETS) && x->c.src_tls == NULL &&
+	    (size_t)n < want;
 	x->nread += (uint64_t)n;
 	xfer_tap(x, XFER_TAP_READ, at, (size_t)n);
 	if (x->c.dst == -1)
@@ -525,6 +561,8 @@ xfer_viapipe_fill(struct xfer *x)
 	n = splice(x->c.src, NULL, x->pipe.fd[1], NULL,
 	    x->pipe.cap - x->pending, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n > 0) {
+		x->drained = (x->c.flags & XFER_SOCKETS) &&
+		    (size_t)n < x->pipe.cap - x->pending;
 		x->nread += (uint64_t)n;
 		x->pending += (size_t)n;
 		xfer_tap(x, XFER_TAP_READ, NULL, (size_t)n);
@@ -693,7 +731,9 @@ xfer_step(struct xfer *x, short src_revents, short dst_revents)
 		}
 		if (mv != MV_PROGRESS)
 			break;
-		again = x->src_nonblock;
+		/* A short read from a socket left nothing behind. */
+		again = x->src_nonblock && !x->drained;
+		x->drained = 0;
 		src_ready = 0;
 	}
 	if (x->eof && x->pending == 0)

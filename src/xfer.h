@@ -119,6 +119,14 @@ struct xfer_pipes {
 
 #define XFER_SRC_SOCK	0x01	/* the source is the network socket */
 #define XFER_CRLF	0x02	/* send LF as CRLF (copy path) */
+/*
+ * Both descriptors are connected stream sockets (a forwarder's pair):
+ * xfer_init asks the kernel nothing about them, and a read that
+ * returns less than it asked for is taken as having drained the socket
+ * (level-triggered polling says when more comes), which saves a read
+ * that would fail with EAGAIN on every short exchange.
+ */
+#define XFER_SOCKETS	0x04
 
 struct tls;
 
@@ -155,6 +163,7 @@ struct xfer {
 	int		 src_nonblock;	/* read again without polling */
 	int		 last_cr;	/* CRLF: the last byte read was CR */
 	int		 wait_dst;	/* the sink (or the pipe) is full */
+	int		 drained;	/* XFER_SOCKETS: the last read was short */
 	short		 src_want;	/* TLS: poll events the source needs */
 	short		 dst_want;	/* TLS: poll events the sink needs */
 	int		 notify;	/* TLS: close_notify still to send */

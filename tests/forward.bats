@@ -342,6 +342,50 @@ print(c.recv(10))' "$PORT"
 	assert_success
 }
 
+@test "forward: a small write right behind another is not held for the peer's delayed ACK" {
+	# The target answers once it has both halves of each request; a
+	# forwarder that keeps Nagle on holds the second half until the
+	# first is ACKed, which the target delays (40 ms or more).
+	timeout 60 "$PYTHON3" -c '
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, _ = s.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+while True:
+    got = b""
+    while len(got) < 20:
+        b = c.recv(100)
+        if not b:
+            sys.exit(0)
+        got += b
+    c.sendall(b"ok")' "$T/hport" 3>&- &
+	track $!
+	wait_for_file "$T/hport"
+	fwd 0 "127.0.0.1:$(<"$T/hport")"
+	run timeout 20 "$PYTHON3" -c '
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+slow = 0
+for i in range(10):
+	t0 = time.monotonic()
+	c.send(b"A" * 10)
+	time.sleep(0.002)
+	c.send(b"B" * 10)
+	assert c.recv(2) == b"ok"
+	if time.monotonic() - t0 > 0.035:
+		slow += 1
+print("slow", slow)' "$PORT"
+	assert_success
+	# A loaded machine may stall one or two; Nagle stalls nearly all.
+	assert_output --regexp '^slow [0-3]$'
+}
+
 @test "forward: SIGTERM with connections open exits 0" {
 	backend echo
 	fwd 0 "127.0.0.1:$BPORT"
