@@ -527,6 +527,11 @@ pconn_handshake(struct pconn *c)
 		pconn_close(c, strerror(errno));
 		return;
 	}
+	/* The parser decides within SOCKS_INPUT_MAX: never wait when full. */
+	if (c->in.len >= SOCKS_INPUT_MAX) {
+		pconn_refuse(c, "handshake too long");
+		return;
+	}
 	if (c->ceof) {
 		pconn_close(c, c->in.len > 0 || c->s.proto != SOCKS_PROTO_NONE ?
 		    "client closed during the handshake" : NULL);
