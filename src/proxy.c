@@ -93,7 +93,8 @@ void
 pconn_refuse(struct pconn *c, const char *why)
 {
 	c->refused = 1;
-	strlcpy(c->why, why, sizeof(c->why));
+	if (why != c->why)
+		strlcpy(c->why, why, sizeof(c->why));
 	if (c->tfd.fd != -1) {
 		if (c->treg)
 			loop_del(c->px->loop, &c->tfd);
@@ -164,7 +165,10 @@ proxy_dest_allowed(const struct proxy *px, const struct sockaddr *sa,
 	    acl_check(px->c->acl_to, sa, len) == NULL);
 }
 
-/* The answer to the request: an error code refuses with why. */
+/*
+ * The answer to the request; an error code (or a reply that cannot be
+ * built) refuses the client with why, and c is then closing.
+ */
 static void
 pconn_reply(struct pconn *c, int rep, const char *why)
 {
@@ -212,13 +216,9 @@ pconn_resolved(struct pconn *c, int found)
 		if (found) {
 			pconn_reply(c, SOCKS_REP_NOT_ALLOWED,
 			    "destination not allowed");
-			if (c->state != PS_CLOSING)
-				pconn_refuse(c, "destination not allowed");
 		} else {
 			pconn_reply(c, SOCKS_REP_ADDRESS_TYPE,
 			    "no address of the family asked for");
-			if (c->state != PS_CLOSING)
-				pconn_refuse(c, "no address");
 		}
 		return;
 	}
@@ -243,8 +243,6 @@ pconn_lookup_done(void *arg, struct lookup *l)
 		    gai_strerror(l->rv));
 		lookup_free(l);
 		pconn_reply(c, SOCKS_REP_HOST_UNREACH, why);
-		if (c->state != PS_CLOSING)
-			pconn_refuse(c, why);
 		return;
 	}
 	for (ai = l->res; ai != NULL; ai = ai->ai_next) {
@@ -254,7 +252,6 @@ pconn_lookup_done(void *arg, struct lookup *l)
 		if (pconn_add_addr(c, ai->ai_addr, ai->ai_addrlen) == -1) {
 			lookup_free(l);
 			pconn_reply(c, SOCKS_REP_FAILURE, "out of memory");
-			pconn_refuse(c, "out of memory");
 			return;
 		}
 	}
@@ -328,8 +325,6 @@ pconn_request(struct pconn *c)
 		snprintf(c->why, sizeof(c->why), "name lookup: %s",
 		    strerror(errno));
 		pconn_reply(c, SOCKS_REP_FAILURE, c->why);
-		if (c->state != PS_CLOSING)
-			pconn_refuse(c, c->why);
 	}
 }
 
@@ -363,8 +358,6 @@ pconn_connect_fail(struct pconn *c, int e)
 {
 	snprintf(c->why, sizeof(c->why), "connect: %s", strerror(e));
 	pconn_reply(c, socks_reply_from_errno(e), c->why);
-	if (c->state != PS_CLOSING)
-		pconn_refuse(c, c->why);
 }
 
 static void
@@ -527,6 +520,11 @@ pconn_handshake(struct pconn *c)
 		pconn_close(c, strerror(errno));
 		return;
 	}
+	/* The parser decides within SOCKS_INPUT_MAX: never wait when full. */
+	if (c->in.len >= SOCKS_INPUT_MAX) {
+		pconn_refuse(c, "handshake too long");
+		return;
+	}
 	if (c->ceof) {
 		pconn_close(c, c->in.len > 0 || c->s.proto != SOCKS_PROTO_NONE ?
 		    "client closed during the handshake" : NULL);
@@ -610,8 +608,6 @@ pconn_timer(struct loop_timer *t)
 			c->lookup = NULL;
 		}
 		pconn_reply(c, SOCKS_REP_TIMEOUT, c->why);
-		if (c->state != PS_CLOSING)
-			pconn_refuse(c, c->why);
 		return;
 	case PS_CLOSING:
 		pconn_close(c, c->why);
