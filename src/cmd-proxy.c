@@ -28,6 +28,8 @@
 #include "sock.h"
 #include "socks.h"
 #include "stream.h"
+#include "trace-opt.h"
+#include "trace.h"
 
 #define PROXY_PORT		1080
 #define AUTH_FILE_MAX		(1024 * 1024)
@@ -46,6 +48,7 @@ struct proxy_opts {
 	struct opt_list	 allow_to;
 	struct opt_list	 deny_to;
 	struct acl_opts	 acl;
+	struct trace_opts trace;
 };
 
 static const struct opt proxy_options[] = {
@@ -69,6 +72,7 @@ static const struct opt proxy_options[] = {
 	    "write the bound port to FILE"),
 	OPT__VERBOSE(struct proxy_opts, verbose,
 	    "say when ready, and one line per connection at its end"),
+	OPT__TRACE(struct proxy_opts, trace),
 	OPT_END_
 };
 
@@ -267,7 +271,7 @@ proxy_check(const struct proxy_opts *o, int argc, char **argv, char *host,
 	la->family = o->ipv4 ? AF_INET : o->ipv6 ? AF_INET6 : AF_UNSPEC;
 	la->socktype = SOCK_STREAM;
 	la->backlog = (int)o->backlog;
-	return (0);
+	return (traceopt_check(&o->trace, err));
 }
 
 static int
@@ -310,6 +314,10 @@ proxy_exec(void *p, int argc, char **argv)
 	pc.acl_to = o->allow_to.n + o->deny_to.n > 0 ? &acl_to : NULL;
 	pc.users = users;
 	pc.nusers = nusers;
+	if (traceopt_open(&o->trace, &pc.fc.tracer, &err) == -1) {
+		log_err("%s", err.msg);
+		goto out;
+	}
 	/* Blocked before any thread exists, so that all inherit it. */
 	stream_catch_signals(1, NULL);
 	sigemptyset(&mask);
@@ -350,6 +358,7 @@ out:
 	free(users);
 	acl_free(&acl);
 	acl_free(&acl_to);
+	trace_close(pc.fc.tracer);
 	return (status);
 }
 

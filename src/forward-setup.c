@@ -116,7 +116,9 @@ pair_ready(struct pair *p)
 	xc.src_tls = p->ctls;
 	xc.dst_tls = p->ttls;
 	/* Traced: the client's side, "<" what it sent, ">" what it got. */
-	p->tc = traceopt_tcp(f->c->tracer, p->id, TRACE_IN, p->cfd.fd);
+	if (p->tc == NULL)
+		p->tc = traceopt_tcp(f->c->tracer, p->id, TRACE_IN,
+		    p->cfd.fd);
 	traceopt_tap_conf(&p->up_tap, p->tc, XFER_TAP_READ, TRACE_IN, &xc);
 	if (xfer_init(&p->up, &xc, &err) == -1) {
 		pair_close(p, 1, err.msg);

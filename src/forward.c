@@ -518,11 +518,13 @@ forward_host_free(struct fwd *f)
  * here on, even on failure (-1: out of memory, both closed, no call).
  */
 int
-forward_adopt(struct fwd *f, int cfd, int tfd, fwd_end_fn *end, void *arg)
+forward_adopt(struct fwd *f, int cfd, int tfd, struct trace_conn *tc,
+    fwd_end_fn *end, void *arg)
 {
 	struct pair	*p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		trace_conn_close(tc);
 		close(cfd);
 		close(tfd);
 		return (-1);
@@ -542,6 +544,7 @@ forward_adopt(struct fwd *f, int cfd, int tfd, fwd_end_fn *end, void *arg)
 	p->tstage = TS_READY;
 	p->end = end;
 	p->end_arg = arg;
+	p->tc = tc;
 	xfer_init_off(&p->up);
 	xfer_init_off(&p->down);
 	LIST_INSERT_HEAD(&f->pairs, p, entry);

@@ -59,13 +59,17 @@ int	forward_watch(struct loop *, const struct fwd_conf *, struct loop_fd *,
  * Pairs adopted from another engine on its loop (sockctl proxy): the
  * pair code above without a listener.  end(arg, sent, received, why)
  * reports a pair's end instead of the -v line; why NULL: a clean end.
+ * A trace handle given to forward_adopt is the pair's from then on (the
+ * client's connection, traced since its handshake); NULL: a new one.
  */
 struct fwd;
 typedef void fwd_end_fn(void *, uint64_t, uint64_t, const char *);
 
 struct fwd *forward_host_new(struct loop *, const struct fwd_conf *);
 void	forward_host_free(struct fwd *);
-int	forward_adopt(struct fwd *, int, int, fwd_end_fn *, void *);
+struct trace_conn;
+int	forward_adopt(struct fwd *, int, int, struct trace_conn *,
+	    fwd_end_fn *, void *);
 /* "10.0.0.2 port 80" or the socket path. */
 void	forward_dest_name(const struct fwd_dest *, char *, size_t);
 

@@ -195,7 +195,7 @@ proxy_http_io(struct pconn *c)
 			return;
 		}
 		if (c->tout.len > 0 &&
-		    pconn_write(c->tfd.fd, &c->tout, &c->sent) == -1) {
+		    pconn_write(c->tfd.fd, &c->tout, &c->sent, NULL) == -1) {
 			/* The origin stopped reading: its answer says why. */
 			c->tout.len = 0;
 			h->req_done = 1;
@@ -204,7 +204,7 @@ proxy_http_io(struct pconn *c)
 		}
 		if (!h->req_done && !c->ceof) {
 			if ((r = pconn_read(c->cfd.fd, &c->in, PROXY_BUF_MAX,
-			    &c->ceof)) == -1) {
+			    &c->ceof, c->tc)) == -1) {
 				pconn_close(c, strerror(errno));
 				return;
 			}
@@ -218,7 +218,7 @@ proxy_http_io(struct pconn *c)
 		if (!h->teof && h->rin.len < PROXY_BUF_MAX &&
 		    c->out.len < PROXY_BUF_MAX) {
 			if ((r = pconn_read(c->tfd.fd, &h->rin, PROXY_BUF_MAX,
-			    &h->teof)) == -1) {
+			    &h->teof, NULL)) == -1) {
 				http_fail(c, strerror(errno));
 				return;
 			}
@@ -229,7 +229,8 @@ proxy_http_io(struct pconn *c)
 			return;
 		}
 		if (c->out.len > 0 &&
-		    pconn_write(c->cfd.fd, &c->out, &c->received) == -1) {
+		    pconn_write(c->cfd.fd, &c->out, &c->received,
+		    c->tc) == -1) {
 			pconn_close(c, strerror(errno));
 			return;
 		}

@@ -61,6 +61,7 @@ enum pstate {
 struct proxy;
 struct phttp;
 struct pudp;
+struct trace_conn;
 
 struct pconn {
 	struct proxy	*px;
@@ -83,6 +84,8 @@ struct pconn {
 	size_t		 cur;
 	struct phttp	*http;
 	struct pudp	*udp;
+	long		 id;		/* the client's number, from 1 */
+	struct trace_conn *tc;		/* --trace etc.: the client's side */
 	/* For the -v line. */
 	char		 client[NI_MAXHOST + 16];
 	char		 method[48];
@@ -106,6 +109,7 @@ struct proxy {
 	struct fwd	*fwd;
 	struct resolver	 res;
 	long long	 nconns;
+	long		 nextid;
 	LIST_HEAD(, pconn) conns;
 };
 
@@ -118,8 +122,12 @@ void	pconn_next_request(struct pconn *);
 void	pconn_watch(struct pconn *, struct loop_fd *, int *, uint32_t);
 void	pconn_touch(struct pconn *, long long);
 void	pconn_log(struct pconn *, const char *);
-int	pconn_read(int, struct buf *, size_t, int *);
-int	pconn_write(int, struct buf *, uint64_t *);
+/*
+ * The client's reads and writes are traced through tc (NULL for the
+ * destination's, or when not tracing).
+ */
+int	pconn_read(int, struct buf *, size_t, int *, struct trace_conn *);
+int	pconn_write(int, struct buf *, uint64_t *, struct trace_conn *);
 int	proxy_dest_allowed(const struct proxy *, const struct sockaddr *,
 	    socklen_t);
 

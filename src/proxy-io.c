@@ -19,6 +19,7 @@
 #include "loop.h"
 #include "proxy-int.h"
 #include "socks.h"
+#include "trace.h"
 
 /* A descriptor with nothing to wait for leaves the loop. */
 void
@@ -78,7 +79,8 @@ pconn_log(struct pconn *c, const char *why)
  * now, -1 with errno; *eof set at the end of the stream.
  */
 int
-pconn_read(int fd, struct buf *b, size_t max, int *eof)
+pconn_read(int fd, struct buf *b, size_t max, int *eof,
+    struct trace_conn *tc)
 {
 	ssize_t	n;
 	size_t	room;
@@ -98,15 +100,18 @@ pconn_read(int fd, struct buf *b, size_t max, int *eof)
 		return (errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1);
 	if (n == 0) {
 		*eof = 1;
+		trace_fin(tc, TRACE_IN, NULL);
 		return (0);
 	}
+	trace_chunk(tc, TRACE_IN, b->p + b->len, (size_t)n, NULL);
 	b->len += (size_t)n;
 	return (1);
 }
 
 /* Writes what b holds, keeping the rest; 0 or -1 with errno. */
 int
-pconn_write(int fd, struct buf *b, uint64_t *count)
+pconn_write(int fd, struct buf *b, uint64_t *count,
+    struct trace_conn *tc)
 {
 	ssize_t	n;
 	size_t	off = 0;
@@ -120,6 +125,7 @@ pconn_write(int fd, struct buf *b, uint64_t *count)
 				break;
 			return (-1);
 		}
+		trace_chunk(tc, TRACE_OUT, b->p + off, (size_t)n, NULL);
 		off += (size_t)n;
 	}
 	if (count != NULL)

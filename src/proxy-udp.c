@@ -27,6 +27,7 @@
 #include "loop.h"
 #include "proxy-int.h"
 #include "socks.h"
+#include "trace.h"
 
 #define UDP_PEERS	16	/* destinations replies are taken from */
 #define UDP_BATCH	64	/* datagrams per readiness event */
@@ -52,9 +53,15 @@ struct pudp {
 	struct udp_peer	 naddr;
 	unsigned char	*held;
 	size_t		 heldlen;
+	struct trace_conn *tc;		/* --trace etc.: the client's side */
 };
 
-static unsigned char	dgram[UDP_MAX + SOCKS5_UDP_HDR_MAX];
+/*
+ * Datagrams are read SOCKS5_UDP_HDR_MAX bytes in, so that a reply's
+ * header goes in front of its payload in place: one buffer to send, and
+ * to trace.
+ */
+static unsigned char	dgram[SOCKS5_UDP_HDR_MAX + UDP_MAX];
 
 void
 proxy_udp_free(struct pconn *c)
@@ -67,6 +74,7 @@ proxy_udp_free(struct pconn *c)
 		loop_del(c->px->loop, &u->ufd);
 	if (u->ufd.fd != -1)
 		close(u->ufd.fd);
+	trace_conn_close(u->tc);
 	free(u->held);
 	free(u);
 	c->udp = NULL;
@@ -178,16 +186,17 @@ udp_from_client(struct pconn *c, const unsigned char *p, size_t n)
 	}
 }
 
-/* A datagram from a destination: back to the client, headed. */
+/*
+ * A datagram from a destination: back to the client, headed.  The
+ * header goes in the SOCKS5_UDP_HDR_MAX bytes in front of p.
+ */
 static void
 udp_to_client(struct pconn *c, const struct sockaddr_storage *from,
-    const unsigned char *p, size_t n)
+    unsigned char *p, size_t n)
 {
 	struct pudp		*u = c->udp;
 	struct socks_addr	 src;
 	unsigned char		 hdr[SOCKS5_UDP_HDR_MAX];
-	struct iovec		 iov[2];
-	struct msghdr		 mh;
 	size_t			 i, hl;
 
 	if (!u->have_port)
@@ -199,17 +208,13 @@ udp_to_client(struct pconn *c, const struct sockaddr_storage *from,
 	    socks_addr_from_sa(&src, (const struct sockaddr *)from) == -1)
 		return;
 	hl = socks5_udp_build(hdr, &src);
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = hl;
-	iov[1].iov_base = (void *)(uintptr_t)p;
-	iov[1].iov_len = n;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_name = &u->client;
-	mh.msg_namelen = u->clen;
-	mh.msg_iov = iov;
-	mh.msg_iovlen = 2;
-	if (sendmsg(u->ufd.fd, &mh, 0) != -1)
-		c->received += n;
+	memcpy(p - hl, hdr, hl);
+	if (sendto(u->ufd.fd, p - hl, hl + n, 0,
+	    (struct sockaddr *)&u->client, u->clen) == -1)
+		return;
+	c->received += n;
+	trace_dgram(u->tc, TRACE_OUT, p - hl, hl + n,
+	    (struct sockaddr *)&u->client, u->clen, NULL);
 }
 
 static void
@@ -219,13 +224,14 @@ udp_io(struct loop_fd *lf, uint32_t ev)
 	struct pudp		*u = c->udp;
 	struct sockaddr_storage	 from;
 	socklen_t		 flen;
+	unsigned char		*p = dgram + SOCKS5_UDP_HDR_MAX;
 	ssize_t			 n;
 	int			 i, moved = 0;
 
 	(void)ev;
 	for (i = 0; i < UDP_BATCH; i++) {
 		flen = sizeof(from);
-		n = recvfrom(lf->fd, dgram, UDP_MAX, 0,
+		n = recvfrom(lf->fd, p, UDP_MAX, 0,
 		    (struct sockaddr *)&from, &flen);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -239,12 +245,15 @@ udp_io(struct loop_fd *lf, uint32_t ev)
 				u->clen = flen;
 				u->have_port = 1;
 			}
-			udp_from_client(c, dgram, (size_t)n);
+			trace_dgram(u->tc, TRACE_IN, p, (size_t)n,
+			    (struct sockaddr *)&from, flen, NULL);
+			udp_from_client(c, p, (size_t)n);
 		} else
-			udp_to_client(c, &from, dgram, (size_t)n);
+			udp_to_client(c, &from, p, (size_t)n);
 	}
 	if (moved)
 		pconn_touch(c, c->px->c->fc.idle_ms);
+	trace_flush(c->px->c->fc.tracer);
 }
 
 /* The TCP connection: the association ends with it. */
@@ -254,13 +263,15 @@ proxy_udp_ctl(struct pconn *c)
 	char	drop[512];
 	ssize_t	n;
 
-	if (c->out.len > 0 && pconn_write(c->cfd.fd, &c->out, NULL) == -1) {
+	if (c->out.len > 0 &&
+	    pconn_write(c->cfd.fd, &c->out, NULL, c->tc) == -1) {
 		pconn_close(c, strerror(errno));
 		return;
 	}
 	while ((n = read(c->cfd.fd, drop, sizeof(drop))) > 0)
-		continue;
+		trace_chunk(c->tc, TRACE_IN, drop, (size_t)n, NULL);
 	if (n == 0) {
+		trace_fin(c->tc, TRACE_IN, NULL);
 		pconn_close(c, NULL);
 		return;
 	}
@@ -315,6 +326,8 @@ proxy_udp_start(struct pconn *c)
 	if (getsockname(u->ufd.fd, (struct sockaddr *)&ss, &len) == -1 ||
 	    socks_addr_from_sa(&bound, (struct sockaddr *)&ss) == -1)
 		goto fail;
+	u->tc = trace_udp_open(c->px->c->fc.tracer, c->id,
+	    (struct sockaddr *)&ss, len, 0);
 	u->ufd.cb = udp_io;
 	u->ufd.arg = c;
 	if (loop_add(c->px->loop, &u->ufd, EPOLLIN) == -1)

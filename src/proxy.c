@@ -30,6 +30,8 @@
 #include "proxy-int.h"
 #include "sock.h"
 #include "socks.h"
+#include "trace-opt.h"
+#include "trace.h"
 
 #define CLOSING_MS	2000	/* a refusal waits this long for the EOF */
 
@@ -63,6 +65,11 @@ pconn_close(struct pconn *c, const char *why)
 		resolver_cancel(c->lookup);
 	proxy_http_free(c);
 	proxy_udp_free(c);
+	if (c->tc != NULL) {
+		if (!c->shut)
+			trace_fin(c->tc, TRACE_OUT, NULL);
+		trace_conn_close(c->tc);
+	}
 	if (c->creg)
 		loop_del(px->loop, &c->cfd);
 	if (c->treg)
@@ -115,7 +122,8 @@ pconn_closing(struct pconn *c)
 	char	drop[4096];
 	ssize_t	n;
 
-	if (c->out.len > 0 && pconn_write(c->cfd.fd, &c->out, NULL) == -1) {
+	if (c->out.len > 0 &&
+	    pconn_write(c->cfd.fd, &c->out, NULL, c->tc) == -1) {
 		pconn_close(c, c->why);
 		return;
 	}
@@ -125,10 +133,14 @@ pconn_closing(struct pconn *c)
 	}
 	if (!c->shut) {
 		(void)shutdown(c->cfd.fd, SHUT_WR);
+		trace_fin(c->tc, TRACE_OUT, NULL);
 		c->shut = 1;
 	}
+	/* Read and dropped, but read: the trace shows it. */
 	while ((n = read(c->cfd.fd, drop, sizeof(drop))) > 0)
-		continue;
+		trace_chunk(c->tc, TRACE_IN, drop, (size_t)n, NULL);
+	if (n == 0)
+		trace_fin(c->tc, TRACE_IN, NULL);
 	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 		pconn_close(c, c->why);
 		return;
@@ -443,13 +455,17 @@ pconn_pair_end(void *arg, uint64_t sent, uint64_t received, const char *why)
 static void
 pconn_pair(struct pconn *c)
 {
+	struct trace_conn *tc = c->tc;
 	int	cfd = c->cfd.fd, tfd = c->tfd.fd;
 
 	loop_timer_cancel(c->px->loop, &c->timer);
 	pconn_watch(c, &c->cfd, &c->creg, 0);
 	pconn_watch(c, &c->tfd, &c->treg, 0);
 	c->state = PS_PAIRED;
-	if (forward_adopt(c->px->fwd, cfd, tfd, pconn_pair_end, c) == -1) {
+	c->tc = NULL;
+	/* The client's trace goes on in the pair: one connection. */
+	if (forward_adopt(c->px->fwd, cfd, tfd, tc, pconn_pair_end,
+	    c) == -1) {
 		c->cfd.fd = c->tfd.fd = -1;
 		c->state = PS_HANDSHAKE;
 		pconn_close(c, "out of memory");
@@ -459,13 +475,13 @@ pconn_pair(struct pconn *c)
 static void
 pconn_flush(struct pconn *c)
 {
-	if (pconn_write(c->cfd.fd, &c->out, NULL) == -1) {
+	if (pconn_write(c->cfd.fd, &c->out, NULL, c->tc) == -1) {
 		snprintf(c->why, sizeof(c->why), "client: %s",
 		    strerror(errno));
 		pconn_close(c, c->why);
 		return;
 	}
-	if (pconn_write(c->tfd.fd, &c->tout, &c->sent) == -1) {
+	if (pconn_write(c->tfd.fd, &c->tout, &c->sent, NULL) == -1) {
 		snprintf(c->why, sizeof(c->why), "destination: %s",
 		    strerror(errno));
 		pconn_close(c, c->why);
@@ -516,7 +532,8 @@ pconn_handshake(struct pconn *c)
 	default:
 		break;
 	}
-	if (c->out.len > 0 && pconn_write(c->cfd.fd, &c->out, NULL) == -1) {
+	if (c->out.len > 0 &&
+	    pconn_write(c->cfd.fd, &c->out, NULL, c->tc) == -1) {
 		pconn_close(c, strerror(errno));
 		return;
 	}
@@ -558,35 +575,36 @@ static void
 pconn_io(struct loop_fd *lf, uint32_t ev)
 {
 	struct pconn	*c = lf->arg;
-	int		 r;
+	struct tracer	*tr = c->px->c->fc.tracer;
 
 	(void)ev;
 	switch (c->state) {
 	case PS_HANDSHAKE:
-		r = pconn_read(c->cfd.fd, &c->in, SOCKS_INPUT_MAX, &c->ceof);
-		if (r == -1) {
+		if (pconn_read(c->cfd.fd, &c->in, SOCKS_INPUT_MAX, &c->ceof,
+		    c->tc) == -1)
 			pconn_close(c, strerror(errno));
-			return;
-		}
-		pconn_handshake(c);
-		return;
+		else
+			pconn_handshake(c);
+		break;
 	case PS_CLOSING:
 		pconn_closing(c);
-		return;
+		break;
 	case PS_FLUSH:
 		pconn_flush(c);
-		return;
+		break;
 	case PS_HTTP:
 		proxy_http_io(c);
-		return;
+		break;
 	case PS_UDP:
 		proxy_udp_ctl(c);
-		return;
+		break;
 	default:
 		/* Resolving or connecting: the client waits its turn. */
 		pconn_watch(c, &c->cfd, &c->creg, 0);
-		return;
+		break;
 	}
+	/* Written before the loop waits (c may be gone by now). */
+	trace_flush(tr);
 }
 
 static void
@@ -650,6 +668,8 @@ proxy_accept(struct loop_fd *lf, uint32_t ev)
 		c->timer.cb = pconn_timer;
 		c->timer.arg = c;
 		c->start = loop_now();
+		c->id = ++px->nextid;
+		c->tc = traceopt_tcp(px->c->fc.tracer, c->id, TRACE_IN, fd);
 		socks_server_init(&c->s, px->c->users != NULL);
 		if (sock_peer_name(fd, &n) == -1)
 			strlcpy(c->client, "(unknown)", sizeof(c->client));

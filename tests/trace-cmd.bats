@@ -519,3 +519,60 @@ dgrams() {
 		assert_output 'open < >'
 	done
 }
+
+# ---- proxy ----
+
+SOCKS5PEER=$BATS_TEST_DIRNAME/fixtures/socks5peer.py
+
+@test "trace-cmd: proxy traces the client's connection from its SOCKS5 handshake through the tunnel to its end" {
+	need_tshark
+	bg "$T/stdout" "$T/stderr" proxy --port-file "$T/pf" \
+	    --trace "$T/t.txt" --hexdump "$T/h.txt" --pcap "$T/c.pcap" \
+	    127.0.0.1 0
+	wait_for_file "$T/pf"
+	run timeout 30 "$PYTHON3" "$SOCKS5PEER" tcp "$(<"$T/pf")" "$T/want"
+	assert_success
+	wait_for_line "$T/t.txt" '^[^ ]* #1 > EOF$'
+	kill -TERM "$BG_PID"
+	wait_for_exit "$BG_PID"
+	[ "$status" -eq 0 ]
+	run cat "$T/stderr" "$T/stdout"
+	assert_output ''
+	for f in text:t.txt hex:h.txt; do
+		decode "${f%%:*}" "$T/${f#*:}" "$T/${f%%:*}"
+		# "<" is what the client sent, ">" what it got: greeting,
+		# request, data, its EOF; then the late bytes and our EOF.
+		same "$T/want/sent" "$T/${f%%:*}/1.in"
+		same "$T/want/received" "$T/${f%%:*}/1.out"
+		run flow "$T/${f%%:*}" 1
+		assert_output 'open < > < > < > <EOF > >EOF'
+	done
+	read_cleanly
+	follow
+	same "$T/want/sent" "$T/node0.bin"
+	same "$T/want/received" "$T/node1.bin"
+}
+
+@test "trace-cmd: proxy traces a UDP ASSOCIATE: the control connection and each datagram with its SOCKS header" {
+	need_tshark
+	bg "$T/stdout" "$T/stderr" proxy --port-file "$T/pf" \
+	    --trace "$T/t.txt" --pcap "$T/c.pcap" 127.0.0.1 0
+	wait_for_file "$T/pf"
+	run timeout 30 "$PYTHON3" "$SOCKS5PEER" udp "$(<"$T/pf")" "$T/want"
+	assert_success
+	wait_for_line "$T/t.txt" '^[^ ]* #1 > EOF$'
+	kill -TERM "$BG_PID"
+	wait_for_exit "$BG_PID"
+	[ "$status" -eq 0 ]
+	decode text "$T/t.txt" "$T/d"
+	cat "$T/want/sent" "$T/want/dgram.out" >"$T/in"
+	cat "$T/want/received" "$T/want/dgram.in" >"$T/out"
+	same "$T/in" "$T/d/1.in"
+	same "$T/out" "$T/d/1.out"
+	run flow "$T/d" 1
+	assert_output 'open < > < > open < > <EOF >EOF'
+	read_cleanly
+	tshark_r -Y udp -T fields -e udp.payload
+	run cat "$T/tshark.err" "$T/tshark.out"
+	assert_output "$(xxd -p -c 100000 "$T/want/dgram.out"; xxd -p -c 100000 "$T/want/dgram.in")"
+}
