@@ -278,7 +278,7 @@ static int
 proxy_exec(void *p, int argc, char **argv)
 {
 	struct proxy_opts *o = p;
-	struct proxy_conf pc;
+	struct proxy_server_conf pc;
 	struct sock_listen_args la;
 	struct proxy_user *users = NULL;
 	struct acl	 acl, acl_to;

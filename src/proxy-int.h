@@ -100,7 +100,7 @@ struct pconn {
 };
 
 struct proxy {
-	const struct proxy_conf *c;
+	const struct proxy_server_conf *c;
 	struct loop	*loop;
 	struct loop_fd	 lfd;
 	struct loop_fd	 sig;

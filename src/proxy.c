@@ -685,7 +685,7 @@ proxy_accept(struct loop_fd *lf, uint32_t ev)
 }
 
 int
-proxy_run(const struct proxy_conf *pc, struct sk_err *err)
+proxy_run(const struct proxy_server_conf *pc, struct sk_err *err)
 {
 	struct proxy		 px;
 	struct sock_acceptor	 acceptor;

@@ -21,7 +21,7 @@ struct proxy_user {
 	size_t		 plen;
 };
 
-struct proxy_conf {
+struct proxy_server_conf {
 	struct fwd_conf	 fc;		/* lfd, sigfd, -m, -i, -w, --allow */
 	long long	 handshake_ms;	/* a client's handshake, at most */
 	int		 family;	/* -4/-6 for destinations */
@@ -31,6 +31,6 @@ struct proxy_conf {
 };
 
 /* Runs until a signal on fc.sigfd (0), or fails (-1, err set). */
-int	proxy_run(const struct proxy_conf *, struct sk_err *);
+int	proxy_run(const struct proxy_server_conf *, struct sk_err *);
 
 #endif /* PROXY_H */
