@@ -7,6 +7,7 @@
 # bytes in the proxy's reply segment, and a record of each request.
 
 load test_helper/stream
+load test_helper/pki
 
 PROXYPEER=$BATS_TEST_DIRNAME/fixtures/proxypeer.py
 
@@ -564,22 +565,10 @@ usage_is() {
 
 # pki: a CA and a server certificate for localhost, 127.0.0.1 and ::1.
 pki() {
-	"$SOCKCTL" connect --tls --tls-key k h 1 2>&1 |
-	    grep -q 'built without' && skip "sockctl is built without TLS"
-	(
-		cd "$T" || exit 1
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		    -nodes -keyout ca.key -out ca.pem -subj /CN=TestCA \
-		    -days 2 2>/dev/null
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		    -nodes -keyout server.key -out server.csr \
-		    -subj /CN=localhost 2>/dev/null
-		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' \
-		    >server.ext
-		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
-		    -CAcreateserial -out server.pem -days 2 \
-		    -extfile server.ext 2>/dev/null
-	) || fail "could not make certificates"
+	tls_built || skip "sockctl is built without TLS"
+	pki_ca "$T" &&
+	    pki_leaf "$T" server localhost 'DNS:localhost,IP:127.0.0.1,IP:::1' ||
+	    fail "could not make certificates"
 }
 
 @test "proxy client: --tls end to end through microsocks (and a proxy that half-closes) into listen --tls, 1 MiB each way" {

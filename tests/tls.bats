@@ -6,40 +6,24 @@
 # sockctl itself.
 
 load test_helper/stream
+load test_helper/pki
 
 # A throwaway CA, a server certificate (DNS localhost, IP 127.0.0.1 and
 # ::1) and a client certificate, made once for the file.
 setup_file() {
 	local d=$BATS_FILE_TMPDIR/pki
 	# setup_file cannot skip: each test does (see setup).
-	if "$SOCKCTL" connect --tls --tls-key k h 1 2>&1 |
-	    grep -q 'built without'; then
+	if ! tls_built; then
 		NO_TLS=1
 		export NO_TLS
 		return 0
 	fi
-	mkdir -p "$d"
-	(
-		cd "$d" || exit 1
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		    -nodes -keyout ca.key -out ca.pem -subj /CN=TestCA \
-		    -days 2 2>/dev/null
-		leaf() {
-			openssl req -newkey ec \
-			    -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			    -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" \
-			    2>/dev/null
-			printf 'subjectAltName=%s\n' "$3" >"$1.ext"
-			openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key \
-			    -CAcreateserial -out "$1.pem" -days 2 \
-			    -extfile "$1.ext" 2>/dev/null
-		}
-		leaf server localhost 'DNS:localhost,IP:127.0.0.1,IP:::1'
-		leaf client client1 'DNS:client1'
-		mkdir cadir
-		cp ca.pem cadir/
-		openssl rehash cadir 2>/dev/null || c_rehash cadir >/dev/null
-	) || return 1
+	pki_ca "$d" &&
+	    pki_leaf "$d" server localhost 'DNS:localhost,IP:127.0.0.1,IP:::1' &&
+	    pki_leaf "$d" client client1 'DNS:client1' || return 1
+	mkdir "$d/cadir" && cp "$d/ca.pem" "$d/cadir/" || return 1
+	openssl rehash "$d/cadir" 2>/dev/null ||
+	    c_rehash "$d/cadir" >/dev/null || return 1
 	PKI=$d
 	export PKI
 }
