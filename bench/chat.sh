@@ -82,17 +82,6 @@ bench_tmpdir "" sockctl-bench-chat
 "$CC" -O2 -o "$T/chatload" "$here/chatload.c" ||
     die "cannot compile $here/chatload.c"
 
-# wait_file FILE PID: until FILE is non-empty; fails if PID is gone.
-wait_file() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		[ -s "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.025
-	done
-	return 1
-}
-
 stop() {
 	kill -TERM -- "-$1" 2>/dev/null
 	wait "$1" 2>/dev/null

@@ -11,6 +11,15 @@
 #		 the script runs with set -m, so that what it started ends
 #		 with it) and reaped, and $T is removed; SIGINT and SIGTERM
 #		 exit 130 and 143 through the same cleanup.
+#   wait_file FILE [PID]
+#		 until FILE is non-empty (10 s at most); 1 with a line on
+#		 stderr when it does not come, or when PID is gone first
+#   wait_port PORT
+#		 until something listens on TCP PORT (5 s at most); 1 with a
+#		 line on stderr when nothing does
+#   free_port [udp]
+#		 a loopback TCP (or UDP) port free a moment ago, for the
+#		 peers that cannot write a port file
 #
 # Not a script of its own: it only defines things.
 
@@ -48,4 +57,36 @@ bench_tmpdir() {
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+}
+
+wait_file() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		[ -s "$1" ] && return 0
+		if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+			echo "$bench_name: no $1: process $2 is gone" >&2
+			return 1
+		fi
+		sleep 0.025
+	done
+	echo "$bench_name: no $1" >&2
+	return 1
+}
+
+wait_port() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.01
+	done
+	echo "$bench_name: nothing listens on port $1" >&2
+	return 1
+}
+
+free_port() {
+	python3 -c 'import socket, sys
+s = socket.socket(type=socket.SOCK_DGRAM if sys.argv[1:] == ["udp"]
+    else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$@"
 }

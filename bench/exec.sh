@@ -44,13 +44,6 @@ bench_tmpdir
 "$CC" -O2 -pthread -o "$T/connloop" "$here/connloop.c" ||
     die "cannot compile $here/connloop.c"
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 wait_listen() {
 	local i
 	for ((i = 0; i < 200; i++)); do

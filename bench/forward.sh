@@ -57,35 +57,10 @@ done
 $CC -O2 -o "$T/echod" "$here/echod.c" || exit 1
 $CC -O2 -pthread -o "$T/connloop" "$here/connloop.c" || exit 1
 
-wait_file() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[[ -s $1 ]] && return 0
-		sleep 0.01
-	done
-	echo "forward.sh: no $1" >&2
-	exit 1
-}
-
-# A port free a moment ago, for the peers that cannot write a port file.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.01
-	done
-	echo "forward.sh: nothing listens on port $1" >&2
-	exit 1
-}
-
 "$T/echod" "$T/echo.port" & pids+=($!)
 "$T/echod" "$T/discard.port" discard & pids+=($!)
-wait_file "$T/echo.port"
-wait_file "$T/discard.port"
+wait_file "$T/echo.port" || exit 1
+wait_file "$T/discard.port" || exit 1
 ECHO=$(<"$T/echo.port")
 DISCARD=$(<"$T/discard.port")
 
@@ -99,8 +74,8 @@ names=(sockctl socat haproxy)
 mpid[sockctl]=$!
 "$SOCKCTL" forward -m 100000 --backlog 4096 --port-file "$T/s2" 0 \
     "127.0.0.1:$DISCARD" & pids+=($!)
-wait_file "$T/s1"
-wait_file "$T/s2"
+wait_file "$T/s1" || exit 1
+wait_file "$T/s2" || exit 1
 eport[sockctl]=$(<"$T/s1")
 dport[sockctl]=$(<"$T/s2")
 if [[ -n ${SOCKCTL_BASE:-} ]]; then
@@ -110,8 +85,8 @@ if [[ -n ${SOCKCTL_BASE:-} ]]; then
 	mpid[base]=$!
 	"$SOCKCTL_BASE" forward -m 100000 --backlog 4096 \
 	    --port-file "$T/b2" 0 "127.0.0.1:$DISCARD" & pids+=($!)
-	wait_file "$T/b1"
-	wait_file "$T/b2"
+	wait_file "$T/b1" || exit 1
+	wait_file "$T/b2" || exit 1
 	eport[base]=$(<"$T/b1")
 	dport[base]=$(<"$T/b2")
 fi
@@ -154,8 +129,8 @@ if command -v redir >/dev/null; then
 	redir -n -l err "127.0.0.1:${dport[redir]}" "127.0.0.1:$DISCARD" & pids+=($!)
 fi
 for n in "${names[@]}"; do
-	wait_port "${eport[$n]}"
-	wait_port "${dport[$n]}"
+	wait_port "${eport[$n]}" || exit 1
+	wait_port "${dport[$n]}" || exit 1
 done
 
 # rss PID: VmRSS in KiB of PID and its children (socat forks).

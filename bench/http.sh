@@ -148,13 +148,6 @@ print("%.0f %d %.1f %.1f" % (took[len(took) // 2] * 1000, len(waits),
 EOF
 }
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 # Waits (bounded) until $1 answers 200 on /small.txt at 127.0.0.1:$2.
 wait_http() {
 	local i

@@ -27,7 +27,9 @@ fi
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-SOCKCTL=${SOCKCTL:-$here/../src/sockctl}
+# die, SOCKCTL, bench_tmpdir, wait_file, wait_port, free_port
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 ROUNDS=${ROUNDS:-3}
 SIZE_MB=${SIZE_MB:-1024}
 DURATION=${DURATION:-5}
@@ -35,22 +37,13 @@ CONC=${CONC:-16}
 CC=${CC:-cc}
 STRICT=${STRICT:-0}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/proxybench.XXXXXX") || exit 1
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	# danted forks helpers of its own.
-	[[ -s $tmp/dante.pid ]] && pkill -P "$(<"$tmp/dante.pid")" 2>/dev/null
-	rm -rf "$tmp"
+bench_tmpdir "" proxybench
+# danted forks helpers of its own, which outlive its SIGTERM.
+proxy_cleanup() {
+	[[ -s $T/dante.pid ]] && pkill -P "$(<"$T/dante.pid")" 2>/dev/null
+	bench_cleanup
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap proxy_cleanup EXIT
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 for tool in microsocks tinyproxy python3 bc; do
@@ -60,56 +53,31 @@ for tool in microsocks tinyproxy python3 bc; do
 	}
 done
 DANTED=$(command -v danted || echo /usr/sbin/danted)
-$CC -O2 -o "$tmp/echod" "$here/echod.c" || exit 1
-$CC -O2 -pthread -o "$tmp/proxyload" "$here/proxyload.c" || exit 1
+$CC -O2 -o "$T/echod" "$here/echod.c" || exit 1
+$CC -O2 -pthread -o "$T/proxyload" "$here/proxyload.c" || exit 1
 
-wait_file() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[[ -s $1 ]] && return 0
-		sleep 0.01
-	done
-	echo "proxy.sh: no $1" >&2
-	exit 1
-}
-
-# A port free a moment ago, for the peers that cannot write a port file.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.01
-	done
-	echo "proxy.sh: nothing listens on port $1" >&2
-	return 1
-}
-
-mkdir "$tmp/www"
-head -c 100 /dev/zero | tr '\0' x > "$tmp/www/f100"
-"$SOCKCTL" serve-http -m 100000 --port-file "$tmp/origin.port" -p 0 \
-    "$tmp/www" >/dev/null 2>&1 & pids+=($!)
-"$tmp/echod" "$tmp/discard.port" discard & pids+=($!)
-wait_file "$tmp/origin.port"
-wait_file "$tmp/discard.port"
-ORIGIN=$(<"$tmp/origin.port")
-DISCARD=$(<"$tmp/discard.port")
+mkdir "$T/www"
+head -c 100 /dev/zero | tr '\0' x > "$T/www/f100"
+"$SOCKCTL" serve-http -m 100000 --port-file "$T/origin.port" -p 0 \
+    "$T/www" >/dev/null 2>&1 & pids+=($!)
+"$T/echod" "$T/discard.port" discard & pids+=($!)
+wait_file "$T/origin.port" || exit 1
+wait_file "$T/discard.port" || exit 1
+ORIGIN=$(<"$T/origin.port")
+DISCARD=$(<"$T/discard.port")
 
 declare -A port
-"$SOCKCTL" proxy -m 100000 --backlog 4096 --port-file "$tmp/s.port" 0 &
+"$SOCKCTL" proxy -m 100000 --backlog 4096 --port-file "$T/s.port" 0 &
 pids+=($!)
-wait_file "$tmp/s.port"
-port[sockctl]=$(<"$tmp/s.port")
+wait_file "$T/s.port" || exit 1
+port[sockctl]=$(<"$T/s.port")
 
 port[microsocks]=$(free_port)
 microsocks -i 127.0.0.1 -p "${port[microsocks]}" >/dev/null 2>&1 &
 pids+=($!)
 
 port[tinyproxy]=$(free_port)
-cat >"$tmp/tinyproxy.conf" <<CFG
+cat >"$T/tinyproxy.conf" <<CFG
 Port ${port[tinyproxy]}
 Listen 127.0.0.1
 Timeout 600
@@ -118,14 +86,14 @@ LogLevel Critical
 Allow 127.0.0.1
 DisableViaHeader Yes
 CFG
-tinyproxy -d -c "$tmp/tinyproxy.conf" >/dev/null 2>&1 & pids+=($!)
+tinyproxy -d -c "$T/tinyproxy.conf" >/dev/null 2>&1 & pids+=($!)
 
 socks=(sockctl microsocks)
 http=(sockctl tinyproxy)
 if [[ -x $DANTED ]]; then
 	port[dante]=$(free_port)
-	cat >"$tmp/dante.conf" <<CFG
-logoutput: $tmp/dante.log
+	cat >"$T/dante.conf" <<CFG
+logoutput: $T/dante.log
 internal: 127.0.0.1 port = ${port[dante]}
 external: 127.0.0.1
 socksmethod: none
@@ -139,7 +107,7 @@ socks pass {
 	from: 0.0.0.0/0 to: 0.0.0.0/0
 }
 CFG
-	"$DANTED" -f "$tmp/dante.conf" -p "$tmp/dante.pid" & pids+=($!)
+	"$DANTED" -f "$T/dante.conf" -p "$T/dante.pid" & pids+=($!)
 	if wait_port "${port[dante]}"; then
 		socks+=(dante)
 	else
@@ -152,11 +120,11 @@ done
 
 declare -A sfetch hfetch sbulk hbulk
 fetch() {
-	timeout $((DURATION + 30)) "$tmp/proxyload" fetch "$1" "$2" \
+	timeout $((DURATION + 30)) "$T/proxyload" fetch "$1" "$2" \
 	    "$ORIGIN" /f100 "$DURATION" "$CONC"
 }
 bulk() {
-	timeout 300 "$tmp/proxyload" bulk "$1" "$2" "$DISCARD" "$SIZE_MB"
+	timeout 300 "$T/proxyload" bulk "$1" "$2" "$DISCARD" "$SIZE_MB"
 }
 num() {
 	printf '%.0f' "$(echo "$1" | sed -n 's/.*: \([0-9.]*\) req\/s.*/\1/p;s/^\([0-9.]*\) MiB\/s$/\1/p' | head -1)"

@@ -56,13 +56,6 @@ mkfifo "$T/fifo" || die "mkfifo"
 sleep 100000 > "$T/fifo" &
 pids+=("$!")
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 # Waits (bounded) until something listens on 127.0.0.1:$1.
 wait_listen() {
 	local i

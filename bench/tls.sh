@@ -59,14 +59,6 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 C=$T/cert.pem
 K=$T/key.pem
 
-# socat and ncat cannot say which port they bound: one that was free.
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 wait_listen() {
 	local i
 	for ((i = 0; i < 500; i++)); do

@@ -108,29 +108,11 @@ bench_tmpdir "$tmpbase" sockctl-bench-udp
     die "cannot compile $here/udpflood.c"
 FLOOD=$T/udpflood
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 # wait_udp PORT: until something is bound to UDP PORT.
 wait_udp() {
 	local i
 	for ((i = 0; i < 200; i++)); do
 		ss -ulnH "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.025
-	done
-	return 1
-}
-
-# wait_file FILE PID: until FILE is non-empty; fails if PID is gone.
-wait_file() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ -s "$1" ] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.025
 	done
 	return 1
@@ -172,7 +154,7 @@ recv_one() {
 	else
 		srv=
 		for ((i = 0; i < 5; i++)); do
-			port=$(free_port)
+			port=$(free_port udp)
 			nc -u -l 127.0.0.1 "$port" \
 			    < /dev/null > "$T/out" 2> "$T/srv.err" &
 			srv=$!
