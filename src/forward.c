@@ -518,8 +518,8 @@ forward_host_free(struct fwd *f)
  * here on, even on failure (-1: out of memory, both closed, no call).
  */
 int
-forward_adopt(struct fwd *f, int cfd, int tfd, struct trace_conn *tc,
-    fwd_end_fn *end, void *arg)
+forward_adopt(struct fwd *f, int cfd, int tfd, int reg,
+    struct trace_conn *tc, fwd_end_fn *end, void *arg)
 {
 	struct pair	*p;
 
@@ -545,6 +545,9 @@ forward_adopt(struct fwd *f, int cfd, int tfd, struct trace_conn *tc,
 	p->end = end;
 	p->end_arg = arg;
 	p->tc = tc;
+	/* Registered, with events 0: pair_watch's first call changes them. */
+	p->creg = (reg & FWD_ADOPT_CREG) != 0;
+	p->treg = (reg & FWD_ADOPT_TREG) != 0;
 	xfer_init_off(&p->up);
 	xfer_init_off(&p->down);
 	LIST_INSERT_HEAD(&f->pairs, p, entry);

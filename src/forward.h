@@ -61,6 +61,9 @@ int	forward_watch(struct loop *, const struct fwd_conf *, struct loop_fd *,
  * reports a pair's end instead of the -v line; why NULL: a clean end.
  * A trace handle given to forward_adopt is the pair's from then on (the
  * client's connection, traced since its handshake); NULL: a new one.
+ * FWD_ADOPT_* flags say which descriptor is in the loop already, under
+ * another watcher whose fetched events the caller has forgotten: the
+ * pair's first update then changes watcher and events in one call.
  */
 struct fwd;
 typedef void fwd_end_fn(void *, uint64_t, uint64_t, const char *);
@@ -68,7 +71,9 @@ typedef void fwd_end_fn(void *, uint64_t, uint64_t, const char *);
 struct fwd *forward_host_new(struct loop *, const struct fwd_conf *);
 void	forward_host_free(struct fwd *);
 struct trace_conn;
-int	forward_adopt(struct fwd *, int, int, struct trace_conn *,
+#define FWD_ADOPT_CREG	0x1	/* the client is in the loop already */
+#define FWD_ADOPT_TREG	0x2	/* and the target */
+int	forward_adopt(struct fwd *, int, int, int, struct trace_conn *,
 	    fwd_end_fn *, void *);
 /* "10.0.0.2 port 80" or the socket path. */
 void	forward_dest_name(const struct fwd_dest *, char *, size_t);

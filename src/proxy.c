@@ -379,16 +379,20 @@ pconn_connect_done(struct loop_fd *lf, uint32_t ev)
 	socklen_t	 len = sizeof(int);
 	int		 e = 0;
 
-	(void)ev;
-	if (getsockopt(lf->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
+	/* Writable without an error or a hangup: connected, nothing to ask. */
+	if ((ev & (EPOLLERR | EPOLLHUP)) != 0 &&
+	    getsockopt(lf->fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
 		e = errno;
-	loop_del(c->px->loop, lf);
-	c->treg = 0;
+	if ((ev & (EPOLLERR | EPOLLHUP)) != 0 && e == 0)
+		e = ECONNREFUSED;
 	lf->cb = pconn_io;
 	if (e == 0) {
+		/* Still in the loop: what comes next changes its events. */
 		pconn_connected(c);
 		return;
 	}
+	loop_forget(c->px->loop, lf);
+	c->treg = 0;
 	close(lf->fd);
 	lf->fd = -1;
 	if (++c->cur < c->naddrs) {
@@ -456,15 +460,22 @@ static void
 pconn_pair(struct pconn *c)
 {
 	struct trace_conn *tc = c->tc;
-	int	cfd = c->cfd.fd, tfd = c->tfd.fd;
+	int		 cfd = c->cfd.fd, tfd = c->tfd.fd, reg;
 
 	loop_timer_cancel(c->px->loop, &c->timer);
-	pconn_watch(c, &c->cfd, &c->creg, 0);
-	pconn_watch(c, &c->tfd, &c->treg, 0);
+	/*
+	 * The pair takes the descriptors over in the loop as they are (its
+	 * first wait changes their watcher and events in one call each);
+	 * what was fetched for ours is forgotten.
+	 */
+	reg = (c->creg ? FWD_ADOPT_CREG : 0) | (c->treg ? FWD_ADOPT_TREG : 0);
+	loop_forget(c->px->loop, &c->cfd);
+	loop_forget(c->px->loop, &c->tfd);
+	c->creg = c->treg = 0;
 	c->state = PS_PAIRED;
 	c->tc = NULL;
 	/* The client's trace goes on in the pair: one connection. */
-	if (forward_adopt(c->px->fwd, cfd, tfd, tc, pconn_pair_end,
+	if (forward_adopt(c->px->fwd, cfd, tfd, reg, tc, pconn_pair_end,
 	    c) == -1) {
 		c->cfd.fd = c->tfd.fd = -1;
 		c->state = PS_HANDSHAKE;
@@ -671,7 +682,10 @@ proxy_accept(struct loop_fd *lf, uint32_t ev)
 		c->id = ++px->nextid;
 		c->tc = traceopt_tcp(px->c->fc.tracer, c->id, TRACE_IN, fd);
 		socks_server_init(&c->s, px->c->users != NULL);
-		if (sock_peer_name(fd, &n) == -1)
+		/* The name is for the -v line only: no syscall without. */
+		if (log_verbosity < 1)
+			c->client[0] = '\0';
+		else if (sock_peer_name(fd, &n) == -1)
 			strlcpy(c->client, "(unknown)", sizeof(c->client));
 		else
 			snprintf(c->client, sizeof(c->client), "%s port %d",
