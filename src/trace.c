@@ -472,6 +472,20 @@ trace_sink_open(struct trace_sink *s, const char *name, int pcap,
 	return (0);
 }
 
+/*
+ * Whether two open sinks are one file under two names ("x" and "./x", a
+ * link, /dev/stderr and "-"): the names alone cannot tell.
+ */
+static int
+trace_same_file(const struct trace_sink *a, const struct trace_sink *b)
+{
+	struct stat	sa, sb;
+
+	if (fstat(a->fd, &sa) == -1 || fstat(b->fd, &sb) == -1)
+		return (0);
+	return (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
 struct tracer *
 trace_open(const char *text, const char *hex, const char *pcap,
     trace_errfn *errfn, void *arg, struct sk_err *err)
@@ -505,11 +519,29 @@ trace_open(const char *text, const char *hex, const char *pcap,
 		if (trace_sink_open(&tr->sink[1], hex, 0, err) == -1)
 			goto fail;
 		tr->hex = &tr->sink[1];
+		/* One file by two names: one buffer, or chunks would part. */
+		if (tr->text != NULL && trace_same_file(tr->text, tr->hex)) {
+			if (tr->sink[1].own)
+				(void)close(tr->sink[1].fd);
+			tr->sink[1].own = 0;
+			tr->sink[1].fd = -1;
+			tr->hex = tr->text;
+		}
 	}
 	if (pcap != NULL) {
 		if (trace_sink_open(&tr->sink[2], pcap, 1, err) == -1)
 			goto fail;
 		tr->pcap = &tr->sink[2];
+		/* Text in a capture would make it unreadable. */
+		if ((tr->text != NULL && trace_same_file(tr->pcap,
+		    tr->text)) || (tr->hex != NULL &&
+		    trace_same_file(tr->pcap, tr->hex))) {
+			err_set(err, "trace %s: --pcap cannot write to the "
+			    "file of %s", pcap, tr->text != NULL &&
+			    trace_same_file(tr->pcap, tr->text) ? "--trace" :
+			    "--hexdump");
+			goto fail;
+		}
 	}
 	return (tr);
 fail:

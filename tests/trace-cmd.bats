@@ -330,6 +330,29 @@ Try 'sockctl connect --help'."
 	assert_output "sockctl forward: trace $T/text: not a pcap file of raw IP packets (LINKTYPE_RAW) to append to"
 }
 
+@test "trace-cmd: one file by two names: --pcap refuses it, --trace and --hexdump share it in order" {
+	run -1 timeout 10 "$SOCKCTL" connect --trace "$T/x" --pcap "$T/./x" \
+	    127.0.0.1 9
+	assert_output "sockctl connect: trace $T/./x: --pcap cannot write to the file of --trace"
+	[ ! -s "$T/x" ]
+	ln -s "$T/x" "$T/link"
+	run -1 timeout 10 "$SOCKCTL" connect --hexdump "$T/x" --pcap "$T/link" \
+	    127.0.0.1 9
+	assert_output "sockctl connect: trace $T/link: --pcap cannot write to the file of --hexdump"
+	[ ! -s "$T/x" ]
+	# Both text logs through two names: each chunk's two bodies in turn.
+	start_server listen --recv-only 0 </dev/null >/dev/null
+	printf 'ab\n' >"$T/up"
+	run timeout 10 "$SOCKCTL" connect --trace "$T/y" --hexdump "$T/./y" \
+	    127.0.0.1 "$PORT" <"$T/up"
+	assert_success
+	run sed -n '2,5p' "$T/y"
+	assert_line --index 0 --regexp 'Z > 3 bytes$'
+	assert_line --index 1 'ab\n'
+	assert_line --index 2 --regexp 'Z > 3 bytes$'
+	assert_line --index 3 '00000000  61 62 0a                                          |ab.|'
+}
+
 # ---- forward ----
 
 @test "trace-cmd: forward names each client's connection; its logs decode to what each side sent" {
