@@ -7,6 +7,7 @@
 # bytes in the proxy's reply segment, and a record of each request.
 
 load test_helper/stream
+load test_helper/tshark
 
 PROXYPEER=$BATS_TEST_DIRNAME/fixtures/proxypeer.py
 
@@ -661,6 +662,44 @@ PY
 	assert_equal "$stderr" ''
 	assert_success
 	assert_output "got 4 bytes"
+}
+
+@test "proxy client: traced, the log and the pcap hold the proxy's handshake (the password blanked), the STARTTLS lines, then the data" {
+	pki
+	proxypeer au auth=bob:s3cret
+	tls_target starttls
+	run --separate-stderr env SOCKCTL_PROXY_PASSWORD=s3cret timeout 20 \
+	    "$SOCKCTL" connect --starttls smtp --tls-ca "$T/ca.pem" \
+	    --trace "$T/t.log" --pcap "$T/c.pcap" -x "bob@127.0.0.1:$PX_PORT" \
+	    localhost "$PY_PORT" < <(printf 'mail')
+	assert_equal "$stderr" ''
+	assert_success
+	assert_output "got 4 bytes"
+	"$PYTHON3" - "$PY_PORT" "$T/want" <<'PY'
+import struct, sys
+port, d = int(sys.argv[1]), sys.argv[2]
+open(d + ".out", "wb").write(b"\x05\x02\x00\x02" + b"\x01\x03bob\x06******" +
+    b"\x05\x01\x00\x03\x09localhost" + struct.pack("!H", port) +
+    b"EHLO sockctl\r\nSTARTTLS\r\nmail")
+open(d + ".in", "wb").write(b"\x05\x02\x01\x00" +
+    b"\x05\x00\x00\x01\x7f\x00\x00\x01" + struct.pack("!H", 4242) +
+    b"220 mail ESMTP\r\n250-mail\r\n250 STARTTLS\r\n220 go ahead\r\n" +
+    b"got 4 bytes\n")
+PY
+	run "$PYTHON3" "$BATS_TEST_DIRNAME/test_helper/tracedec.py" text \
+	    "$T/t.log" "$T/d"
+	assert_success
+	cmp "$T/want.out" "$T/d/0.out"
+	cmp "$T/want.in" "$T/d/0.in"
+	run grep -c s3cret "$T/t.log" "$T/c.pcap"
+	assert_output "$T/t.log:0
+$T/c.pcap:0"
+	if command -v tshark >/dev/null; then
+		read_cleanly
+		follow
+		cmp "$T/want.out" "$T/node0.bin"
+		cmp "$T/want.in" "$T/node1.bin"
+	fi
 }
 
 # --- chat ------------------------------------------------------------------------
