@@ -632,7 +632,9 @@ trace_tcp_open(struct tracer *tr, long id, int opener,
 	trace_norm(peer, plen, &p, &pn);
 	tc->tcp.id = id;
 	trace_flow_init(tr, &tc->tcp, IPPROTO_TCP, &tc->local, &p);
-	trace_open_line(tr, &now, id, local, llen, peer, plen);
+	/* Normalized: an IPv4 peer of an IPv6 socket as -v names it. */
+	trace_open_line(tr, &now, id, (struct sockaddr *)&tc->local, tc->llen,
+	    (struct sockaddr *)&p, pn);
 	if (trace_live(tr->pcap))
 		trace_pcap_put(tr, r, pcap_tcp_open(&tc->tcp.pf,
 		    opener == TRACE_IN ? PCAP_IN : PCAP_OUT, &now, r));
@@ -778,7 +780,7 @@ trace_udp_flow(struct trace_conn *tc, const struct sockaddr *peer,
 	TAILQ_INSERT_HEAD(&tc->lru, f, lru);
 	tc->nflows++;
 	trace_open_line(tc->tr, tv, f->id, (struct sockaddr *)&tc->local,
-	    tc->llen, peer, plen);
+	    tc->llen, (struct sockaddr *)&key, klen);
 	return (f);
 }
 

@@ -260,6 +260,22 @@ data after our FIN'
 	done
 }
 
+@test "trace-cmd: an IPv4 client of a socket on :: is named as -v names it, not ::ffff:" {
+	bg "$T/stdout" "$T/stderr" listen -v --recv-only --port-file "$T/pf" \
+	    --trace "$T/t.txt" :: 0
+	wait_for_file "$T/pf"
+	run timeout 10 "$SOCKCTL" connect -v 127.0.0.1 "$(<"$T/pf")" </dev/null
+	assert_success
+	sc_ok "$BG_PID"
+	run grep -c 'ffff' "$T/t.txt"
+	assert_output 0
+	run grep -E '^connection from ' "$T/stderr"
+	assert_output --regexp '^connection from 127\.0\.0\.1 port [0-9]+$'
+	local cport=${output##* }
+	run head -1 "$T/t.txt"
+	assert_output --regexp "Z open 127\.0\.0\.1 port $(<"$T/pf") > 127\.0\.0\.1 port $cport\$"
+}
+
 @test "trace-cmd: listen -k -e: clients at once, each numbered, each traced whole" {
 	bg "$T/stdout" "$T/stderr" listen -k -e cat --port-file "$T/pf" \
 	    --trace "$T/t.txt" --pcap "$T/c.pcap" 127.0.0.1 0
