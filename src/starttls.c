@@ -33,7 +33,7 @@ struct st {
 	const char	*proto;
 	char		 line[ST_LINE_MAX + 1];
 	struct sk_err	*err;
-	struct trace_conn *tc;		/* traced: each line, as it moved */
+	struct trace_conn *tc;		/* traced: each line */
 };
 
 /* Waits for EV on the socket until the deadline; 0 or -1 with the message. */
