@@ -244,6 +244,8 @@ proxy_handshake(int fd, struct socks_client *c, struct buf *out,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* The trace is written before a wait. */
+			trace_conn_flush(t->tc);
 			if (proxy_wait(fd, POLLIN, deadline) == -1)
 				goto syserr;
 			continue;

@@ -43,6 +43,8 @@ st_wait(struct st *s, short ev)
 	struct pollfd	pfd;
 	int		r;
 
+	/* What was said so far is in the trace before the wait. */
+	trace_conn_flush(s->tc);
 	pfd.fd = s->fd;
 	pfd.events = ev;
 	do

@@ -805,6 +805,13 @@ trace_dgram(struct trace_conn *tc, int dir, const void *p, size_t n,
 }
 
 void
+trace_conn_flush(struct trace_conn *tc)
+{
+	if (tc != NULL)
+		trace_flush(tc->tr);
+}
+
+void
 trace_conn_close(struct trace_conn *tc)
 {
 	if (tc == NULL)

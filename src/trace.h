@@ -137,5 +137,7 @@ void		 trace_dgram(struct trace_conn *, int, const void *, size_t,
 	    const struct sockaddr *, socklen_t, const struct timeval *);
 
 void		 trace_conn_close(struct trace_conn *);
+/* trace_flush() of the connection's tracer: before a blocking wait. */
+void		 trace_conn_flush(struct trace_conn *);
 
 #endif /* TRACE_H */

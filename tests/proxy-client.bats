@@ -702,6 +702,26 @@ $T/c.pcap:0"
 	fi
 }
 
+@test "proxy client: traced, what the handshake moved is in the trace while the proxy keeps us waiting" {
+	local pid i
+	proxypeer hg hang
+	timeout 20 "$SOCKCTL" connect --trace "$T/t.log" \
+	    -x "127.0.0.1:$PX_PORT" example.invalid 80 </dev/null \
+	    >/dev/null 2>"$T/err" 3>&- &
+	pid=$!
+	track "$pid"
+	for ((i = 0; i < WAIT_LIMIT * 50; i++)); do
+		grep -q 'example\.invalid' "$T/t.log" 2>/dev/null && break
+		sleep 0.02
+	done
+	run grep -cFx '\x05\x01\x00\x03\x0fexample.invalid\x00P' "$T/t.log"
+	assert_output 1
+	run grep -cFx '\x05\x00' "$T/t.log"
+	assert_output 1
+	# Still waiting for the proxy's answer.
+	kill -0 "$pid"
+}
+
 # --- chat ------------------------------------------------------------------------
 
 @test "proxy client: chat joins a room through a proxy, plain and --tls" {
