@@ -63,8 +63,14 @@ proxy_target(const struct proxy_conf *pc, const struct sock_connect_args *t,
 	}
 	hints.ai_socktype = SOCK_STREAM;
 	if ((e = getaddrinfo(t->host, NULL, &hints, &res)) != 0) {
-		err_set(err, "%s: %s", t->host, e == EAI_SYSTEM ?
-		    strerror(errno) : gai_strerror(e));
+		/* An IPv6 address, or a name that has only those. */
+		if (pc->url.type == PROXY_SOCKS4 && (e == EAI_FAMILY ||
+		    e == EAI_ADDRFAMILY || strchr(t->host, ':') != NULL))
+			err_set(err, "%s: SOCKS4 reaches IPv4 addresses only",
+			    t->host);
+		else
+			err_set(err, "%s: %s", t->host, e == EAI_SYSTEM ?
+			    strerror(errno) : gai_strerror(e));
 		return (-1);
 	}
 	e = socks_addr_from_sa(dst, res->ai_addr);

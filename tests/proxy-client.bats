@@ -722,6 +722,17 @@ $T/c.pcap:0"
 	kill -0 "$pid"
 }
 
+@test "proxy client: socks4 to an IPv6 address says SOCKS4 reaches IPv4 only, exit 1, before any connect" {
+	run --separate-stderr timeout 10 "$SOCKCTL" connect \
+	    -x "socks4://127.0.0.1:$(free_port)" ::1 80 </dev/null
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sockctl connect: ::1: SOCKS4 reaches IPv4 addresses only"
+	run --separate-stderr timeout 10 "$SOCKCTL" connect -X 4 \
+	    -x "127.0.0.1:$(free_port)" '[2001:db8::1]' 80 </dev/null
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sockctl connect: 2001:db8::1: SOCKS4 reaches IPv4 addresses only"
+}
+
 # --- chat ------------------------------------------------------------------------
 
 @test "proxy client: chat joins a room through a proxy, plain and --tls" {
