@@ -308,6 +308,34 @@ data after our FIN'
 	fi
 }
 
+@test "trace-cmd: listen -e cat, traced (and over TLS): 4 MiB each way, no deadlock between the relay and the command" {
+	local o
+	head -c 4194304 /dev/urandom >"$T/up"
+	for o in --trace --tls; do
+		rm -f "$T/pf"
+		if [[ $o == --trace ]]; then
+			bg "$T/stdout" "$T/stderr" listen -e cat --port-file \
+			    "$T/pf" --trace "$T/t.txt" 127.0.0.1 0
+		else
+			"$SOCKCTL" connect --tls --tls-key k h 1 2>&1 |
+			    grep -q 'built without' && break
+			bg "$T/stdout" "$T/stderr" listen -e cat --tls \
+			    --port-file "$T/pf" 127.0.0.1 0
+		fi
+		local lpid=$BG_PID
+		wait_for_file "$T/pf"
+		IN=$T/up bg "$T/got" "$T/c.err" connect \
+		    $([[ $o == --tls ]] && echo --tls --insecure) \
+		    127.0.0.1 "$(<"$T/pf")"
+		sc_ok "$BG_PID"
+		sc_ok "$lpid"
+		same "$T/up" "$T/got"
+	done
+	decode text "$T/t.txt" "$T/d"
+	same "$T/up" "$T/d/0.in"
+	same "$T/up" "$T/d/0.out"
+}
+
 @test "trace-cmd: a trace file that cannot be written: one line, and every byte still relayed" {
 	head -c 1048576 /dev/urandom >"$T/up"
 	head -c 1048576 /dev/urandom >"$T/down"
