@@ -87,6 +87,7 @@ struct tracer {
 	trace_errfn		*errfn;
 	void			*arg;
 	unsigned long		 nsubst;	/* loopback pairs used */
+	int			 forked;	/* files shared with siblings */
 	struct buf		 line;		/* event line scratch */
 	LIST_HEAD(, trace_conn)	 conns;
 };
@@ -108,6 +109,27 @@ trace_fail(struct tracer *tr, struct trace_sink *s, int error)
 		log_err("%s", e.msg);
 }
 
+/*
+ * Around a write in a forked handler (listen -k -e): its siblings write
+ * the same files, and a pipe (a FIFO, stderr) takes a write of more than
+ * PIPE_BUF bytes in pieces that theirs would cut into.  A POSIX lock is
+ * per process, so it holds between processes sharing one open file, and
+ * it works on pipes.  Where it cannot be had, the write goes on without.
+ */
+static void
+trace_lock(struct tracer *tr, struct trace_sink *s, int type)
+{
+	struct flock	fl;
+
+	if (!tr->forked)
+		return;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = (short)type;
+	fl.l_whence = SEEK_SET;
+	while (fcntl(s->fd, F_SETLKW, &fl) == -1 && errno == EINTR)
+		;
+}
+
 /* Writes all of iov (which it consumes), retrying after EINTR. */
 static void
 trace_writev(struct tracer *tr, struct trace_sink *s, struct iovec *iov,
@@ -115,6 +137,7 @@ trace_writev(struct tracer *tr, struct trace_sink *s, struct iovec *iov,
 {
 	ssize_t	n;
 
+	trace_lock(tr, s, F_WRLCK);
 	while (iovcnt > 0 && !s->dead) {
 		if (iov->iov_len == 0) {
 			iov++;
@@ -136,6 +159,7 @@ trace_writev(struct tracer *tr, struct trace_sink *s, struct iovec *iov,
 			iov->iov_len -= n;
 		}
 	}
+	trace_lock(tr, s, F_UNLCK);
 }
 
 static void
@@ -568,7 +592,10 @@ trace_flush(struct tracer *tr)
 void
 trace_fork(struct tracer *tr, long id)
 {
-	if (tr != NULL && id >= 0)
+	if (tr == NULL)
+		return;
+	tr->forked = 1;
+	if (id >= 0)
 		tr->nsubst = (unsigned long)id;
 }
 

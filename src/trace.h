@@ -117,7 +117,9 @@ void		 trace_close(struct tracer *);
 /*
  * A process forked to trace connection id (listen -k -e) takes the id's
  * loopback pair for a Unix connection, not the first (its parent's
- * count would give every handler the same pair).
+ * count would give every handler the same pair), and from then on locks
+ * each file around each write, so that what its siblings write to the
+ * same pipe does not cut into its records.
  */
 void		 trace_fork(struct tracer *, long);
 

@@ -308,6 +308,51 @@ data after our FIN'
 	fi
 }
 
+@test "trace-cmd: listen -k -e into FIFOs: the handlers' records never cut into each other" {
+	local i pids=() rpids=()
+	head -c 3145728 /dev/urandom >"$T/up"
+	mkfifo "$T/pcap.fifo" "$T/text.fifo"
+	timeout 60 cat "$T/pcap.fifo" >"$T/c.pcap" 3>&- &
+	rpids+=($!)
+	track $!
+	timeout 60 cat "$T/text.fifo" >"$T/t.txt" 3>&- &
+	rpids+=($!)
+	track $!
+	bg "$T/stdout" "$T/stderr" listen -k -e cat --port-file "$T/pf" \
+	    --pcap "$T/pcap.fifo" --trace "$T/text.fifo" 127.0.0.1 0
+	local lpid=$BG_PID
+	wait_for_file "$T/pf"
+	for i in 1 2 3; do
+		IN=$T/up bg "$T/got$i" "$T/c$i.err" connect 127.0.0.1 \
+		    "$(<"$T/pf")"
+		pids+=("$BG_PID")
+	done
+	for i in 0 1 2; do
+		sc_ok "${pids[$i]}"
+		same "$T/up" "$T/got$((i + 1))"
+	done
+	# Each handler writes the rest of its trace as it ends.
+	for ((i = 0; i < WAIT_LIMIT * 50; i++)); do
+		(($(grep -c ' > EOF$' "$T/t.txt") == 3)) && break
+		sleep 0.02
+	done
+	kill -TERM "$lpid"
+	wait_for_exit "$lpid"
+	for i in 0 1; do
+		wait_for_exit "${rpids[$i]}" || fail "a FIFO reader did not end"
+	done
+	decode text "$T/t.txt" "$T/d"
+	for i in 1 2 3; do
+		same "$T/up" "$T/d/$i.in"
+		same "$T/up" "$T/d/$i.out"
+	done
+	if command -v tshark >/dev/null; then
+		read_cleanly
+		run grep -c '\[SYN\]' "$T/tshark.out"
+		assert_output 3
+	fi
+}
+
 @test "trace-cmd: listen -e cat, traced (and over TLS): 4 MiB each way, no deadlock between the relay and the command" {
 	local o
 	head -c 4194304 /dev/urandom >"$T/up"
