@@ -205,7 +205,7 @@ chat_join(struct chat_opts *o, int argc, char **argv)
 	ca.socktype = SOCK_STREAM;
 	ca.srcport = -1;
 	ca.timeout_ms = o->timeout;
-	fd = proxied ? proxy_dial(&px, &ca, &hop, &err) :
+	fd = proxied ? proxy_dial(&px, &ca, NULL, &hop, &err) :
 	    sock_connect(&ca, &n, &err);
 	if (fd == -1) {
 		log_err("%s", err.msg);

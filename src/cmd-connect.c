@@ -116,7 +116,7 @@ connect_scan_once(struct sock_connect_args *ca, const struct port_list *pl,
 		for (port = pl->ranges[i].lo; port <= pl->ranges[i].hi;
 		    port++) {
 			ca->port = port;
-			fd = px != NULL ? proxy_dial(px, ca, &hop, &err) :
+			fd = px != NULL ? proxy_dial(px, ca, NULL, &hop, &err) :
 			    sock_connect(ca, NULL, &err);
 			/* Through a proxy, only its refusal says "closed". */
 			if (fd == -1 && px != NULL && !hop.refused) {
@@ -174,10 +174,11 @@ connect_scan(struct connect_opts *o, const char *hostarg, const char *ports)
 /*
  * Connects to host and port (parsed by the caller), or to the Unix socket
  * path, with --retry; returns the socket, or -1 with the message set.
+ * Traced, *tc is the socket's trace handle, a proxy's handshake in it.
  */
 static int
 connect_open(const struct connect_opts *o, const char *host, int port,
-    const char *path, struct sk_err *err)
+    const char *path, struct trace_conn **tc, struct sk_err *err)
 {
 	struct sock_connect_args ca;
 	struct sock_name n;
@@ -192,7 +193,8 @@ connect_open(const struct connect_opts *o, const char *host, int port,
 		if (path != NULL)
 			fd = sock_connect_unix(path, SOCK_STREAM, err);
 		else if (o->proxied)
-			fd = proxy_dial(&o->pxconf, &ca, &hop, err);
+			fd = proxy_dial(&o->pxconf, &ca, o->s.tracer, &hop,
+			    err);
 		else
 			fd = sock_connect(&ca, &n, err);
 		if (fd != -1)
@@ -207,6 +209,8 @@ connect_open(const struct connect_opts *o, const char *host, int port,
 		log_verbose(1, "connected to %s", path);
 	else if (!o->proxied)	/* proxy_dial says it with the proxy */
 		log_verbose(1, "connected to %s port %d", n.host, n.port);
+	*tc = o->proxied ? hop.tc : traceopt_tcp(o->s.tracer, TRACE_NOID,
+	    TRACE_OUT, fd);
 	return (fd);
 }
 
@@ -216,12 +220,13 @@ connect_open(const struct connect_opts *o, const char *host, int port,
  */
 static struct tls *
 connect_tls(const struct connect_opts *o, struct tls_ctx *ctx, int fd,
-    char **argv, long long deadline, struct sk_err *err)
+    struct trace_conn *tc, char **argv, long long deadline,
+    struct sk_err *err)
 {
 	char	peer[NI_MAXHOST + 16];
 
 	if (o->starttls != NULL &&
-	    starttls_run(o->starttls, fd, deadline, err) == -1)
+	    starttls_run(o->starttls, fd, deadline, tc, err) == -1)
 		return (NULL);
 	if (o->s.unix_path)
 		strlcpy(peer, argv[0], sizeof(peer));
@@ -276,6 +281,7 @@ connect_exec(void *p, int argc, char **argv)
 	struct relay_stats st;
 	struct sk_err	 err;
 	struct tls_ctx	*ctx = NULL;
+	struct trace_conn *tc = NULL;
 	struct tls	*t = NULL;
 	char		 host[NI_MAXHOST];
 	int		 fd, port = -1, status, sig, need;
@@ -324,8 +330,8 @@ connect_exec(void *p, int argc, char **argv)
 	/* -w bounds the connect and the TLS handshake together. */
 	deadline = o->s.timeout >= 0 ? clock_ms() + o->s.timeout : -1;
 	if ((fd = connect_open(o, host, port, o->s.unix_path ? argv[0] :
-	    NULL, &err)) == -1 || (ctx != NULL &&
-	    (t = connect_tls(o, ctx, fd, argv, deadline, &err)) == NULL)) {
+	    NULL, &tc, &err)) == -1 || (ctx != NULL &&
+	    (t = connect_tls(o, ctx, fd, tc, argv, deadline, &err)) == NULL)) {
 		log_err("%s", err.msg);
 		if (fd != -1)
 			close(fd);
@@ -356,6 +362,7 @@ connect_exec(void *p, int argc, char **argv)
 	stream_relay_conf(&o->s, &rc);
 	rc.close_out = 1;
 	rc.tls = t;
+	rc.trace_conn = tc;
 	/* --exec over TLS or traced: the command's pipes in stdio's place. */
 	if (o->s.exec != NULL)
 		status = connect_block_signals(&err) == -1 ? -1 :

@@ -23,10 +23,14 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "compat.h"
+#include "fmt.h"
 #include "log.h"
 #include "proxy-dial.h"
 #include "sock.h"
 #include "socks.h"
+#include "trace-opt.h"
+#include "trace.h"
 
 /*
  * The target as the proxy is to be given it: an address resolved here
@@ -59,8 +63,14 @@ proxy_target(const struct proxy_conf *pc, const struct sock_connect_args *t,
 	}
 	hints.ai_socktype = SOCK_STREAM;
 	if ((e = getaddrinfo(t->host, NULL, &hints, &res)) != 0) {
-		err_set(err, "%s: %s", t->host, e == EAI_SYSTEM ?
-		    strerror(errno) : gai_strerror(e));
+		/* An IPv6 address, or a name that has only those. */
+		if (pc->url.type == PROXY_SOCKS4 && (e == EAI_FAMILY ||
+		    e == EAI_ADDRFAMILY || strchr(t->host, ':') != NULL))
+			err_set(err, "%s: SOCKS4 reaches IPv4 addresses only",
+			    t->host);
+		else
+			err_set(err, "%s: %s", t->host, e == EAI_SYSTEM ?
+			    strerror(errno) : gai_strerror(e));
 		return (-1);
 	}
 	e = socks_addr_from_sa(dst, res->ai_addr);
@@ -92,9 +102,78 @@ proxy_wait(int fd, short events, long long deadline)
 	return (0);
 }
 
+/*
+ * A traced handshake: the trace shows what moved but for the password,
+ * which a trace file (created 0644) must not hold: it and the Basic
+ * token carrying it are asterisks there, as many as they have bytes.
+ */
+struct proxy_tr {
+	struct trace_conn *tc;
+	struct buf	 secret[2];
+};
+
+static void
+proxy_tr_init(struct proxy_tr *t, struct trace_conn *tc,
+    const struct proxy_conf *pc)
+{
+	struct buf	cred = { NULL, 0, 0 };
+
+	memset(t, 0, sizeof(*t));
+	t->tc = tc;
+	if (tc == NULL || !pc->url.has_user || pc->password == NULL ||
+	    *pc->password == '\0')
+		return;
+	/* Out of memory: the handshake goes untraced, the password too. */
+	if (buf_adds(&t->secret[0], pc->password) == -1 ||
+	    buf_adds(&cred, pc->url.user) == -1 || buf_addc(&cred, ':') == -1 ||
+	    buf_adds(&cred, pc->password) == -1 ||
+	    fmt_base64(&t->secret[1], (const unsigned char *)cred.p,
+	    cred.len) == -1)
+		t->tc = NULL;
+	if (cred.p != NULL)
+		explicit_bzero(cred.p, cred.cap);
+	buf_free(&cred);
+}
+
+/* A message sent whole: into the trace, the secrets blanked. */
+static void
+proxy_tr_sent(struct proxy_tr *t, struct buf *out)
+{
+	char	*p, *end, *q;
+	size_t	 i;
+
+	if (t->tc == NULL)
+		return;
+	for (i = 0; i < nitems(t->secret); i++) {
+		if (t->secret[i].len == 0)
+			continue;
+		p = out->p;
+		end = out->p + out->len;
+		while ((q = memmem(p, (size_t)(end - p), t->secret[i].p,
+		    t->secret[i].len)) != NULL) {
+			memset(q, '*', t->secret[i].len);
+			p = q + t->secret[i].len;
+		}
+	}
+	trace_chunk(t->tc, TRACE_OUT, out->p, out->len, NULL);
+}
+
+static void
+proxy_tr_free(struct proxy_tr *t)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(t->secret); i++) {
+		if (t->secret[i].p != NULL)
+			explicit_bzero(t->secret[i].p, t->secret[i].cap);
+		buf_free(&t->secret[i]);
+	}
+}
+
 /* Sends all of out, emptying it; 0, or -1 with errno. */
 static int
-proxy_send(int fd, struct buf *out, long long deadline)
+proxy_send(int fd, struct buf *out, long long deadline,
+    struct proxy_tr *t)
 {
 	size_t	off = 0;
 	ssize_t	n;
@@ -112,6 +191,8 @@ proxy_send(int fd, struct buf *out, long long deadline)
 		}
 		off += (size_t)n;
 	}
+	if (out->len > 0)
+		proxy_tr_sent(t, out);
 	/* The messages hold credentials: no copy stays behind. */
 	explicit_bzero(out->p, out->len);
 	out->len = 0;
@@ -120,7 +201,7 @@ proxy_send(int fd, struct buf *out, long long deadline)
 
 /* Reads (consumes) n bytes that a peek has shown are there. */
 static int
-proxy_consume(int fd, unsigned char *p, size_t n)
+proxy_consume(int fd, unsigned char *p, size_t n, struct trace_conn *tc)
 {
 	ssize_t	r;
 
@@ -134,6 +215,7 @@ proxy_consume(int fd, unsigned char *p, size_t n)
 			errno = ECONNRESET;
 			return (-1);
 		}
+		trace_chunk(tc, TRACE_IN, p, (size_t)r, NULL);
 		p += r;
 		n -= (size_t)r;
 	}
@@ -148,7 +230,7 @@ proxy_consume(int fd, unsigned char *p, size_t n)
  */
 static int
 proxy_handshake(int fd, struct socks_client *c, struct buf *out,
-    long long deadline, struct sk_err *err)
+    long long deadline, struct proxy_tr *t, struct sk_err *err)
 {
 	unsigned char	in[SOCKS_INPUT_MAX];
 	size_t		have = 0, used;
@@ -156,7 +238,7 @@ proxy_handshake(int fd, struct socks_client *c, struct buf *out,
 	int		r = SOCKS_MORE;
 
 	for (;;) {
-		if (proxy_send(fd, out, deadline) == -1)
+		if (proxy_send(fd, out, deadline, t) == -1)
 			goto syserr;
 		if (r == SOCKS_DONE)
 			return (0);
@@ -168,6 +250,8 @@ proxy_handshake(int fd, struct socks_client *c, struct buf *out,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* The trace is written before a wait. */
+			trace_conn_flush(t->tc);
 			if (proxy_wait(fd, POLLIN, deadline) == -1)
 				goto syserr;
 			continue;
@@ -175,6 +259,7 @@ proxy_handshake(int fd, struct socks_client *c, struct buf *out,
 		if (n == -1)
 			goto syserr;
 		if (n == 0) {
+			trace_fin(t->tc, TRACE_IN, NULL);
 			err_set(err, "closed the connection %s",
 			    have > 0 ? "in the middle of its reply" :
 			    "without a reply");
@@ -183,6 +268,8 @@ proxy_handshake(int fd, struct socks_client *c, struct buf *out,
 		r = socks_client_input(c, in, have + (size_t)n, &used, out);
 		if (r == SOCKS_ERROR) {
 			err_set(err, "%s", c->err.msg);
+			/* Taken, so the trace has the answer refused. */
+			(void)proxy_consume(fd, in + have, (size_t)n, t->tc);
 			return (-1);
 		}
 		if (r == SOCKS_DONE) {
@@ -191,12 +278,13 @@ proxy_handshake(int fd, struct socks_client *c, struct buf *out,
 				err_set(err, "reply shorter than was read");
 				return (-1);
 			}
-			if (proxy_consume(fd, in + have, used - have) == -1)
+			if (proxy_consume(fd, in + have, used - have,
+			    t->tc) == -1)
 				goto syserr;
 			continue;
 		}
 		/* An incomplete reply: all of it is the handshake's. */
-		if (proxy_consume(fd, in + have, (size_t)n) == -1)
+		if (proxy_consume(fd, in + have, (size_t)n, t->tc) == -1)
 			goto syserr;
 		have += (size_t)n - used;
 		memmove(in, in + used, have);
@@ -208,13 +296,14 @@ syserr:
 
 int
 proxy_dial(const struct proxy_conf *pc, const struct sock_connect_args *target,
-    struct proxy_hop *hop, struct sk_err *err)
+    struct tracer *tr, struct proxy_hop *hop, struct sk_err *err)
 {
 	struct sock_connect_args ca;
 	struct socks_client c;
 	struct socks_addr dst;
 	struct buf	 out = { NULL, 0, 0 };
 	struct sk_err	 why;
+	struct proxy_tr	 t;
 	char		 to[SOCKS_NAME_MAX + 1], bound[SOCKS_NAME_MAX + 1];
 	long long	 deadline;
 	int		 fd, ok;
@@ -232,6 +321,8 @@ proxy_dial(const struct proxy_conf *pc, const struct sock_connect_args *target,
 		err_set(err, "proxy: %s", why.msg);
 		return (-1);
 	}
+	hop->tc = traceopt_tcp(tr, TRACE_NOID, TRACE_OUT, fd);
+	proxy_tr_init(&t, hop->tc, pc);
 	if (!target->quiet)
 		log_verbose(1, "connected to proxy %s port %d (%s)",
 		    hop->proxy.host, hop->proxy.port,
@@ -242,7 +333,7 @@ proxy_dial(const struct proxy_conf *pc, const struct sock_connect_args *target,
 		err_set(&why, "%s", c.err.msg);
 	else if (sock_set_nonblock(fd, 1) == -1)
 		err_set(&why, "fcntl: %s", strerror(errno));
-	else if (proxy_handshake(fd, &c, &out, deadline, &why) == 0) {
+	else if (proxy_handshake(fd, &c, &out, deadline, &t, &why) == 0) {
 		/* Blocking again, as sock_connect() leaves a socket. */
 		if (sock_set_nonblock(fd, 0) == -1)
 			err_set(&why, "fcntl: %s", strerror(errno));
@@ -252,11 +343,15 @@ proxy_dial(const struct proxy_conf *pc, const struct sock_connect_args *target,
 	if (out.p != NULL)
 		explicit_bzero(out.p, out.cap);
 	buf_free(&out);
+	proxy_tr_free(&t);
 	hop->refused = c.reply != 0 && c.reply != 407;
 	if (!ok) {
 		socks_client_clear(&c);
 		err_set(err, "proxy %s port %d: %s", hop->proxy.host,
 		    hop->proxy.port, why.msg);
+		trace_fin(hop->tc, TRACE_OUT, NULL);
+		trace_conn_close(hop->tc);
+		hop->tc = NULL;
 		close(fd);
 		return (-1);
 	}

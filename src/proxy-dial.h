@@ -9,6 +9,7 @@
 #include "log.h"
 #include "proxy-opt.h"
 #include "sock.h"
+#include "trace.h"
 
 /* What became of the hop to the proxy. */
 struct proxy_hop {
@@ -18,6 +19,11 @@ struct proxy_hop {
 	 * status other than 407): the port is closed, not the proxy wrong.
 	 */
 	int		 refused;
+	/*
+	 * Traced (a tracer given): the tunnel's trace handle, its
+	 * handshake recorded, for the relay to go on with; else NULL.
+	 */
+	struct trace_conn *tc;
 };
 
 /*
@@ -27,9 +33,11 @@ struct proxy_hop {
  * bounds the connect and the handshake together.  Returns the tunnel,
  * blocking, holding exactly the bytes that came after the proxy's
  * reply; or -1 with one line in err naming the proxy and its answer.
+ * With a tracer (--trace, --hexdump, --pcap), what the handshake moves is
+ * traced as the start of the connection to the proxy, refused or not.
  */
 int	proxy_dial(const struct proxy_conf *,
-	    const struct sock_connect_args *, struct proxy_hop *,
-	    struct sk_err *);
+	    const struct sock_connect_args *, struct tracer *,
+	    struct proxy_hop *, struct sk_err *);
 
 #endif /* PROXY_DIAL_H */

@@ -441,7 +441,8 @@ relay_run(const struct relay_conf *c, int net, int in, int out,
 	r.stdin_done_at = -1;
 	r.last_io = clock_ms();
 	r.stdin_tty = isatty(in);
-	r.tc = traceopt_tcp(c->tracer, c->trace_id, c->trace_opener, net);
+	r.tc = c->trace_conn != NULL ? c->trace_conn :
+	    traceopt_tcp(c->tracer, c->trace_id, c->trace_opener, net);
 	if (relay_setup(&r, in, out) == -1) {
 		xfer_free(&r.up);
 		xfer_free(&r.down);

@@ -12,6 +12,7 @@
 #include "log.h"
 
 struct tls;
+struct trace_conn;
 struct tracer;
 
 struct relay_conf {
@@ -27,6 +28,12 @@ struct relay_conf {
 	struct tracer	*tracer;	/* --trace etc., or NULL */
 	long		 trace_id;	/* TRACE_NOID, or the client's number */
 	int		 trace_opener;	/* TRACE_OUT: we connected */
+	/*
+	 * The socket's trace handle when it was opened before the relay
+	 * (a proxy's handshake, a STARTTLS preamble traced on it): the
+	 * relay goes on with it and closes it.  NULL: the relay opens one.
+	 */
+	struct trace_conn *trace_conn;
 };
 
 enum relay_end {

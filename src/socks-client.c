@@ -104,8 +104,10 @@ client_s4_request(struct socks_client *c, struct buf *out)
 	return (SOCKS_MORE);
 }
 
+/* password: NULL for none; Basic has no length limit (tokens are long). */
 static int
-client_http_request(struct socks_client *c, struct buf *out)
+client_http_request(struct socks_client *c, const char *password,
+    struct buf *out)
 {
 	struct buf	cred = { NULL, 0, 0 };
 	char		host[SOCKS_NAME_MAX + 3], tmp[INET6_ADDRSTRLEN];
@@ -123,7 +125,7 @@ client_http_request(struct socks_client *c, struct buf *out)
 	if (c->has_user) {
 		if (buf_adds(&cred, c->user) == -1 ||
 		    buf_addc(&cred, ':') == -1 ||
-		    buf_adds(&cred, c->pass) == -1 ||
+		    buf_adds(&cred, password != NULL ? password : "") == -1 ||
 		    buf_adds(out, "Proxy-Authorization: Basic ") == -1 ||
 		    fmt_base64(out, (const unsigned char *)cred.p,
 		    cred.len) == -1 || buf_adds(out, "\r\n") == -1)
@@ -164,7 +166,9 @@ socks_client_start(struct socks_client *c, const struct proxy_url *u,
 	if (u->has_user) {
 		c->has_user = 1;
 		strlcpy(c->user, u->user, sizeof(c->user));
-		if (password != NULL && strlcpy(c->pass, password,
+		/* RFC 1929 carries 255 bytes; HTTP takes it as it is. */
+		if ((c->type == PROXY_SOCKS5H || c->type == PROXY_SOCKS5) &&
+		    password != NULL && strlcpy(c->pass, password,
 		    sizeof(c->pass)) >= sizeof(c->pass))
 			return (cerr(c, "SOCKCTL_PROXY_PASSWORD is too long "
 			    "(255 bytes at most)"));
@@ -200,7 +204,7 @@ socks_client_start(struct socks_client *c, const struct proxy_url *u,
 			    "(socks4a does)"));
 		return (client_s4_request(c, out));
 	case PROXY_HTTP:
-		return (client_http_request(c, out));
+		return (client_http_request(c, password, out));
 	}
 	return (cerr(c, "unknown proxy type"));
 }

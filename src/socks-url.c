@@ -72,7 +72,7 @@ int
 proxy_parse_url(const char *url, const enum proxy_type *override,
     struct proxy_url *u, struct sk_err *err)
 {
-	const char	*p, *sep, *at, *end, *h, *he, *colon;
+	const char	*p, *sep, *at, *end, *h, *he, *colon, *zone = NULL;
 	size_t		 i, n;
 
 	memset(u, 0, sizeof(*u));
@@ -132,6 +132,8 @@ proxy_parse_url(const char *url, const enum proxy_type *override,
 		if (memchr(h, ':', (size_t)(he - h)) == NULL)
 			return (proxy_fail(err,
 			    "brackets hold an IPv6 address"));
+		/* A link-local address's zone: [fe80::1%eth0]. */
+		zone = memchr(h, '%', (size_t)(he - h));
 	} else {
 		colon = memchr(h, ':', (size_t)(end - h));
 		he = colon != NULL ? colon : end;
@@ -146,7 +148,9 @@ proxy_parse_url(const char *url, const enum proxy_type *override,
 	if (n > SOCKS_NAME_MAX)
 		return (proxy_fail(err,
 		    "host name too long (255 bytes at most)"));
-	if (!socks_valid_name(h, n) || memchr(h, '[', n) != NULL)
+	if (!socks_valid_name(h, zone != NULL ? (size_t)(zone - h) : n) ||
+	    (zone != NULL && !socks_valid_name(zone + 1,
+	    (size_t)(he - zone - 1))) || memchr(h, '[', n) != NULL)
 		return (proxy_fail(err, "bad character in the host name"));
 	memcpy(u->host, h, n);
 	u->host[n] = '\0';

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "log.h"
 #include "starttls.h"
+#include "trace.h"
 
 const char *const starttls_protos[] = { "smtp", "imap", "pop3", "ftp",
     NULL };
@@ -32,6 +33,7 @@ struct st {
 	const char	*proto;
 	char		 line[ST_LINE_MAX + 1];
 	struct sk_err	*err;
+	struct trace_conn *tc;		/* traced: each line */
 };
 
 /* Waits for EV on the socket until the deadline; 0 or -1 with the message. */
@@ -41,6 +43,8 @@ st_wait(struct st *s, short ev)
 	struct pollfd	pfd;
 	int		r;
 
+	/* What was said so far is in the trace before the wait. */
+	trace_conn_flush(s->tc);
 	pfd.fd = s->fd;
 	pfd.events = ev;
 	do
@@ -83,13 +87,20 @@ st_read_line(struct st *s)
 			return (-1);
 		}
 		if (n == 0) {
+			trace_chunk(s->tc, TRACE_IN, s->line, len, NULL);
+			trace_fin(s->tc, TRACE_IN, NULL);
 			err_set(s->err, "%s server closed the connection "
 			    "before STARTTLS", s->proto);
 			return (-1);
 		}
-		if (c == '\n')
+		if (c == '\n') {
+			/* There is room for it: the line is not cut yet. */
+			s->line[len] = c;
+			trace_chunk(s->tc, TRACE_IN, s->line, len + 1, NULL);
 			break;
+		}
 		if (len == ST_LINE_MAX) {
+			trace_chunk(s->tc, TRACE_IN, s->line, len, NULL);
 			err_set(s->err, "%s STARTTLS: server line longer "
 			    "than %d bytes", s->proto, ST_LINE_MAX);
 			return (-1);
@@ -127,6 +138,7 @@ st_send(struct st *s, const char *cmd)
 		}
 		off += (size_t)n;
 	}
+	trace_chunk(s->tc, TRACE_OUT, buf, len, NULL);
 	return (0);
 }
 
@@ -301,7 +313,7 @@ st_pop3(struct st *s)
 
 int
 starttls_run(const char *proto, int fd, long long deadline,
-    struct sk_err *err)
+    struct trace_conn *tc, struct sk_err *err)
 {
 	struct st	s;
 
@@ -310,6 +322,7 @@ starttls_run(const char *proto, int fd, long long deadline,
 	s.deadline = deadline;
 	s.proto = proto;
 	s.err = err;
+	s.tc = tc;
 	if (strcmp(proto, "smtp") == 0)
 		return (st_smtp(&s));
 	if (strcmp(proto, "imap") == 0)

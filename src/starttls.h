@@ -7,14 +7,18 @@
 
 #include "log.h"
 
+struct trace_conn;
+
 extern const char *const starttls_protos[];
 
 /*
  * Speaks PROTO (one of starttls_protos) on the connected socket FD until
  * DEADLINE (clock_ms(); -1: none): greeting, capability check, upgrade
- * command.  Each line is shown with -v.  0, or -1 with one line, such as
- * "smtp server does not offer STARTTLS".
+ * command.  Each line is shown with -v, and traced on TC (NULL: not
+ * traced).  0, or -1 with one line, such as "smtp server does not offer
+ * STARTTLS".
  */
-int	starttls_run(const char *, int, long long, struct sk_err *);
+int	starttls_run(const char *, int, long long, struct trace_conn *,
+	    struct sk_err *);
 
 #endif /* STARTTLS_H */

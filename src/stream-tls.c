@@ -69,12 +69,24 @@ stream_tls_start(struct tls_ctx *ctx, int fd, const char *host,
 	return (t);
 }
 
-/* Both ends of a pipe, close-on-exec, or -1 with the message. */
+/*
+ * Both ends of a pipe, close-on-exec, or -1 with the message.  Our end,
+ * fd[ours], does not block: the relay writing a large chunk to the
+ * command's stdin must not wait there while the command waits for it to
+ * read its stdout (a deadlock past 64 KiB with `cat`).  The command's
+ * end is another open file and blocks, as the command expects.
+ */
 static int
-stream_tls_pipe(int fd[2], struct sk_err *err)
+stream_tls_pipe(int fd[2], int ours, struct sk_err *err)
 {
 	if (pipe2(fd, O_CLOEXEC) == -1) {
 		err_set(err, "pipe: %s", strerror(errno));
+		return (-1);
+	}
+	if (sock_set_nonblock(fd[ours], 1) == -1) {
+		err_set(err, "fcntl: %s", strerror(errno));
+		(void)close(fd[0]);
+		(void)close(fd[1]);
 		return (-1);
 	}
 	return (0);
@@ -90,9 +102,9 @@ stream_tls_exec(const char *cmd, int fd, struct tls *t,
 	int		 in[2], out[2], status, sig, rv;
 	pid_t		 pid;
 
-	if (stream_tls_pipe(in, err) == -1)
+	if (stream_tls_pipe(in, 1, err) == -1)
 		return (-1);
-	if (stream_tls_pipe(out, err) == -1) {
+	if (stream_tls_pipe(out, 0, err) == -1) {
 		(void)close(in[0]);
 		(void)close(in[1]);
 		return (-1);

@@ -87,6 +87,7 @@ struct tracer {
 	trace_errfn		*errfn;
 	void			*arg;
 	unsigned long		 nsubst;	/* loopback pairs used */
+	int			 forked;	/* files shared with siblings */
 	struct buf		 line;		/* event line scratch */
 	LIST_HEAD(, trace_conn)	 conns;
 };
@@ -108,6 +109,27 @@ trace_fail(struct tracer *tr, struct trace_sink *s, int error)
 		log_err("%s", e.msg);
 }
 
+/*
+ * Around a write in a forked handler (listen -k -e): its siblings write
+ * the same files, and a pipe (a FIFO, stderr) takes a write of more than
+ * PIPE_BUF bytes in pieces that theirs would cut into.  A POSIX lock is
+ * per process, so it holds between processes sharing one open file, and
+ * it works on pipes.  Where it cannot be had, the write goes on without.
+ */
+static void
+trace_lock(struct tracer *tr, struct trace_sink *s, int type)
+{
+	struct flock	fl;
+
+	if (!tr->forked)
+		return;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = (short)type;
+	fl.l_whence = SEEK_SET;
+	while (fcntl(s->fd, F_SETLKW, &fl) == -1 && errno == EINTR)
+		;
+}
+
 /* Writes all of iov (which it consumes), retrying after EINTR. */
 static void
 trace_writev(struct tracer *tr, struct trace_sink *s, struct iovec *iov,
@@ -115,6 +137,7 @@ trace_writev(struct tracer *tr, struct trace_sink *s, struct iovec *iov,
 {
 	ssize_t	n;
 
+	trace_lock(tr, s, F_WRLCK);
 	while (iovcnt > 0 && !s->dead) {
 		if (iov->iov_len == 0) {
 			iov++;
@@ -136,6 +159,7 @@ trace_writev(struct tracer *tr, struct trace_sink *s, struct iovec *iov,
 			iov->iov_len -= n;
 		}
 	}
+	trace_lock(tr, s, F_UNLCK);
 }
 
 static void
@@ -472,6 +496,20 @@ trace_sink_open(struct trace_sink *s, const char *name, int pcap,
 	return (0);
 }
 
+/*
+ * Whether two open sinks are one file under two names ("x" and "./x", a
+ * link, /dev/stderr and "-"): the names alone cannot tell.
+ */
+static int
+trace_same_file(const struct trace_sink *a, const struct trace_sink *b)
+{
+	struct stat	sa, sb;
+
+	if (fstat(a->fd, &sa) == -1 || fstat(b->fd, &sb) == -1)
+		return (0);
+	return (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
 struct tracer *
 trace_open(const char *text, const char *hex, const char *pcap,
     trace_errfn *errfn, void *arg, struct sk_err *err)
@@ -505,11 +543,29 @@ trace_open(const char *text, const char *hex, const char *pcap,
 		if (trace_sink_open(&tr->sink[1], hex, 0, err) == -1)
 			goto fail;
 		tr->hex = &tr->sink[1];
+		/* One file by two names: one buffer, or chunks would part. */
+		if (tr->text != NULL && trace_same_file(tr->text, tr->hex)) {
+			if (tr->sink[1].own)
+				(void)close(tr->sink[1].fd);
+			tr->sink[1].own = 0;
+			tr->sink[1].fd = -1;
+			tr->hex = tr->text;
+		}
 	}
 	if (pcap != NULL) {
 		if (trace_sink_open(&tr->sink[2], pcap, 1, err) == -1)
 			goto fail;
 		tr->pcap = &tr->sink[2];
+		/* Text in a capture would make it unreadable. */
+		if ((tr->text != NULL && trace_same_file(tr->pcap,
+		    tr->text)) || (tr->hex != NULL &&
+		    trace_same_file(tr->pcap, tr->hex))) {
+			err_set(err, "trace %s: --pcap cannot write to the "
+			    "file of %s", pcap, tr->text != NULL &&
+			    trace_same_file(tr->pcap, tr->text) ? "--trace" :
+			    "--hexdump");
+			goto fail;
+		}
 	}
 	return (tr);
 fail:
@@ -536,7 +592,10 @@ trace_flush(struct tracer *tr)
 void
 trace_fork(struct tracer *tr, long id)
 {
-	if (tr != NULL && id >= 0)
+	if (tr == NULL)
+		return;
+	tr->forked = 1;
+	if (id >= 0)
 		tr->nsubst = (unsigned long)id;
 }
 
@@ -600,7 +659,9 @@ trace_tcp_open(struct tracer *tr, long id, int opener,
 	trace_norm(peer, plen, &p, &pn);
 	tc->tcp.id = id;
 	trace_flow_init(tr, &tc->tcp, IPPROTO_TCP, &tc->local, &p);
-	trace_open_line(tr, &now, id, local, llen, peer, plen);
+	/* Normalized: an IPv4 peer of an IPv6 socket as -v names it. */
+	trace_open_line(tr, &now, id, (struct sockaddr *)&tc->local, tc->llen,
+	    (struct sockaddr *)&p, pn);
 	if (trace_live(tr->pcap))
 		trace_pcap_put(tr, r, pcap_tcp_open(&tc->tcp.pf,
 		    opener == TRACE_IN ? PCAP_IN : PCAP_OUT, &now, r));
@@ -746,7 +807,7 @@ trace_udp_flow(struct trace_conn *tc, const struct sockaddr *peer,
 	TAILQ_INSERT_HEAD(&tc->lru, f, lru);
 	tc->nflows++;
 	trace_open_line(tc->tr, tv, f->id, (struct sockaddr *)&tc->local,
-	    tc->llen, peer, plen);
+	    tc->llen, (struct sockaddr *)&key, klen);
 	return (f);
 }
 
@@ -768,6 +829,13 @@ trace_dgram(struct trace_conn *tc, int dir, const void *p, size_t n,
 	if (trace_live(tc->tr->pcap))
 		trace_pcap_put(tc->tr, &r, pcap_udp(&f->pf, dir, p, n, &now,
 		    &r));
+}
+
+void
+trace_conn_flush(struct trace_conn *tc)
+{
+	if (tc != NULL)
+		trace_flush(tc->tr);
 }
 
 void

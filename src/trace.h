@@ -117,7 +117,9 @@ void		 trace_close(struct tracer *);
 /*
  * A process forked to trace connection id (listen -k -e) takes the id's
  * loopback pair for a Unix connection, not the first (its parent's
- * count would give every handler the same pair).
+ * count would give every handler the same pair), and from then on locks
+ * each file around each write, so that what its siblings write to the
+ * same pipe does not cut into its records.
  */
 void		 trace_fork(struct tracer *, long);
 
@@ -137,5 +139,7 @@ void		 trace_dgram(struct trace_conn *, int, const void *, size_t,
 	    const struct sockaddr *, socklen_t, const struct timeval *);
 
 void		 trace_conn_close(struct trace_conn *);
+/* trace_flush() of the connection's tracer: before a blocking wait. */
+void		 trace_conn_flush(struct trace_conn *);
 
 #endif /* TRACE_H */

@@ -8,6 +8,7 @@
 
 load test_helper/stream
 load test_helper/pki
+load test_helper/tshark
 
 PROXYPEER=$BATS_TEST_DIRNAME/fixtures/proxypeer.py
 
@@ -650,6 +651,75 @@ PY
 	assert_equal "$stderr" ''
 	assert_success
 	assert_output "got 4 bytes"
+}
+
+@test "proxy client: traced, the log and the pcap hold the proxy's handshake (the password blanked), the STARTTLS lines, then the data" {
+	pki
+	proxypeer au auth=bob:s3cret
+	tls_target starttls
+	run --separate-stderr env SOCKCTL_PROXY_PASSWORD=s3cret timeout 20 \
+	    "$SOCKCTL" connect --starttls smtp --tls-ca "$T/ca.pem" \
+	    --trace "$T/t.log" --pcap "$T/c.pcap" -x "bob@127.0.0.1:$PX_PORT" \
+	    localhost "$PY_PORT" < <(printf 'mail')
+	assert_equal "$stderr" ''
+	assert_success
+	assert_output "got 4 bytes"
+	"$PYTHON3" - "$PY_PORT" "$T/want" <<'PY'
+import struct, sys
+port, d = int(sys.argv[1]), sys.argv[2]
+open(d + ".out", "wb").write(b"\x05\x02\x00\x02" + b"\x01\x03bob\x06******" +
+    b"\x05\x01\x00\x03\x09localhost" + struct.pack("!H", port) +
+    b"EHLO sockctl\r\nSTARTTLS\r\nmail")
+open(d + ".in", "wb").write(b"\x05\x02\x01\x00" +
+    b"\x05\x00\x00\x01\x7f\x00\x00\x01" + struct.pack("!H", 4242) +
+    b"220 mail ESMTP\r\n250-mail\r\n250 STARTTLS\r\n220 go ahead\r\n" +
+    b"got 4 bytes\n")
+PY
+	run "$PYTHON3" "$BATS_TEST_DIRNAME/test_helper/tracedec.py" text \
+	    "$T/t.log" "$T/d"
+	assert_success
+	cmp "$T/want.out" "$T/d/0.out"
+	cmp "$T/want.in" "$T/d/0.in"
+	run grep -c s3cret "$T/t.log" "$T/c.pcap"
+	assert_output "$T/t.log:0
+$T/c.pcap:0"
+	if command -v tshark >/dev/null; then
+		read_cleanly
+		follow
+		cmp "$T/want.out" "$T/node0.bin"
+		cmp "$T/want.in" "$T/node1.bin"
+	fi
+}
+
+@test "proxy client: traced, what the handshake moved is in the trace while the proxy keeps us waiting" {
+	local pid i
+	proxypeer hg hang
+	timeout 20 "$SOCKCTL" connect --trace "$T/t.log" \
+	    -x "127.0.0.1:$PX_PORT" example.invalid 80 </dev/null \
+	    >/dev/null 2>"$T/err" 3>&- &
+	pid=$!
+	track "$pid"
+	for ((i = 0; i < WAIT_LIMIT * 50; i++)); do
+		grep -q 'example\.invalid' "$T/t.log" 2>/dev/null && break
+		sleep 0.02
+	done
+	run grep -cFx '\x05\x01\x00\x03\x0fexample.invalid\x00P' "$T/t.log"
+	assert_output 1
+	run grep -cFx '\x05\x00' "$T/t.log"
+	assert_output 1
+	# Still waiting for the proxy's answer.
+	kill -0 "$pid"
+}
+
+@test "proxy client: socks4 to an IPv6 address says SOCKS4 reaches IPv4 only, exit 1, before any connect" {
+	run --separate-stderr timeout 10 "$SOCKCTL" connect \
+	    -x "socks4://127.0.0.1:$(free_port)" ::1 80 </dev/null
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sockctl connect: ::1: SOCKS4 reaches IPv4 addresses only"
+	run --separate-stderr timeout 10 "$SOCKCTL" connect -X 4 \
+	    -x "127.0.0.1:$(free_port)" '[2001:db8::1]' 80 </dev/null
+	assert_equal "$status" 1
+	assert_equal "$stderr" "sockctl connect: 2001:db8::1: SOCKS4 reaches IPv4 addresses only"
 }
 
 # --- chat ------------------------------------------------------------------------

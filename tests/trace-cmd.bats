@@ -260,6 +260,22 @@ data after our FIN'
 	done
 }
 
+@test "trace-cmd: an IPv4 client of a socket on :: is named as -v names it, not ::ffff:" {
+	bg "$T/stdout" "$T/stderr" listen -v --recv-only --port-file "$T/pf" \
+	    --trace "$T/t.txt" :: 0
+	wait_for_file "$T/pf"
+	run timeout 10 "$SOCKCTL" connect -v 127.0.0.1 "$(<"$T/pf")" </dev/null
+	assert_success
+	sc_ok "$BG_PID"
+	run grep -c 'ffff' "$T/t.txt"
+	assert_output 0
+	run grep -E '^connection from ' "$T/stderr"
+	assert_output --regexp '^connection from 127\.0\.0\.1 port [0-9]+$'
+	local cport=${output##* }
+	run head -1 "$T/t.txt"
+	assert_output --regexp "Z open 127\.0\.0\.1 port $(<"$T/pf") > 127\.0\.0\.1 port $cport\$"
+}
+
 @test "trace-cmd: listen -k -e: clients at once, each numbered, each traced whole" {
 	bg "$T/stdout" "$T/stderr" listen -k -e cat --port-file "$T/pf" \
 	    --trace "$T/t.txt" --pcap "$T/c.pcap" 127.0.0.1 0
@@ -290,6 +306,79 @@ data after our FIN'
 		run grep -c '\[SYN\]' "$T/tshark.out"
 		assert_output 2
 	fi
+}
+
+@test "trace-cmd: listen -k -e into FIFOs: the handlers' records never cut into each other" {
+	local i pids=() rpids=()
+	head -c 3145728 /dev/urandom >"$T/up"
+	mkfifo "$T/pcap.fifo" "$T/text.fifo"
+	timeout 60 cat "$T/pcap.fifo" >"$T/c.pcap" 3>&- &
+	rpids+=($!)
+	track $!
+	timeout 60 cat "$T/text.fifo" >"$T/t.txt" 3>&- &
+	rpids+=($!)
+	track $!
+	bg "$T/stdout" "$T/stderr" listen -k -e cat --port-file "$T/pf" \
+	    --pcap "$T/pcap.fifo" --trace "$T/text.fifo" 127.0.0.1 0
+	local lpid=$BG_PID
+	wait_for_file "$T/pf"
+	for i in 1 2 3; do
+		IN=$T/up bg "$T/got$i" "$T/c$i.err" connect 127.0.0.1 \
+		    "$(<"$T/pf")"
+		pids+=("$BG_PID")
+	done
+	for i in 0 1 2; do
+		sc_ok "${pids[$i]}"
+		same "$T/up" "$T/got$((i + 1))"
+	done
+	# Each handler writes the rest of its trace as it ends.
+	for ((i = 0; i < WAIT_LIMIT * 50; i++)); do
+		(($(grep -c ' > EOF$' "$T/t.txt") == 3)) && break
+		sleep 0.02
+	done
+	kill -TERM "$lpid"
+	wait_for_exit "$lpid"
+	for i in 0 1; do
+		wait_for_exit "${rpids[$i]}" || fail "a FIFO reader did not end"
+	done
+	decode text "$T/t.txt" "$T/d"
+	for i in 1 2 3; do
+		same "$T/up" "$T/d/$i.in"
+		same "$T/up" "$T/d/$i.out"
+	done
+	if command -v tshark >/dev/null; then
+		read_cleanly
+		run grep -c '\[SYN\]' "$T/tshark.out"
+		assert_output 3
+	fi
+}
+
+@test "trace-cmd: listen -e cat, traced (and over TLS): 4 MiB each way, no deadlock between the relay and the command" {
+	local o
+	head -c 4194304 /dev/urandom >"$T/up"
+	for o in --trace --tls; do
+		rm -f "$T/pf"
+		if [[ $o == --trace ]]; then
+			bg "$T/stdout" "$T/stderr" listen -e cat --port-file \
+			    "$T/pf" --trace "$T/t.txt" 127.0.0.1 0
+		else
+			"$SOCKCTL" connect --tls --tls-key k h 1 2>&1 |
+			    grep -q 'built without' && break
+			bg "$T/stdout" "$T/stderr" listen -e cat --tls \
+			    --port-file "$T/pf" 127.0.0.1 0
+		fi
+		local lpid=$BG_PID
+		wait_for_file "$T/pf"
+		IN=$T/up bg "$T/got" "$T/c.err" connect \
+		    $([[ $o == --tls ]] && echo --tls --insecure) \
+		    127.0.0.1 "$(<"$T/pf")"
+		sc_ok "$BG_PID"
+		sc_ok "$lpid"
+		same "$T/up" "$T/got"
+	done
+	decode text "$T/t.txt" "$T/d"
+	same "$T/up" "$T/d/0.in"
+	same "$T/up" "$T/d/0.out"
 }
 
 @test "trace-cmd: a trace file that cannot be written: one line, and every byte still relayed" {
@@ -328,6 +417,29 @@ Try 'sockctl connect --help'."
 	printf 'not a capture' >"$T/text"
 	run -1 "$SOCKCTL" forward --pcap "$T/text" 0 127.0.0.1:9
 	assert_output "sockctl forward: trace $T/text: not a pcap file of raw IP packets (LINKTYPE_RAW) to append to"
+}
+
+@test "trace-cmd: one file by two names: --pcap refuses it, --trace and --hexdump share it in order" {
+	run -1 timeout 10 "$SOCKCTL" connect --trace "$T/x" --pcap "$T/./x" \
+	    127.0.0.1 9
+	assert_output "sockctl connect: trace $T/./x: --pcap cannot write to the file of --trace"
+	[ ! -s "$T/x" ]
+	ln -s "$T/x" "$T/link"
+	run -1 timeout 10 "$SOCKCTL" connect --hexdump "$T/x" --pcap "$T/link" \
+	    127.0.0.1 9
+	assert_output "sockctl connect: trace $T/link: --pcap cannot write to the file of --hexdump"
+	[ ! -s "$T/x" ]
+	# Both text logs through two names: each chunk's two bodies in turn.
+	start_server listen --recv-only 0 </dev/null >/dev/null
+	printf 'ab\n' >"$T/up"
+	run timeout 10 "$SOCKCTL" connect --trace "$T/y" --hexdump "$T/./y" \
+	    127.0.0.1 "$PORT" <"$T/up"
+	assert_success
+	run sed -n '2,5p' "$T/y"
+	assert_line --index 0 --regexp 'Z > 3 bytes$'
+	assert_line --index 1 'ab\n'
+	assert_line --index 2 --regexp 'Z > 3 bytes$'
+	assert_line --index 3 '00000000  61 62 0a                                          |ab.|'
 }
 
 # ---- forward ----

@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "buf.h"
+#include "fmt.h"
 #include "log.h"
 #include "socks.h"
 
@@ -160,6 +161,14 @@ test_urls(void)
 		{ "[::1]:1081", -1, NULL, PROXY_SOCKS5H, "::1", 1081, NULL },
 		{ "socks5://u@[2001:db8::1]", -1, NULL, PROXY_SOCKS5,
 		    "2001:db8::1", 1080, "u" },
+		{ "[fe80::1%eth0]:1", -1, NULL, PROXY_SOCKS5H, "fe80::1%eth0",
+		    1, NULL },
+		{ "[fe80::1%]", -1, "bad character in the host name", 0, NULL,
+		    0, NULL },
+		{ "fe80::1%eth0", -1, "an IPv6 address goes in brackets", 0,
+		    NULL, 0, NULL },
+		{ "p%eth0", -1, "bad character in the host name", 0, NULL, 0,
+		    NULL },
 		{ "p", PROXY_HTTP, NULL, PROXY_HTTP, "p", 3128, NULL },
 		{ "http://p", PROXY_SOCKS5H, NULL, PROXY_SOCKS5H, "p", 1080,
 		    NULL },
@@ -513,6 +522,7 @@ test_client_socks4_http(void)
 	struct socks_addr	a;
 	struct buf		out = { NULL, 0, 0 };
 	char			*big, pass[300];
+	struct buf		cred = { NULL, 0, 0 }, want = { NULL, 0, 0 };
 	size_t			i;
 	static const char	*const s4texts[] = {
 		"SOCKS4 reply 91 (request rejected or failed)",
@@ -591,6 +601,25 @@ test_client_socks4_http(void)
 	ok(socks_client_start(&c, &u, &a, pass, &out) == SOCKS_MORE,
 	    "255-byte password taken");
 	socks_client_clear(&c);
+	/* Basic has no such limit: a long token goes whole. */
+	(void)proxy_parse_url("http://u@p", NULL, &u, &e);
+	memset(pass, 'p', sizeof(pass) - 1);
+	pass[sizeof(pass) - 1] = '\0';
+	out.len = 0;
+	ok(socks_client_start(&c, &u, &a, pass, &out) == SOCKS_MORE,
+	    "http: a %zu-byte password taken", strlen(pass));
+	cred.len = 0;
+	want.len = 0;
+	(void)buf_adds(&cred, "u:");
+	(void)buf_adds(&cred, pass);
+	(void)buf_adds(&want, "Proxy-Authorization: Basic ");
+	(void)fmt_base64(&want, (const unsigned char *)cred.p, cred.len);
+	(void)buf_adds(&want, "\r\n\r\n");
+	ok(out.len > want.len && memcmp(out.p + out.len - want.len, want.p,
+	    want.len) == 0, "http: the long password in Basic, whole");
+	socks_client_clear(&c);
+	buf_free(&cred);
+	buf_free(&want);
 	buf_free(&out);
 }
 
