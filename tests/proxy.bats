@@ -393,6 +393,16 @@ echo 8 bytes from 127.0.0.1 port ECHO"
 	wait_for_line "$T/err" "${LINE}socks5 UDP ASSOCIATE 127\.0\.0\.1 port [0-9]+: sent 15 bytes, received 15 bytes in [0-9.]+ s$"
 }
 
+@test "proxy: UDP ASSOCIATE from an IPv4 client reaches an IPv6 destination" {
+	px
+	run timeout 20 "$PYTHON3" "$FIX/socks5udp.py" --proxy-port "$PORT" \
+	    --echo-bind ::1 --dest ::1 --sizes 6,600
+	assert_success
+	assert_output "echo 6 bytes from ::1 port ECHO
+echo 600 bytes from ::1 port ECHO"
+	wait_for_line "$T/err" "${LINE}socks5 UDP ASSOCIATE 127\.0\.0\.1 port [0-9]+: sent 606 bytes, received 606 bytes in [0-9.]+ s$"
+}
+
 @test "proxy: UDP ASSOCIATE with credentials, and --deny-to drops the datagrams" {
 	printf 'u:p\n' > "$T/users"
 	# Without --deny-to, an echo server on 127.0.0.2 answers.
