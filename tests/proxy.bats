@@ -325,6 +325,27 @@ EOF"
 	[[ ! -s $T/reqs ]]
 }
 
+@test "proxy: the unspecified address is the local host to --deny-to" {
+	origin
+	px --deny-to 127.0.0.0/8 --deny-to ::1
+	run probe 05010005010001$(printf '00000000%04x' "$HPORT")
+	assert_output "050005020001000000000000
+EOF"
+	run "${CURL[@]}" -x "http://127.0.0.1:$PORT" -o /dev/null \
+	    -w '%{http_code}' "http://0.0.0.0:$HPORT/f/hello"
+	assert_output 403
+	run "${CURL[@]}" -x "http://127.0.0.1:$PORT" -o /dev/null \
+	    -w '%{http_code}' "http://[::ffff:0.0.0.0]:$HPORT/f/hello"
+	assert_output 403
+	run "${CURL[@]}" -x "http://127.0.0.1:$PORT" -o /dev/null \
+	    -w '%{http_code}' "http://[::]:$HPORT/f/hello"
+	assert_output 403
+	wait_for_line "$T/err" "${LINE}socks5 CONNECT 0\.0\.0\.0 port $HPORT: $BYTES: refused: destination not allowed$"
+	run grep -c ": refused: destination not allowed$" "$T/err"
+	assert_output 4
+	[[ ! -s $T/reqs ]]
+}
+
 @test "proxy: --allow-to lets only its destinations through" {
 	origin
 	px --allow-to 192.0.2.0/24
