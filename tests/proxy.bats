@@ -424,6 +424,21 @@ echo 600 bytes from ::1 port ECHO"
 	wait_for_line "$T/err" "${LINE}socks5 UDP ASSOCIATE 127\.0\.0\.1 port [0-9]+: sent 606 bytes, received 606 bytes in [0-9.]+ s$"
 }
 
+@test "proxy: on ::, an IPv4 client is answered with IPv4 addresses, UDP included" {
+	px ::
+	run timeout 20 "$PYTHON3" "$FIX/socks5udp.py" --proxy-port "$PORT" \
+	    --sizes 2,3
+	assert_success
+	assert_output "echo 2 bytes from 127.0.0.1 port ECHO
+echo 3 bytes from 127.0.0.1 port ECHO"
+	# CONNECT's bound address: type 1, 127.0.0.1.
+	echo_backend
+	run probe 05010005010001$(printf '7f000001%04x' "$BPORT")
+	assert_output --regexp '^0500050000017f000001[0-9a-f]{4}
+EOF$'
+	wait_for_line "$T/err" "${LINE}socks5 UDP ASSOCIATE 127\.0\.0\.1 port [0-9]+: sent 5 bytes, received 5 bytes in [0-9.]+ s$"
+}
+
 @test "proxy: UDP ASSOCIATE with credentials, and --deny-to drops the datagrams" {
 	printf 'u:p\n' > "$T/users"
 	# Without --deny-to, an echo server on 127.0.0.2 answers.
