@@ -7,8 +7,10 @@
  * sent on.  Datagrams from a destination the client has sent to come
  * back to the client with a header naming their source; any others are
  * dropped.  The association lives as long as its TCP connection (and
- * -i, when given, without datagrams).  Fragments are dropped, as are
- * datagrams to a name while another name is being looked up.
+ * -i, when given, without datagrams).  Destinations of the other
+ * address family are reached from a second socket of that family,
+ * opened when first needed.  Fragments are dropped, as are datagrams to
+ * a name while another name is being looked up.
  */
 #include "config.h"
 
@@ -41,6 +43,8 @@ struct udp_peer {
 struct pudp {
 	struct loop_fd	 ufd;
 	int		 ureg;
+	struct loop_fd	 ofd;		/* the other family's, or -1 */
+	int		 oreg;
 	struct sockaddr_storage client;	/* where the client sends from */
 	socklen_t	 clen;
 	int		 have_port;	/* the client's port is known */
@@ -74,6 +78,10 @@ proxy_udp_free(struct pconn *c)
 		loop_del(c->px->loop, &u->ufd);
 	if (u->ufd.fd != -1)
 		close(u->ufd.fd);
+	if (u->oreg)
+		loop_del(c->px->loop, &u->ofd);
+	if (u->ofd.fd != -1)
+		close(u->ofd.fd);
 	trace_conn_close(u->tc);
 	free(u->held);
 	free(u);
@@ -96,6 +104,36 @@ sa_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b,
 	return (!port || x.port == y.port);
 }
 
+static void	udp_io(struct loop_fd *, uint32_t);
+
+/*
+ * The socket to send to family from: the relay socket, or for the
+ * other family one of its own (bound by the kernel on the first send),
+ * whose replies udp_io takes like the relay socket's; -1 on failure.
+ */
+static int
+udp_sock(struct pconn *c, int family)
+{
+	struct pudp	*u = c->udp;
+
+	if (family == u->client.ss_family)
+		return (u->ufd.fd);
+	if (u->ofd.fd != -1)
+		return (u->ofd.fd);
+	if ((u->ofd.fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	u->ofd.cb = udp_io;
+	u->ofd.arg = c;
+	if (loop_add(c->px->loop, &u->ofd, EPOLLIN) == -1) {
+		close(u->ofd.fd);
+		u->ofd.fd = -1;
+		return (-1);
+	}
+	u->oreg = 1;
+	return (u->ofd.fd);
+}
+
 /* Sends a client's payload to sa, remembering sa for its replies. */
 static void
 udp_send(struct pconn *c, const struct sockaddr_storage *ss, socklen_t len,
@@ -103,14 +141,14 @@ udp_send(struct pconn *c, const struct sockaddr_storage *ss, socklen_t len,
 {
 	struct pudp	*u = c->udp;
 	size_t		 i;
+	int		 fd;
 
-	if (ss->ss_family != u->client.ss_family ||
-	    (c->px->c->family != AF_UNSPEC &&
+	if ((c->px->c->family != AF_UNSPEC &&
 	    ss->ss_family != c->px->c->family) ||
-	    !proxy_dest_allowed(c->px, (const struct sockaddr *)ss, len))
+	    !proxy_dest_allowed(c->px, (const struct sockaddr *)ss, len) ||
+	    (fd = udp_sock(c, ss->ss_family)) == -1)
 		return;
-	if (sendto(u->ufd.fd, p, n, 0, (const struct sockaddr *)ss, len) ==
-	    -1)
+	if (sendto(fd, p, n, 0, (const struct sockaddr *)ss, len) == -1)
 		return;
 	c->sent += n;
 	for (i = 0; i < u->npeers; i++)
@@ -129,8 +167,10 @@ udp_lookup_done(void *arg, struct lookup *l)
 	struct addrinfo	*ai;
 
 	c->lookup = NULL;
+	/* The first address a datagram may go to, as a CONNECT's would. */
 	for (ai = l->res; l->rv == 0 && ai != NULL; ai = ai->ai_next)
-		if (ai->ai_family == u->client.ss_family)
+		if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+		    proxy_dest_allowed(c->px, ai->ai_addr, ai->ai_addrlen))
 			break;
 	if (ai != NULL) {
 		strlcpy(u->name, l->host, sizeof(u->name));
@@ -179,7 +219,7 @@ udp_from_client(struct pconn *c, const unsigned char *p, size_t n)
 	memcpy(u->held, p + hl, n - hl);
 	u->heldlen = n - hl;
 	c->lookup = resolver_start(&c->px->res, lit.name, lit.port,
-	    u->client.ss_family, udp_lookup_done, c);
+	    c->px->c->family, udp_lookup_done, c);
 	if (c->lookup == NULL) {
 		free(u->held);
 		u->held = NULL;
@@ -239,7 +279,8 @@ udp_io(struct loop_fd *lf, uint32_t ev)
 			break;
 		}
 		moved = 1;
-		if (sa_same(&from, &u->client, u->have_port)) {
+		if (lf == &u->ufd && sa_same(&from, &u->client,
+		    u->have_port)) {
 			if (!u->have_port) {
 				memcpy(&u->client, &from, flen);
 				u->clen = flen;
@@ -299,6 +340,7 @@ proxy_udp_start(struct pconn *c)
 	}
 	c->udp = u;
 	u->ufd.fd = -1;
+	u->ofd.fd = -1;
 	u->clen = sizeof(u->client);
 	if (getpeername(c->cfd.fd, (struct sockaddr *)&u->client,
 	    &u->clen) == -1 ||

@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -169,12 +170,47 @@ proxy_auth_ok(const struct proxy *px, const struct socks_server *s)
 	return (ok);
 }
 
+/*
+ * A connection or datagram to the unspecified address (0.0.0.0, ::,
+ * ::ffff:0.0.0.0) reaches the local host, so it must also pass as the
+ * loopback address of its family: --deny-to 127.0.0.0/8 covers 0.0.0.0.
+ */
 int
 proxy_dest_allowed(const struct proxy *px, const struct sockaddr *sa,
     socklen_t len)
 {
-	return (px->c->acl_to == NULL ||
-	    acl_check(px->c->acl_to, sa, len) == NULL);
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	const struct sockaddr_in6 *s6;
+
+	if (px->c->acl_to == NULL)
+		return (1);
+	if (acl_check(px->c->acl_to, sa, len) != NULL)
+		return (0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (sa->sa_family == AF_INET) {
+		if (((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr.s_addr != htonl(INADDR_ANY))
+			return (1);
+		return (acl_check(px->c->acl_to, (struct sockaddr *)&sin,
+		    sizeof(sin)) == NULL);
+	}
+	if (sa->sa_family != AF_INET6)
+		return (1);
+	s6 = (const struct sockaddr_in6 *)(const void *)sa;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+	    memcmp(&s6->sin6_addr.s6_addr[12], "\0\0\0\0", 4) == 0)
+		return (acl_check(px->c->acl_to, (struct sockaddr *)&sin,
+		    sizeof(sin)) == NULL);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+		return (1);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	return (acl_check(px->c->acl_to, (struct sockaddr *)&sin6,
+	    sizeof(sin6)) == NULL);
 }
 
 /*

@@ -107,9 +107,18 @@ socks_addr_from_sa(struct socks_addr *a, const struct sockaddr *sa)
 		return (0);
 	case AF_INET6:
 		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		a->port = ntohs(sin6->sin6_port);
+		/*
+		 * An IPv4 peer of a dual-stack socket: named as IPv4, which
+		 * is what that peer can send to.
+		 */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			a->type = SOCKS_ADDR_IPV4;
+			memcpy(a->ip, &sin6->sin6_addr.s6_addr[12], 4);
+			return (0);
+		}
 		a->type = SOCKS_ADDR_IPV6;
 		memcpy(a->ip, &sin6->sin6_addr, 16);
-		a->port = ntohs(sin6->sin6_port);
 		return (0);
 	default:
 		return (-1);

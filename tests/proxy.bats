@@ -325,6 +325,27 @@ EOF"
 	[[ ! -s $T/reqs ]]
 }
 
+@test "proxy: the unspecified address is the local host to --deny-to" {
+	origin
+	px --deny-to 127.0.0.0/8 --deny-to ::1
+	run probe 05010005010001$(printf '00000000%04x' "$HPORT")
+	assert_output "050005020001000000000000
+EOF"
+	run "${CURL[@]}" -x "http://127.0.0.1:$PORT" -o /dev/null \
+	    -w '%{http_code}' "http://0.0.0.0:$HPORT/f/hello"
+	assert_output 403
+	run "${CURL[@]}" -x "http://127.0.0.1:$PORT" -o /dev/null \
+	    -w '%{http_code}' "http://[::ffff:0.0.0.0]:$HPORT/f/hello"
+	assert_output 403
+	run "${CURL[@]}" -x "http://127.0.0.1:$PORT" -o /dev/null \
+	    -w '%{http_code}' "http://[::]:$HPORT/f/hello"
+	assert_output 403
+	wait_for_line "$T/err" "${LINE}socks5 CONNECT 0\.0\.0\.0 port $HPORT: $BYTES: refused: destination not allowed$"
+	run grep -c ": refused: destination not allowed$" "$T/err"
+	assert_output 4
+	[[ ! -s $T/reqs ]]
+}
+
 @test "proxy: --allow-to lets only its destinations through" {
 	origin
 	px --allow-to 192.0.2.0/24
@@ -391,6 +412,31 @@ echo 65000 bytes from 127.0.0.1 port ECHO"
 echo 8 bytes from 127.0.0.1 port ECHO"
 	wait_for_line "$T/err" "${LINE}socks5 UDP ASSOCIATE 127\.0\.0\.1 port [0-9]+: sent 66001 bytes, received 66001 bytes in [0-9.]+ s$"
 	wait_for_line "$T/err" "${LINE}socks5 UDP ASSOCIATE 127\.0\.0\.1 port [0-9]+: sent 15 bytes, received 15 bytes in [0-9.]+ s$"
+}
+
+@test "proxy: UDP ASSOCIATE from an IPv4 client reaches an IPv6 destination" {
+	px
+	run timeout 20 "$PYTHON3" "$FIX/socks5udp.py" --proxy-port "$PORT" \
+	    --echo-bind ::1 --dest ::1 --sizes 6,600
+	assert_success
+	assert_output "echo 6 bytes from ::1 port ECHO
+echo 600 bytes from ::1 port ECHO"
+	wait_for_line "$T/err" "${LINE}socks5 UDP ASSOCIATE 127\.0\.0\.1 port [0-9]+: sent 606 bytes, received 606 bytes in [0-9.]+ s$"
+}
+
+@test "proxy: on ::, an IPv4 client is answered with IPv4 addresses, UDP included" {
+	px ::
+	run timeout 20 "$PYTHON3" "$FIX/socks5udp.py" --proxy-port "$PORT" \
+	    --sizes 2,3
+	assert_success
+	assert_output "echo 2 bytes from 127.0.0.1 port ECHO
+echo 3 bytes from 127.0.0.1 port ECHO"
+	# CONNECT's bound address: type 1, 127.0.0.1.
+	echo_backend
+	run probe 05010005010001$(printf '7f000001%04x' "$BPORT")
+	assert_output --regexp '^0500050000017f000001[0-9a-f]{4}
+EOF$'
+	wait_for_line "$T/err" "${LINE}socks5 UDP ASSOCIATE 127\.0\.0\.1 port [0-9]+: sent 5 bytes, received 5 bytes in [0-9.]+ s$"
 }
 
 @test "proxy: UDP ASSOCIATE with credentials, and --deny-to drops the datagrams" {

@@ -278,6 +278,14 @@ test_addrs(void)
 	    a.port == 8080, "from sockaddr_in6");
 	is_str(socks_addr_host(&a, host, sizeof(host)), "2001:db8::7",
 	    "IPv6 host text");
+	/* A dual-stack socket's IPv4 peer is named as IPv4. */
+	socks_addr_set(&a, "::ffff:192.0.2.9", 53);
+	ok(socks_addr_to_sa(&a, &ss, &sl) == 0 &&
+	    socks_addr_from_sa(&a, (struct sockaddr *)&ss) == 0 &&
+	    a.type == SOCKS_ADDR_IPV4 && a.port == 53,
+	    "IPv4-mapped sockaddr_in6 as IPv4");
+	is_str(socks_addr_host(&a, host, sizeof(host)), "192.0.2.9",
+	    "IPv4-mapped host text");
 	socks_addr_set(&a, "example.com", 1);
 	ok(socks_addr_to_sa(&a, &ss, &sl) == -1, "a name has no sockaddr");
 	is_str(socks_addr_host(&a, host, sizeof(host)), "example.com",
