@@ -39,6 +39,8 @@ struct lookup {
 struct resolver {
 	int		 fd[2];
 	struct loop_fd	 lf;
+	long long	 inflight;	/* threads started, results not read */
+	long long	 max;		/* at most this many (-m) */
 };
 
 int	resolver_init(struct resolver *, struct loop *, struct sk_err *);

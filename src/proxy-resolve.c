@@ -2,10 +2,12 @@
  * Name lookups for sockctl proxy without blocking its loop: each runs
  * getaddrinfo(3) in a detached thread of its own, which writes the
  * finished lookup's address into a pipe; the loop reads it back and
- * calls the owner.  A thread per lookup (and at most one lookup per
- * connection, so -m bounds them) keeps a slow name from holding up the
- * others, as a single resolver thread would.  A connection that stops
- * waiting clears owner; the late result is freed when it arrives.
+ * calls the owner.  A thread per lookup keeps a slow name from holding
+ * up the others, as a single resolver thread would.  A connection that
+ * stops waiting clears owner; the late result is freed when it arrives.
+ * Such a lookup still has its thread, so the threads are counted until
+ * their results are read, and no more than max (-m) run at once: clients
+ * that send slow names and leave cannot pile threads up.
  */
 #include "config.h"
 
@@ -55,6 +57,7 @@ lookup_thread(void *arg)
 static void
 resolver_read(struct loop_fd *lf, uint32_t ev)
 {
+	struct resolver	*r = lf->arg;
 	struct lookup	*l;
 	ssize_t		 n;
 	int		 i;
@@ -64,6 +67,7 @@ resolver_read(struct loop_fd *lf, uint32_t ev)
 		n = read(lf->fd, &l, sizeof(l));
 		if (n != (ssize_t)sizeof(l))
 			return;
+		r->inflight--;
 		if (l->owner == NULL)
 			lookup_free(l);
 		else
@@ -92,7 +96,7 @@ resolver_init(struct resolver *r, struct loop *loop, struct sk_err *err)
 /*
  * Starts looking host up; done(owner, l) is called from the loop with
  * the result, and then owns l.  NULL (errno set) if no thread could be
- * started.
+ * started, or EAGAIN when max lookups are running.
  */
 struct lookup *
 resolver_start(struct resolver *r, const char *host, int port, int family,
@@ -104,6 +108,10 @@ resolver_start(struct resolver *r, const char *host, int port, int family,
 	pthread_t		 t;
 	int			 e;
 
+	if (r->inflight >= r->max) {
+		errno = EAGAIN;
+		return (NULL);
+	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return (NULL);
 	if ((j = malloc(sizeof(*j))) == NULL) {
@@ -129,6 +137,7 @@ resolver_start(struct resolver *r, const char *host, int port, int family,
 		errno = e;
 		return (NULL);
 	}
+	r->inflight++;
 	return (l);
 }
 

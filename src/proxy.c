@@ -746,6 +746,7 @@ proxy_run(const struct proxy_server_conf *pc, struct sk_err *err)
 	px.c = pc;
 	LIST_INIT(&px.conns);
 	px.res.fd[0] = px.res.fd[1] = -1;
+	px.res.max = pc->fc.max_conns;
 	if ((px.loop = loop_new()) == NULL) {
 		err_set(err, "epoll: %s", strerror(errno));
 		return (-1);
