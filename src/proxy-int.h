@@ -83,6 +83,7 @@ struct pconn {
 	struct sockaddr_storage *addrs;	/* the destination's, allowed */
 	socklen_t	*alens;
 	size_t		 naddrs;
+	size_t		 denied;	/* addresses --deny-to/--allow-to refuse */
 	size_t		 cur;
 	struct phttp	*http;
 	struct pudp	*udp;

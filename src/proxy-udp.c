@@ -159,6 +159,29 @@ udp_send(struct pconn *c, const struct sockaddr_storage *ss, socklen_t len,
 	u->peers[i].len = len;
 }
 
+/*
+ * The address a datagram to a name goes to: its first, as a CONNECT's
+ * would; NULL (the datagram is dropped) when the lookup failed or when
+ * --allow-to/--deny-to refuses any of its addresses, as for a CONNECT.
+ */
+static struct addrinfo *
+udp_first_addr(struct pconn *c, struct lookup *l)
+{
+	struct addrinfo	*ai, *first = NULL;
+
+	if (l->rv != 0)
+		return (NULL);
+	for (ai = l->res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		if (!proxy_dest_allowed(c->px, ai->ai_addr, ai->ai_addrlen))
+			return (NULL);
+		if (first == NULL)
+			first = ai;
+	}
+	return (first);
+}
+
 static void
 udp_lookup_done(void *arg, struct lookup *l)
 {
@@ -167,12 +190,7 @@ udp_lookup_done(void *arg, struct lookup *l)
 	struct addrinfo	*ai;
 
 	c->lookup = NULL;
-	/* The first address a datagram may go to, as a CONNECT's would. */
-	for (ai = l->res; l->rv == 0 && ai != NULL; ai = ai->ai_next)
-		if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
-		    proxy_dest_allowed(c->px, ai->ai_addr, ai->ai_addrlen))
-			break;
-	if (ai != NULL) {
+	if ((ai = udp_first_addr(c, l)) != NULL) {
 		strlcpy(u->name, l->host, sizeof(u->name));
 		u->nport = (int)strtol(l->serv, NULL, 10);
 		memset(&u->naddr, 0, sizeof(u->naddr));

@@ -234,15 +234,20 @@ pconn_reply(struct pconn *c, int rep, const char *why)
 	}
 }
 
-/* Keeps the addresses found that --allow-to/--deny-to let through. */
+/*
+ * Keeps an address found, or counts it as denied by --allow-to or
+ * --deny-to (which refuses the whole name).
+ */
 static int
 pconn_add_addr(struct pconn *c, const struct sockaddr *sa, socklen_t len)
 {
 	struct sockaddr_storage	*a;
 	socklen_t		*l;
 
-	if (!proxy_dest_allowed(c->px, sa, len))
+	if (!proxy_dest_allowed(c->px, sa, len)) {
+		c->denied++;
 		return (0);
+	}
 	if ((a = reallocarray(c->addrs, c->naddrs + 1, sizeof(*a))) == NULL)
 		return (-1);
 	c->addrs = a;
@@ -256,11 +261,15 @@ pconn_add_addr(struct pconn *c, const struct sockaddr *sa, socklen_t len)
 	return (0);
 }
 
-/* The addresses are known: none allowed is a refusal. */
+/*
+ * The addresses are known.  A name with any address --allow-to or
+ * --deny-to refuses is refused whole, not tried on its other addresses:
+ * what a name may reach does not depend on which address answers.
+ */
 static void
 pconn_resolved(struct pconn *c, int found)
 {
-	if (c->naddrs == 0) {
+	if (c->naddrs == 0 || c->denied > 0) {
 		if (found) {
 			pconn_reply(c, SOCKS_REP_NOT_ALLOWED,
 			    "destination not allowed");
@@ -348,6 +357,7 @@ pconn_request(struct pconn *c)
 	}
 	c->state = PS_RESOLVE;
 	c->naddrs = 0;
+	c->denied = 0;
 	/* A literal in a name field needs no lookup. */
 	lit = c->s.dst;
 	if (lit.type == SOCKS_ADDR_NAME &&
