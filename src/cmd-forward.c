@@ -180,8 +180,8 @@ forward_report(int lfd, const char *target)
  * --tls-min apply to both sides.  0, or -1 with the usage error.
  */
 static int
-forward_check_tls(const struct forward_opts *o, struct tls_opts *srv,
-    struct tls_opts *cli, struct sk_err *err)
+forward_check_tls(const struct forward_opts *o, const struct addr_ep *tep,
+    struct tls_opts *srv, struct tls_opts *cli, struct sk_err *err)
 {
 	const struct tls_opts *t = &o->tls;
 	const char	*name = NULL;
@@ -233,6 +233,16 @@ forward_check_tls(const struct forward_opts *o, struct tls_opts *srv,
 		srv->min = t->min;
 		if (tlsopt_check(srv, TLSOPT_SERVER, err) == -1)
 			return (-1);
+	}
+	/*
+	 * A unix: TARGET has no host name to verify: every client would
+	 * fail its handshake, so say it once, now.
+	 */
+	if (o->tls_to && tep->kind == ADDR_EP_UNIX && t->name == NULL &&
+	    t->pin == NULL && !t->insecure) {
+		err_set(err, "--tls-to to a unix: TARGET needs --tls-name, "
+		    "--tls-pin or --insecure");
+		return (-1);
 	}
 	if (o->tls_to) {
 		*cli = *t;
@@ -413,7 +423,7 @@ forward_exec(void *p, int argc, char **argv)
 
 	log_set_verbosity(o->verbose);
 	if (forward_check(o, argc, argv, &lep, &tep, &err) == -1 ||
-	    forward_check_tls(o, &srv, &cli, &err) == -1 ||
+	    forward_check_tls(o, &tep, &srv, &cli, &err) == -1 ||
 	    forward_check_px(o, &tep, &ft.pc, &err) == -1)
 		return (log_usage("%s", err.msg));
 	if (aclopt_load(&o->acl, &acl, &err) == -1)

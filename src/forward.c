@@ -176,6 +176,7 @@ pair_close(struct pair *p, int reset, const char *why)
 {
 	struct fwd	*f = p->f;
 	struct linger	 lg = { 1, 0 };
+	struct sk_err	 err;
 
 	if (p->end != NULL)
 		p->end(p->end_arg, p->up.nwritten, p->down.nwritten, why);
@@ -194,6 +195,18 @@ pair_close(struct pair *p, int reset, const char *why)
 		if (p->tfd.fd != -1)
 			(void)setsockopt(p->tfd.fd, SOL_SOCKET, SO_LINGER,
 			    &lg, sizeof(lg));
+	}
+	/*
+	 * A quiet end we make (-i, a signal, a failed target) ends each TLS
+	 * side we have not ended yet with close_notify, as listen does:
+	 * without it, the peer would report a possible truncation.  Best
+	 * effort: a socket with no room drops it.
+	 */
+	if (!reset) {
+		if (p->ctls != NULL && p->cready && !p->down_shut)
+			(void)tls_close_notify(p->ctls, &err);
+		if (p->ttls != NULL && p->tstage == TS_READY && !p->up_shut)
+			(void)tls_close_notify(p->ttls, &err);
 	}
 	pair_trace_close(p, reset);
 	xfer_free(&p->up);

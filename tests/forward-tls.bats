@@ -500,3 +500,83 @@ c2.recv(100)' "$PORT"
 	assert_failure 1
 	assert_line --index 0 --partial "sockctl forward: "
 }
+
+# A quiet end forward makes (-i, a signal) ends each TLS side it has not
+# ended yet with close_notify, as listen does: sockctl at both ends, which
+# say "possible truncation" and exit 1 otherwise.
+@test "forward --tls --tls-to -i: an idle close ends both TLS sides with close_notify" {
+	tls_target --recv-only
+	fwd --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+	    --tls-to --tls-pin "$TPIN" -i 1 0 "127.0.0.1:$TPORT"
+	run --separate-stderr timeout 20 "$SOCKCTL" connect --recv-only \
+	    --tls --tls-ca "$PKI/ca.pem" localhost "$PORT"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	reap "$TPID" 20
+	assert_equal "$status" 0
+	assert_equal "$(<"$T/terr")" "tls: self-signed certificate $TPIN"
+	wait_for_line "$T/err" "$CONN_RE"
+	run tail -1 "$T/err"
+	assert_output --regexp "sent 0 bytes, received 0 bytes in [0-9.]+ s: idle timeout$"
+}
+
+@test "forward --tls --tls-to: SIGTERM with a pair open ends both TLS sides with close_notify, exit 0" {
+	tls_target --recv-only
+	fwd -v --tls --tls-cert "$PKI/server.pem" \
+	    --tls-key "$PKI/server.key" --tls-to --tls-pin "$TPIN" 0 \
+	    "127.0.0.1:$TPORT"
+	"$SOCKCTL" connect --recv-only --tls --tls-ca "$PKI/ca.pem" \
+	    localhost "$PORT" >"$T/cout" 2>"$T/cerr" 3>&- &
+	local cli=$!
+	track "$cli"
+	# -vv: a line per side once its handshake is over.
+	wait_for_line "$T/err" ": client TLS"
+	wait_for_line "$T/err" ": target TLS"
+	kill -TERM "$SERVER_PID"
+	reap "$SERVER_PID" 10
+	assert_equal "$status" 0
+	reap "$cli" 20
+	assert_equal "$status" 0
+	assert_equal "$(<"$T/cerr")" ""
+	reap "$TPID" 20
+	assert_equal "$status" 0
+	assert_equal "$(<"$T/terr")" "tls: self-signed certificate $TPIN"
+	run tail -1 "$T/err"
+	assert_output --regexp "${CONN_RE}127\.0\.0\.1 port $TPORT: sent 0 bytes, received 0 bytes in [0-9.]+ s: stopped$"
+}
+
+@test "forward --tls-to to a unix: TARGET: a usage error without a name to verify; --tls-name verifies it, --tls on a unix: LISTEN" {
+	run timeout 10 "$SOCKCTL" forward --tls-to --tls-ca "$PKI/ca.pem" 0 \
+	    "unix:$T/t.sock"
+	assert_failure 2
+	assert_line --index 0 "sockctl forward: --tls-to to a unix: TARGET needs --tls-name, --tls-pin or --insecure"
+	assert_line --index 1 "Try 'sockctl forward --help'."
+	echo "greeting" >"$T/tin"
+	"$SOCKCTL" listen --tls --tls-cert "$PKI/server.pem" \
+	    --tls-key "$PKI/server.key" -U "$T/t.sock" <"$T/tin" \
+	    >"$T/tout" 2>"$T/terr" 3>&- &
+	TPID=$!
+	track "$TPID"
+	timeout 30 "$SOCKCTL" forward -v --tls --tls-cert "$PKI/server.pem" \
+	    --tls-key "$PKI/server.key" --tls-to --tls-ca "$PKI/ca.pem" \
+	    --tls-name localhost "unix:$T/f.sock" "unix:$T/t.sock" \
+	    2>"$T/err" 3>&- &
+	track $!
+	local i
+	for ((i = 0; i < 500; i++)); do
+		[[ -S $T/f.sock && -S $T/t.sock ]] && break
+		sleep 0.02
+	done
+	run --separate-stderr timeout 20 "$SOCKCTL" connect --tls \
+	    --tls-ca "$PKI/ca.pem" --tls-name localhost -U "$T/f.sock" \
+	    <<<"hello"
+	assert_success
+	assert_output "greeting"
+	reap "$TPID" 20
+	assert_equal "$status" 0
+	assert_equal "$(<"$T/tout")" "hello"
+	wait_for_line "$T/err" " -> $T/t\.sock: "
+	run tail -1 "$T/err"
+	assert_output --regexp "-> $T/t\.sock: sent 6 bytes, received 9 bytes in [0-9.]+ s$"
+}
