@@ -3,7 +3,8 @@
  * never blocking the other pairs.  The client's side: the TLS handshake
  * (--tls), bounded to FWD_HS_MS.  The target's: the connect, trying each
  * address, then the proxy's handshake (-x), the PROXY header and the TLS
- * handshake (--tls-to), all within -w of the connect.  A side that fails
+ * handshake (--tls-to), all within -w of the connect (without -w, the
+ * handshakes within FWD_HS_MS of it).  A side that fails
  * closes that pair only, with the -v line saying why in connect's words;
  * once both are ready, the relay starts (forward.c).
  */
@@ -287,6 +288,16 @@ pair_target_next(struct pair *p)
 	const char	*why;
 
 	if (p->tstage == TS_CONNECT) {
+		/*
+		 * Without -w, the handshakes after the connect (-x,
+		 * --tls-to) get the client handshake's bound: a target
+		 * that accepts and never answers cannot hold a client.
+		 */
+		if (p->t_deadline == 0 && (c->px != NULL ||
+		    c->tls_client != NULL)) {
+			p->t_deadline = loop_now() + FWD_HS_MS;
+			pair_setup_timer(p);
+		}
 		p->tstage = TS_PROXY;
 		if (c->px != NULL) {
 			if ((p->px = forward_px_new(c, &err)) == NULL) {

@@ -356,6 +356,22 @@ print(got.decode(), end="")' "$PORT"
 	assert_output --regexp "^127\.0\.0\.1 port [0-9]+ -> 127\.0\.0\.1 port $sport: TLS handshake with 127\.0\.0\.1 port $sport: Connection timed out$"
 }
 
+@test "forward --tls-to: without -w, a target that never answers the handshake is given up after 10 s" {
+	sleep 40 | "$SOCKCTL" listen --port-file "$T/sport" 127.0.0.1 0 \
+	    >/dev/null 3>&- &
+	track $!
+	wait_for_file "$T/sport"
+	local sport
+	sport=$(<"$T/sport")
+	fwd --tls-to --insecure 0 "127.0.0.1:$sport"
+	run timeout 30 nc 127.0.0.1 "$PORT" </dev/null
+	assert_success
+	assert_output ""
+	wait_for_line "$T/err" "$CONN_RE"
+	run tail -1 "$T/err"
+	assert_output --regexp "^127\.0\.0\.1 port [0-9]+ -> 127\.0\.0\.1 port $sport: TLS handshake with 127\.0\.0\.1 port $sport: Connection timed out$"
+}
+
 @test "forward --tls-to: the target's close_notify reaches the client as EOF, and the client's bytes after it still arrive" {
 	echo "greeting" >"$T/tin"
 	tls_target
