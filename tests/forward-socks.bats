@@ -8,23 +8,9 @@
 # end through the tunnel.
 
 load test_helper/stream
+load test_helper/forward
 
-PEER=$BATS_TEST_DIRNAME/fixtures/fwdpeer.py
 CONN_RE='^127\.0\.0\.1 port [0-9]+ -> '
-
-# backend KIND: a fwdpeer.py server; sets BPORT.
-backend() {
-	local pf=$T/bport.$((++_nserver))
-	timeout 60 "$PYTHON3" "$PEER" --port-file "$pf" --out "$T/out" \
-	    "${@:2}" "$1" 3>&- &
-	track $!
-	wait_for_file "$pf" || return 1
-	BPORT=$(<"$pf")
-}
-
-fwd() {
-	start_server forward -v "$@" 2>"$T/err"
-}
 
 # The port a process (PID, or its child under timeout) listens on, found
 # with ss; bounded.

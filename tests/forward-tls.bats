@@ -8,6 +8,7 @@
 
 load test_helper/stream
 load test_helper/pki
+load test_helper/forward
 
 # A throwaway CA, a server certificate (DNS localhost, IP 127.0.0.1) and
 # a client certificate, made once for the file.
@@ -34,23 +35,7 @@ setup() {
 	fi
 }
 
-PEER=$BATS_TEST_DIRNAME/fixtures/fwdpeer.py
 CONN_RE='^127\.0\.0\.1 port [0-9]+ -> '
-
-# backend KIND [OPTIONS]: a fwdpeer.py server; sets BPORT.
-backend() {
-	local pf=$T/bport.$((++_nserver))
-	timeout 60 "$PYTHON3" "$PEER" --port-file "$pf" --out "$T/out" \
-	    "${@:2}" "$1" 3>&- &
-	track $!
-	wait_for_file "$pf" || return 1
-	BPORT=$(<"$pf")
-}
-
-# fwd ARGS...: `sockctl forward -v ARGS`, its stderr in $T/err; sets PORT.
-fwd() {
-	start_server forward -v "$@" 2>"$T/err"
-}
 
 # The pin that a server without a certificate printed in FILE.
 pin_in() {

@@ -8,6 +8,7 @@
 # is found through its port file; every wait is bounded.
 
 load test_helper/common
+load test_helper/forward
 
 bats_require_minimum_version 1.5.0
 
@@ -17,28 +18,11 @@ if [[ -z ${PYTHON3:-} ]]; then
 fi
 export PYTHON3
 
-PEER=$BATS_TEST_DIRNAME/fixtures/fwdpeer.py
 # "127.0.0.1 port 50122 -> 10.0.0.2 port 80: sent 512 bytes, ..."
 CONN_RE='^127\.0\.0\.1 port [0-9]+ -> 127\.0\.0\.1 port'
 
 setup() {
 	T=$BATS_TEST_TMPDIR
-}
-
-# backend KIND [OPTIONS]: starts a fwdpeer.py server; sets BPORT.
-backend() {
-	local pf=$T/bport.$((++_nserver))
-	timeout 60 "$PYTHON3" "$PEER" --port-file "$pf" --out "$T/out" \
-	    "${@:2}" "$1" 3>&- &
-	track $!
-	wait_for_file "$pf" || return 1
-	BPORT=$(<"$pf")
-}
-
-# fwd ARGS...: starts `sockctl forward -v ARGS` on 127.0.0.1 port 0, its
-# stderr in $T/err; sets PORT and SERVER_PID.
-fwd() {
-	start_server forward -v "$@" 2>"$T/err"
 }
 
 # wait_for_line FILE REGEX: until a line of FILE matches, bounded.
