@@ -13,26 +13,11 @@ load test_helper/forward
 # A throwaway CA, a server certificate (DNS localhost, IP 127.0.0.1) and
 # a client certificate, made once for the file.
 setup_file() {
-	local d=$BATS_FILE_TMPDIR/pki
-	# setup_file cannot skip: each test does (see setup).
-	if ! tls_built; then
-		NO_TLS=1
-		export NO_TLS
-		return 0
-	fi
-	pki_ca "$d" &&
-	    pki_leaf "$d" server localhost 'DNS:localhost,IP:127.0.0.1' &&
-	    pki_leaf "$d" client client1 'DNS:client1' || return 1
-	PKI=$d
-	export PKI
+	pki_file 'DNS:localhost,IP:127.0.0.1' || return 1
 }
 
 setup() {
-	T=$BATS_TEST_TMPDIR
-	export T
-	if [[ -n ${NO_TLS:-} ]]; then
-		skip "sockctl is built without TLS"
-	fi
+	pki_setup
 }
 
 CONN_RE='^127\.0\.0\.1 port [0-9]+ -> '

@@ -11,29 +11,15 @@ load test_helper/pki
 # A throwaway CA, a server certificate (DNS localhost, IP 127.0.0.1 and
 # ::1) and a client certificate, made once for the file.
 setup_file() {
-	local d=$BATS_FILE_TMPDIR/pki
-	# setup_file cannot skip: each test does (see setup).
-	if ! tls_built; then
-		NO_TLS=1
-		export NO_TLS
-		return 0
-	fi
-	pki_ca "$d" &&
-	    pki_leaf "$d" server localhost 'DNS:localhost,IP:127.0.0.1,IP:::1' &&
-	    pki_leaf "$d" client client1 'DNS:client1' || return 1
-	mkdir "$d/cadir" && cp "$d/ca.pem" "$d/cadir/" || return 1
-	openssl rehash "$d/cadir" 2>/dev/null ||
-	    c_rehash "$d/cadir" >/dev/null || return 1
-	PKI=$d
-	export PKI
+	pki_file 'DNS:localhost,IP:127.0.0.1,IP:::1' || return 1
+	[[ -n ${NO_TLS:-} ]] && return 0
+	mkdir "$PKI/cadir" && cp "$PKI/ca.pem" "$PKI/cadir/" || return 1
+	openssl rehash "$PKI/cadir" 2>/dev/null ||
+	    c_rehash "$PKI/cadir" >/dev/null
 }
 
 setup() {
-	T=$BATS_TEST_TMPDIR
-	export T
-	if [[ -n ${NO_TLS:-} ]]; then
-		skip "sockctl is built without TLS"
-	fi
+	pki_setup
 }
 
 # pin FILE: the SHA256:hex pin of a PEM certificate.

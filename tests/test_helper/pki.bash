@@ -26,3 +26,31 @@ pki_leaf() {
 	    -CAkey "$d/ca.key" -CAcreateserial -out "$d/$n.pem" -days 2 \
 	    -extfile "$d/$n.ext" 2>/dev/null
 }
+
+# pki_file SANS: for a suite's setup_file, a CA, a server certificate
+# for localhost with subjectAltName SANS and a client certificate
+# (client1) in $BATS_FILE_TMPDIR/pki, exported as PKI; or, in a sockctl
+# built without TLS, NO_TLS=1 for the suite's setup to skip on (setup_file
+# cannot skip).
+pki_file() {
+	local d=$BATS_FILE_TMPDIR/pki
+	if ! tls_built; then
+		NO_TLS=1
+		export NO_TLS
+		return 0
+	fi
+	pki_ca "$d" &&
+	    pki_leaf "$d" server localhost "$1" &&
+	    pki_leaf "$d" client client1 'DNS:client1' || return 1
+	PKI=$d
+	export PKI
+}
+
+# pki_setup: a TLS suite's setup: T, and the skip without TLS.
+pki_setup() {
+	T=$BATS_TEST_TMPDIR
+	export T
+	if [[ -n ${NO_TLS:-} ]]; then
+		skip "sockctl is built without TLS"
+	fi
+}
