@@ -251,12 +251,8 @@ PY
 }
 
 @test "forward -x: -w bounds the connect and the handshake with a proxy that never answers" {
-	sleep 30 | "$SOCKCTL" listen --port-file "$T/sport" 127.0.0.1 0 \
-	    >/dev/null 3>&- &
-	track $!
-	wait_for_file "$T/sport"
 	local sport
-	sport=$(<"$T/sport")
+	silent_target 30
 	fwd -w 300ms -x "127.0.0.1:$sport" 0 "127.0.0.1:1"
 	run timeout 10 nc 127.0.0.1 "$PORT" </dev/null
 	assert_output ""

@@ -312,12 +312,8 @@ print(got.decode(), end="")' "$PORT"
 }
 
 @test "forward --tls-to: -w bounds the handshake with a target that never answers" {
-	sleep 30 | "$SOCKCTL" listen --port-file "$T/sport" 127.0.0.1 0 \
-	    >/dev/null 3>&- &
-	track $!
-	wait_for_file "$T/sport"
 	local sport
-	sport=$(<"$T/sport")
+	silent_target 30
 	fwd -w 300ms --tls-to --insecure 0 "127.0.0.1:$sport"
 	run timeout 10 nc 127.0.0.1 "$PORT" </dev/null
 	assert_output ""
@@ -327,12 +323,8 @@ print(got.decode(), end="")' "$PORT"
 }
 
 @test "forward --tls-to: without -w, a target that never answers the handshake is given up after 10 s" {
-	sleep 40 | "$SOCKCTL" listen --port-file "$T/sport" 127.0.0.1 0 \
-	    >/dev/null 3>&- &
-	track $!
-	wait_for_file "$T/sport"
 	local sport
-	sport=$(<"$T/sport")
+	silent_target 40
 	fwd --tls-to --insecure 0 "127.0.0.1:$sport"
 	run timeout 30 nc 127.0.0.1 "$PORT" </dev/null
 	assert_success

@@ -19,3 +19,14 @@ backend() {
 fwd() {
 	start_server forward -v "$@" 2>"$T/err"
 }
+
+# silent_target SECONDS: a TCP server on 127.0.0.1 that accepts and then
+# says nothing for SECONDS (a proxy or TLS target that never answers its
+# handshake); sets sport.
+silent_target() {
+	sleep "$1" | "$SOCKCTL" listen --port-file "$T/sport" 127.0.0.1 0 \
+	    >/dev/null 3>&- &
+	track $!
+	wait_for_file "$T/sport"
+	sport=$(<"$T/sport")
+}
